@@ -1,0 +1,434 @@
+"""A scalar reverse-mode autograd engine.
+
+Every arithmetic operation on a :class:`Value` records one node in a graph.
+Two design rules keep that graph cheap and safe:
+
+* **No reference cycles.** A node points at its inputs and at a shared, stateless
+  ``_Op`` that knows the local derivative. Nothing points back at the node, so a
+  graph is freed by reference counting the moment its last Value is dropped,
+  and Python's cyclic garbage collector never has graph garbage to hunt for.
+* **No recursion.** Graph walks use explicit stacks, so a chain of a million
+  operations backpropagates as happily as a chain of three.
+
+The graph machinery (``_consumer_counts``, ``_backprop``) knows no calculus. Each
+op's local derivative is written exactly once, beside its forward, as a
+vector-Jacobian product ``vjp(g, out, *inputs)`` built from ordinary arithmetic.
+Called with floats it computes gradients; called with Values it records a new
+graph, which is how ``grad(..., create_graph=True)`` gives higher derivatives.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from functools import lru_cache
+from typing import Callable, Iterable, Sequence, Union
+
+__all__ = ["Value", "grad", "Number"]
+
+Number = Union[int, float]
+
+
+class _Op:
+    """A differentiable operation: its display name and its vector-Jacobian product."""
+
+    __slots__ = ("name", "vjp")
+
+    def __init__(self, name: str, vjp: Callable[..., tuple]) -> None:
+        self.name = name
+        self.vjp = vjp
+
+    def __repr__(self) -> str:
+        return f"_Op({self.name!r})"
+
+
+def _as_float(x: object, what: str) -> float:
+    """Convert a real number to float, or explain why ``x`` is not one."""
+    if type(x) is float:  # the hot path: nearly every caller passes a float
+        return x
+    if isinstance(x, numbers.Real):  # int, bool, Fraction, numpy scalars
+        return float(x)
+    hint = ""
+    if isinstance(x, str):
+        hint = f"; to parse text, convert it first: float({x!r})"
+    elif isinstance(x, numbers.Complex):
+        hint = "; complex numbers are not supported, use the real part (x.real) if that is what you mean"
+    raise TypeError(
+        f"{what} must be a real number (int or float) or a Value, "
+        f"got {type(x).__name__} {x!r}{hint}"
+    )
+
+
+def _data(x: object) -> float:
+    """The float inside ``x``: lets a derivative formula inspect a value in both modes."""
+    return x.data if isinstance(x, Value) else x  # type: ignore[return-value]
+
+
+class Value:
+    """A scalar that remembers how it was computed, so it can be differentiated.
+
+    Args:
+        data: Any real number (int, float, bool, numpy scalar, Fraction). It is
+            stored as a Python float. NaN and infinities are allowed and
+            propagate through every op.
+        label: An optional name, shown by ``repr`` and by the graph drawings.
+
+    Raises:
+        TypeError: ``data`` is not a real number (a str, None, complex, list, ...).
+
+    Attributes:
+        data: The value, a float.
+        grad: The accumulated derivative of whatever ``backward()`` was called on
+            with respect to this value. Starts at 0.0; ``backward()`` *adds* to it,
+            so reset it (``v.grad = 0.0``, or ``Module.zero_grad()``) between steps.
+        label: The name given at construction (or assigned later).
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_children", "__weakref__")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _as_float(data, "Value(data)")
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
+        self.grad = 0.0
+        self.label = label
+        self._op: _Op | None = None
+        self._children: tuple[Value, ...] = ()
+
+    # -- read-only views of the graph -------------------------------------------------
+    @property
+    def op(self) -> str:
+        """Name of the operation that produced this value; ``""`` for a leaf."""
+        return self._op.name if self._op is not None else ""
+
+    @property
+    def children(self) -> tuple[Value, ...]:
+        """The input Values of the producing op, in argument order (``()`` for a leaf)."""
+        return self._children
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        op = f", op={self.op!r}" if self._op is not None else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
+
+    # -- arithmetic ------------------------------------------------------------------
+    def __add__(self, other: Value | Number) -> Value:
+        other = _lift(other, "+")
+        return _node(self.data + other.data, _ADD, (self, other))
+
+    def __mul__(self, other: Value | Number) -> Value:
+        other = _lift(other, "*")
+        return _node(self.data * other.data, _MUL, (self, other))
+
+    def __sub__(self, other: Value | Number) -> Value:
+        other = _lift(other, "-")
+        return _node(self.data - other.data, _SUB, (self, other))
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        other = _lift(other, "/")
+        if other.data == 0.0:
+            raise ZeroDivisionError(
+                f"division by zero: {self.data!r} / {other.data!r}; "
+                "make sure the denominator cannot be 0 (for example divide by x*x + eps)"
+            )
+        return _node(self.data / other.data, _DIV, (self, other))
+
+    def __neg__(self) -> Value:
+        return _node(-self.data, _NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        if isinstance(exponent, Value):
+            return _value_pow(self, exponent)
+        c = _as_float(exponent, "the exponent of **")
+        return _node(_checked_pow(self.data, c), _const_pow_op(c), (self,))
+
+    # Reflected forms: the left operand is a plain number.
+    def __radd__(self, other: Number) -> Value:
+        return _lift(other, "+") + self
+
+    def __rmul__(self, other: Number) -> Value:
+        return _lift(other, "*") * self
+
+    def __rsub__(self, other: Number) -> Value:
+        return _lift(other, "-") - self
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _lift(other, "/") / self
+
+    def __rpow__(self, other: Number) -> Value:
+        return _lift(other, "**") ** self
+
+    # -- elementary functions ----------------------------------------------------------
+    def exp(self) -> Value:
+        """e ** self. Raises OverflowError (naming the input) above about 709.78."""
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(
+                f"exp overflows a float for input {self.data!r} (the limit is about 709.78); "
+                "scale the input down or use a stable formula (e.g. sigmoid, log-sum-exp)"
+            ) from None
+        return _node(out, _EXP, (self,))
+
+    def log(self) -> Value:
+        """Natural logarithm. Raises ValueError for inputs <= 0."""
+        x = self.data
+        if x <= 0.0:
+            raise ValueError(
+                f"log is only defined for inputs > 0, got log({x!r}); "
+                "keep the argument positive (for example log(x*x + 1) or log(sigmoid(x)))"
+            )
+        return _node(math.log(x), _LOG, (self,))
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent; stable for every finite input."""
+        return _node(math.tanh(self.data), _TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        """The logistic function 1 / (1 + e**-x); stable for every finite input."""
+        return _node(_sigmoid(self.data), _SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        """max(0, x). At exactly 0 the output and the gradient are 0 (as in PyTorch).
+
+        NaN stays NaN, in the output and in the gradient: a NaN is never hidden.
+        """
+        x = self.data
+        return _node(0.0 if x <= 0.0 else x, _RELU, (self,))
+
+    # -- differentiation ---------------------------------------------------------------
+    def backward(self) -> None:
+        """Backpropagate from this value, adding d(self)/d(node) into every node's ``.grad``.
+
+        The seed d(self)/d(self) = 1.0 is added to ``self.grad`` like every other
+        gradient. Gradients *accumulate* (as in micrograd and PyTorch): call
+        ``zero_grad()`` on your model, or set ``v.grad = 0.0``, before the next
+        backward if you do not want the sum of both.
+
+        If a derivative cannot be computed (for example x ** 0.5 at x = 0), the
+        error is raised before any ``.grad`` is changed.
+        """
+        grads = _backprop(self, 1.0, create_graph=False)
+        for node, g in grads.items():
+            node.grad += g
+
+
+# -- construction helpers (the hot path) -----------------------------------------------
+
+
+def _node(data: float, op: _Op, children: tuple[Value, ...]) -> Value:
+    """Build a non-leaf Value without re-validating data that ops produced themselves."""
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._op = op
+    v._children = children
+    return v
+
+
+_new = object.__new__
+
+
+def _lift(x: object, op: str) -> Value:
+    """Wrap a plain number as a leaf Value; refuse anything that is not a real number."""
+    if isinstance(x, Value):
+        return x
+    return Value(_as_float(x, f"the other operand of {op}"))
+
+
+def _sigmoid(x: float) -> float:
+    # Two branches so that exp() only ever sees a non-positive argument: no overflow.
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _checked_pow(base: float, exponent: float) -> float:
+    """base ** exponent over the reals, with errors that name the operands."""
+    if base < 0.0 and not exponent.is_integer() and math.isfinite(exponent):
+        raise ValueError(
+            f"{base!r} ** {exponent!r} is not a real number (negative base, non-integer "
+            "exponent); use an integer exponent or make the base positive"
+        )
+    try:
+        return base**exponent
+    except ZeroDivisionError:
+        raise ZeroDivisionError(
+            f"0.0 cannot be raised to the negative power {exponent!r}; "
+            "make sure the base cannot be 0"
+        ) from None
+    except OverflowError:
+        raise OverflowError(
+            f"{base!r} ** {exponent!r} overflows a float; scale the base or the exponent down"
+        ) from None
+
+
+def _value_pow(base: Value, exponent: Value) -> Value:
+    # d/d(exponent) of base**exponent is base**exponent * log(base), which is real only
+    # for base > 0 (and taken as 0 at base == 0, its limit from the right).
+    if base.data < 0.0:
+        raise ValueError(
+            f"{base.data!r} ** Value(...): a Value exponent needs a base >= 0, because the "
+            "derivative with respect to the exponent involves log(base); for integer powers "
+            "of negative numbers pass a plain number as the exponent"
+        )
+    return _node(_checked_pow(base.data, exponent.data), _VPOW, (base, exponent))
+
+
+# -- each op's local derivative, beside its forward -----------------------------------
+# vjp(g, out, *inputs) returns the contribution to each input's gradient. In float
+# mode every argument is a float; in create_graph mode every argument is a Value, so
+# the same formula records the graph of the derivative.
+
+
+def _log(x):  # log that works on a float or a Value
+    return x.log() if isinstance(x, Value) else math.log(x)
+
+
+def _pow(x, c: float):  # x ** c for a float or a Value, with the engine's clear errors
+    return x**c if isinstance(x, Value) else _checked_pow(x, c)
+
+
+def _relu_slope(x) -> float:
+    # The derivative of relu is a step function: a constant, even in create_graph mode.
+    x = _data(x)
+    return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
+
+
+def _vpow_vjp(g, out, a, b):
+    d_exponent = 0 * g if _data(a) == 0.0 else g * out * _log(a)
+    return g * b * a ** (b - 1), d_exponent
+
+
+_ADD = _Op("+", lambda g, out, a, b: (g, g))
+_SUB = _Op("-", lambda g, out, a, b: (g, -g))
+_MUL = _Op("*", lambda g, out, a, b: (g * b, g * a))
+# Writing d/db as -g*out/b (not -g*a/b**2) makes x / x give exactly 0 to x.
+_DIV = _Op("/", lambda g, out, a, b: (g / b, -g * out / b))
+_NEG = _Op("neg", lambda g, out, a: (-g,))
+_VPOW = _Op("**", _vpow_vjp)
+_EXP = _Op("exp", lambda g, out, a: (g * out,))
+_LOG = _Op("log", lambda g, out, a: (g / a,))
+_TANH = _Op("tanh", lambda g, out, a: (g * (1 - out * out),))
+_SIGMOID = _Op("sigmoid", lambda g, out, a: (g * out * (1 - out),))
+_RELU = _Op("relu", lambda g, out, a: (g * _relu_slope(a),))
+
+
+@lru_cache(maxsize=1024)
+def _const_pow_op(c: float) -> _Op:
+    """The op x ** c for a constant c, shared by every node with that exponent."""
+
+    def vjp(g, out, a):
+        if c == 0.0:  # x ** 0 is constant: avoids evaluating 0 ** -1 at x == 0
+            return (0 * g,)
+        return (g * c * _pow(a, c - 1),)
+
+    name = f"**{int(c)}" if c.is_integer() and abs(c) < 1e15 else f"**{c!r}"
+    return _Op(name, vjp)
+
+
+# -- the graph machinery: no calculus below this line ----------------------------------
+
+
+def _consumer_counts(root: Value) -> dict[Value, int]:
+    """Every node reachable from ``root`` mapped to how many edges lead into it from above.
+
+    The walk is an explicit depth-first stack, so depth is unlimited, and the dict's
+    order depends only on the graph's shape, never on memory addresses.
+    """
+    counts: dict[Value, int] = {root: 0}
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    while stack:
+        for child in pop()._children:
+            if child in counts:
+                counts[child] += 1
+            else:
+                counts[child] = 1
+                push(child)
+    return counts
+
+
+def _backprop(root: Value, seed, create_graph: bool) -> dict[Value, object]:
+    """Reverse-mode sweep from ``root``: the gradient of root with respect to every node.
+
+    A node is expanded only once every consumer has passed its contribution down
+    (Kahn's algorithm on the reversed graph), so each gradient is complete before it
+    is used, without building a separate topological order. The result is computed
+    in a local dict: nothing outside changes if a derivative raises.
+    """
+    pending = _consumer_counts(root)
+    grads: dict[Value, object] = {root: seed}
+    ready = [root]
+    pop, push = ready.pop, ready.append
+    while ready:
+        node = pop()
+        op = node._op
+        if op is None:
+            continue
+        children = node._children
+        g = grads[node]
+        if create_graph:
+            contributions = op.vjp(g, node, *children)
+        elif len(children) == 2:
+            contributions = op.vjp(g, node.data, children[0].data, children[1].data)
+        else:
+            contributions = op.vjp(g, node.data, children[0].data)
+        for child, c in zip(children, contributions):
+            if child in grads:
+                grads[child] = grads[child] + c
+            else:
+                grads[child] = c
+            left = pending[child] - 1
+            pending[child] = left
+            if left == 0:
+                push(child)
+    return grads
+
+
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
+    """Derivatives of ``output`` with respect to each of ``inputs``, touching no ``.grad``.
+
+    Args:
+        output: The Value to differentiate.
+        inputs: The Values to differentiate with respect to (leaves or intermediate
+            nodes). An input that ``output`` does not depend on gets 0.
+        create_graph: If False, return floats. If True, return Values that are
+            themselves part of a graph, so they can be differentiated again:
+            ``grad(grad(y, [x], create_graph=True)[0], [x])`` is d²y/dx².
+
+    Returns:
+        A list with one derivative per input, in the same order.
+
+    Raises:
+        TypeError: ``output`` or an element of ``inputs`` is not a Value.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad(output, ...) needs a Value as output, got {type(output).__name__} {output!r}")
+    inputs = list(inputs) if not isinstance(inputs, Value) else [inputs]
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(
+                f"grad(..., inputs) needs Values, but inputs[{i}] is {type(x).__name__} {x!r}; "
+                "pass the Value objects the output was computed from"
+            )
+    seed = Value(1.0) if create_graph else 1.0
+    grads = _backprop(output, seed, create_graph)
+    zero = (lambda: Value(0.0)) if create_graph else (lambda: 0.0)
+    return [grads[x] if x in grads else zero() for x in inputs]
+
+
+def iter_graph(root: Value) -> Iterable[Value]:
+    """Every Value that ``root`` was computed from (root included), each once.
+
+    The order is deterministic (depth-first from ``root``, children in argument
+    order) and the walk is iterative, so graphs of any depth are fine.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"iter_graph needs a Value, got {type(root).__name__} {root!r}")
+    return iter(_consumer_counts(root))
