@@ -10,7 +10,7 @@ Two design rules keep that graph cheap and safe:
 * **No recursion.** Graph walks use explicit stacks, so a chain of a million
   operations backpropagates as happily as a chain of three.
 
-The graph machinery (``_consumer_counts``, ``_backprop``) knows no calculus. Each
+The graph machinery (``_topological_order``, ``_sweep``) knows no calculus. Each
 op's local derivative is written exactly once, beside its forward, as a
 vector-Jacobian product ``vjp(g, out, *inputs)`` built from ordinary arithmetic.
 Called with floats it computes gradients; called with Values it records a new
@@ -84,7 +84,10 @@ class Value:
         label: The name given at construction (or assigned later).
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_children", "__weakref__")
+    # Inputs live in two slots rather than a tuple (every op is unary or binary):
+    # one allocation per node instead of two, 96 bytes instead of 144, and less for
+    # the garbage collector to track. ``_acc`` is scratch space for a backward sweep.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_acc", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _as_float(data, "Value(data)")
@@ -93,7 +96,9 @@ class Value:
         self.grad = 0.0
         self.label = label
         self._op: _Op | None = None
-        self._children: tuple[Value, ...] = ()
+        self._a: Value | None = None
+        self._b: Value | None = None
+        self._acc = None
 
     # -- read-only views of the graph -------------------------------------------------
     @property
@@ -104,7 +109,8 @@ class Value:
     @property
     def children(self) -> tuple[Value, ...]:
         """The input Values of the producing op, in argument order (``()`` for a leaf)."""
-        return self._children
+        a, b = self._a, self._b
+        return () if a is None else (a,) if b is None else (a, b)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -114,15 +120,15 @@ class Value:
     # -- arithmetic ------------------------------------------------------------------
     def __add__(self, other: Value | Number) -> Value:
         other = _lift(other, "+")
-        return _node(self.data + other.data, _ADD, (self, other))
+        return _node(self.data + other.data, _ADD, self, other)
 
     def __mul__(self, other: Value | Number) -> Value:
         other = _lift(other, "*")
-        return _node(self.data * other.data, _MUL, (self, other))
+        return _node(self.data * other.data, _MUL, self, other)
 
     def __sub__(self, other: Value | Number) -> Value:
         other = _lift(other, "-")
-        return _node(self.data - other.data, _SUB, (self, other))
+        return _node(self.data - other.data, _SUB, self, other)
 
     def __truediv__(self, other: Value | Number) -> Value:
         other = _lift(other, "/")
@@ -131,10 +137,10 @@ class Value:
                 f"division by zero: {self.data!r} / {other.data!r}; "
                 "make sure the denominator cannot be 0 (for example divide by x*x + eps)"
             )
-        return _node(self.data / other.data, _DIV, (self, other))
+        return _node(self.data / other.data, _DIV, self, other)
 
     def __neg__(self) -> Value:
-        return _node(-self.data, _NEG, (self,))
+        return _node(-self.data, _NEG, self)
 
     def __pos__(self) -> Value:
         return self
@@ -143,7 +149,7 @@ class Value:
         if isinstance(exponent, Value):
             return _value_pow(self, exponent)
         c = _as_float(exponent, "the exponent of **")
-        return _node(_checked_pow(self.data, c), _const_pow_op(c), (self,))
+        return _node(_checked_pow(self.data, c), _const_pow_op(c), self)
 
     # Reflected forms: the left operand is a plain number.
     def __radd__(self, other: Number) -> Value:
@@ -171,7 +177,7 @@ class Value:
                 f"exp overflows a float for input {self.data!r} (the limit is about 709.78); "
                 "scale the input down or use a stable formula (e.g. sigmoid, log-sum-exp)"
             ) from None
-        return _node(out, _EXP, (self,))
+        return _node(out, _EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm. Raises ValueError for inputs <= 0."""
@@ -181,15 +187,15 @@ class Value:
                 f"log is only defined for inputs > 0, got log({x!r}); "
                 "keep the argument positive (for example log(x*x + 1) or log(sigmoid(x)))"
             )
-        return _node(math.log(x), _LOG, (self,))
+        return _node(math.log(x), _LOG, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; stable for every finite input."""
-        return _node(math.tanh(self.data), _TANH, (self,))
+        return _node(math.tanh(self.data), _TANH, self)
 
     def sigmoid(self) -> Value:
         """The logistic function 1 / (1 + e**-x); stable for every finite input."""
-        return _node(_sigmoid(self.data), _SIGMOID, (self,))
+        return _node(_sigmoid(self.data), _SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, x). At exactly 0 the output and the gradient are 0 (as in PyTorch).
@@ -197,7 +203,7 @@ class Value:
         NaN stays NaN, in the output and in the gradient: a NaN is never hidden.
         """
         x = self.data
-        return _node(0.0 if x <= 0.0 else x, _RELU, (self,))
+        return _node(0.0 if x <= 0.0 else x, _RELU, self)
 
     # -- differentiation ---------------------------------------------------------------
     def backward(self) -> None:
@@ -211,22 +217,22 @@ class Value:
         If a derivative cannot be computed (for example x ** 0.5 at x = 0), the
         error is raised before any ``.grad`` is changed.
         """
-        grads = _backprop(self, 1.0, create_graph=False)
-        for node, g in grads.items():
-            node.grad += g
+        _backprop(self, 1.0, False, None)
 
 
 # -- construction helpers (the hot path) -----------------------------------------------
 
 
-def _node(data: float, op: _Op, children: tuple[Value, ...]) -> Value:
+def _node(data: float, op: _Op, a: Value, b: Value | None = None) -> Value:
     """Build a non-leaf Value without re-validating data that ops produced themselves."""
     v = _new(Value)
     v.data = data
     v.grad = 0.0
     v.label = ""
     v._op = op
-    v._children = children
+    v._a = a
+    v._b = b
+    v._acc = None
     return v
 
 
@@ -277,7 +283,7 @@ def _value_pow(base: Value, exponent: Value) -> Value:
             "derivative with respect to the exponent involves log(base); for integer powers "
             "of negative numbers pass a plain number as the exponent"
         )
-    return _node(_checked_pow(base.data, exponent.data), _VPOW, (base, exponent))
+    return _node(_checked_pow(base.data, exponent.data), _VPOW, base, exponent)
 
 
 # -- each op's local derivative, beside its forward -----------------------------------
@@ -335,60 +341,85 @@ def _const_pow_op(c: float) -> _Op:
 # -- the graph machinery: no calculus below this line ----------------------------------
 
 
-def _consumer_counts(root: Value) -> dict[Value, int]:
-    """Every node reachable from ``root`` mapped to how many edges lead into it from above.
+def _topological_order(root: Value, mark: object) -> list[Value]:
+    """Every node reachable from ``root``, inputs before the nodes computed from them.
 
-    The walk is an explicit depth-first stack, so depth is unlimited, and the dict's
-    order depends only on the graph's shape, never on memory addresses.
+    An explicit-stack depth-first walk (children in argument order), so depth is
+    unlimited and the order depends only on the graph's shape, never on memory
+    addresses. Visited nodes are marked by setting ``_acc`` to ``mark``.
     """
-    counts: dict[Value, int] = {root: 0}
+    order: list[Value] = []
+    root._acc = mark
     stack = [root]
-    pop, push = stack.pop, stack.append
+    push = stack.append
     while stack:
-        for child in pop()._children:
-            if child in counts:
-                counts[child] += 1
-            else:
-                counts[child] = 1
-                push(child)
-    return counts
+        node = stack[-1]
+        a = node._a
+        if a is not None and a._acc is not mark:
+            a._acc = mark
+            push(a)
+            continue
+        b = node._b
+        if b is not None and b._acc is not mark:
+            b._acc = mark
+            push(b)
+            continue
+        order.append(stack.pop())
+    return order
 
 
-def _backprop(root: Value, seed, create_graph: bool) -> dict[Value, object]:
-    """Reverse-mode sweep from ``root``: the gradient of root with respect to every node.
+def _sweep(order: list[Value], seed, create_graph: bool, mark: object) -> None:
+    """Reverse-mode sweep: leave d(root)/d(node) in every node's ``_acc``.
 
-    A node is expanded only once every consumer has passed its contribution down
-    (Kahn's algorithm on the reversed graph), so each gradient is complete before it
-    is used, without building a separate topological order. The result is computed
-    in a local dict: nothing outside changes if a derivative raises.
+    ``order`` ends with the root; every other node still holds ``mark``, meaning
+    "no gradient yet". Each node's gradient is complete before it is passed down,
+    because every node that consumes it comes later in ``order``.
     """
-    pending = _consumer_counts(root)
-    grads: dict[Value, object] = {root: seed}
-    ready = [root]
-    pop, push = ready.pop, ready.append
-    while ready:
-        node = pop()
+    order[-1]._acc = seed
+    for node in reversed(order):
         op = node._op
         if op is None:
             continue
-        children = node._children
-        g = grads[node]
-        if create_graph:
-            contributions = op.vjp(g, node, *children)
-        elif len(children) == 2:
-            contributions = op.vjp(g, node.data, children[0].data, children[1].data)
-        else:
-            contributions = op.vjp(g, node.data, children[0].data)
-        for child, c in zip(children, contributions):
-            if child in grads:
-                grads[child] = grads[child] + c
+        g = node._acc
+        a, b = node._a, node._b
+        if b is None:
+            if create_graph:
+                (ga,) = op.vjp(g, node, a)
             else:
-                grads[child] = c
-            left = pending[child] - 1
-            pending[child] = left
-            if left == 0:
-                push(child)
-    return grads
+                (ga,) = op.vjp(g, node.data, a.data)
+        else:
+            if create_graph:
+                ga, gb = op.vjp(g, node, a, b)
+            else:
+                ga, gb = op.vjp(g, node.data, a.data, b.data)
+            acc = b._acc
+            b._acc = gb if acc is mark else acc + gb
+        acc = a._acc
+        a._acc = ga if acc is mark else acc + ga
+
+
+def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | None):
+    """Run a sweep from ``root``; add into ``.grad`` (inputs None) or return inputs' grads.
+
+    Nothing outside changes if a derivative raises: ``.grad`` is only touched after
+    the whole sweep succeeded, and the scratch slots are always cleared, so no
+    gradient graph is left hanging off a node.
+    """
+    mark = object()
+    order: list[Value] = []
+    try:
+        order = _topological_order(root, mark)
+        _sweep(order, seed, create_graph, mark)
+        if inputs is None:
+            for node in order:
+                node.grad += node._acc
+            return None
+        # An input that root does not depend on was never marked: its derivative is 0.
+        zero = Value if create_graph else float
+        return [zero(0.0) if x._acc is None else x._acc for x in inputs]
+    finally:
+        for node in order:
+            node._acc = None
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
@@ -418,17 +449,23 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
                 "pass the Value objects the output was computed from"
             )
     seed = Value(1.0) if create_graph else 1.0
-    grads = _backprop(output, seed, create_graph)
-    zero = (lambda: Value(0.0)) if create_graph else (lambda: 0.0)
-    return [grads[x] if x in grads else zero() for x in inputs]
+    return _backprop(output, seed, create_graph, inputs)
 
 
 def iter_graph(root: Value) -> Iterable[Value]:
     """Every Value that ``root`` was computed from (root included), each once.
 
-    The order is deterministic (depth-first from ``root``, children in argument
-    order) and the walk is iterative, so graphs of any depth are fine.
+    Inputs come before the nodes computed from them, and ``root`` comes last. The
+    order is deterministic (depth-first from ``root``, children in argument order)
+    and the walk is iterative, so graphs of any depth are fine.
     """
     if not isinstance(root, Value):
         raise TypeError(f"iter_graph needs a Value, got {type(root).__name__} {root!r}")
-    return iter(_consumer_counts(root))
+    mark = object()
+    order: list[Value] = []
+    try:
+        order = _topological_order(root, mark)
+    finally:
+        for node in order:
+            node._acc = None
+    return iter(order)

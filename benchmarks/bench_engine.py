@@ -1,0 +1,203 @@
+"""Side-by-side benchmark: micrograd (0.1.0) against micrograd_like, in one process.
+
+Run: ``pip install -e '.[bench]' && python benchmarks/bench_engine.py``
+
+Every workload is built the same way in both engines (same numbers, same graph
+shape), the results are checked to agree, and then each engine is timed with the
+garbage collector on, as a user has it. Timings are the best of a few repeats;
+the machines are shared, so read the ratios, not the absolute numbers.
+Memory is what tracemalloc counts as allocated while the graph is alive after its
+backward pass, divided by its node count ("B/node"); "peak ratio" compares the
+peaks, which include each engine's temporary state during backward.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import sys
+import time
+import tracemalloc
+from typing import Callable
+
+import micrograd.engine as mg
+
+import micrograd_like as ml
+
+
+def pairwise_sum(terms: list):
+    """Sum as a balanced tree, so that the graph is wide rather than deep.
+
+    micrograd's recursive topological sort cannot handle the 200,000-deep chain
+    that the built-in ``sum`` would make; a balanced tree keeps the comparison fair.
+    """
+    while len(terms) > 1:
+        paired = [terms[i] + terms[i + 1] for i in range(0, len(terms) - 1, 2)]
+        if len(terms) % 2:
+            paired.append(terms[-1])
+        terms = paired
+    return terms[0]
+
+
+def wide_sum(V, n: int):
+    """sum_i w_i * x_i over n products; returns (loss, leaves)."""
+    rng = random.Random(0)
+    ws = [V(rng.uniform(-1, 1)) for _ in range(n)]
+    xs = [V(rng.uniform(-1, 1)) for _ in range(n)]
+    return pairwise_sum([w * x for w, x in zip(ws, xs)]), ws
+
+
+def deep_chain(V, n: int):
+    """n ops deep: y = relu(y * 0.9 + 0.1) repeated; returns (loss, leaves)."""
+    x = V(0.5)
+    y = x
+    for _ in range(n):
+        y = (y * 0.9 + 0.1).relu()
+    return y, [x]
+
+
+def count_nodes(root) -> int:
+    """Count the nodes of either engine's graph without recursion."""
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        children = node._prev if hasattr(node, "_prev") else node.children
+        for c in children:
+            if id(c) not in seen:
+                seen.add(id(c))
+                stack.append(c)
+    return len(seen)
+
+
+def time_step(build: Callable, repeats: int) -> float:
+    """Mean wall time of build + backward + dropping the graph, over consecutive steps.
+
+    The garbage collector is on and is not called by hand between steps, as in a
+    training loop: whatever the collector has to do for one step's garbage (for
+    micrograd, every node is a reference cycle) is paid during the following steps,
+    so it lands in the mean. One untimed step first puts both engines in the same
+    steady state.
+    """
+    gc.collect()
+    loss, leaves = build()
+    loss.backward()
+    del loss, leaves
+    start = time.perf_counter()
+    for _ in range(repeats):
+        loss, leaves = build()
+        loss.backward()
+        del loss, leaves
+    return (time.perf_counter() - start) / repeats
+
+
+def bytes_per_node(build: Callable) -> tuple[float, float, int]:
+    """(live bytes per node after backward, peak bytes per node, node count)."""
+    gc.collect()
+    tracemalloc.start()
+    loss, leaves = build()
+    loss.backward()
+    live, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    nodes = count_nodes(loss)
+    del loss, leaves
+    gc.collect()
+    return live / nodes, peak / nodes, nodes
+
+
+def compare(name: str, build_mg: Callable, build_ml: Callable, repeats: int) -> dict:
+    # Same workload? Check the outputs and the first leaf's gradient agree.
+    a, a_leaves = build_mg()
+    a.backward()
+    b, b_leaves = build_ml()
+    b.backward()
+    for label, x, y in (("output", a.data, b.data), ("gradient", a_leaves[0].grad, b_leaves[0].grad)):
+        if abs(x - y) > 1e-9 * max(1.0, abs(x)):
+            raise SystemExit(f"{name}: engines disagree on the {label}: {x!r} vs {y!r}")
+    del a, a_leaves, b, b_leaves
+    gc.collect()
+
+    mem_mg, peak_mg, nodes = bytes_per_node(build_mg)
+    mem_ml, peak_ml, _ = bytes_per_node(build_ml)
+    t_mg = time_step(build_mg, repeats)
+    t_ml = time_step(build_ml, repeats)
+    return {
+        "name": name,
+        "nodes": nodes,
+        "us_mg": 1e6 * t_mg / nodes,
+        "us_ml": 1e6 * t_ml / nodes,
+        "speedup": t_mg / t_ml,
+        "bytes_mg": mem_mg,
+        "bytes_ml": mem_ml,
+        "mem_ratio": mem_ml / mem_mg,
+        "peak_ratio": peak_ml / peak_mg,
+    }
+
+
+def deepest_micrograd_chain() -> str:
+    """Where micrograd's recursion gives out, at the default recursion limit."""
+    for n in (100, 250, 500, 1000):
+        y, _ = deep_chain(mg.Value, n)
+        try:
+            y.backward()
+        except RecursionError:
+            return f"micrograd: RecursionError on a chain of {n} ops ({count_nodes(y)} nodes)"
+    return "micrograd: no RecursionError up to 1000 ops"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000, help="products in the wide sum")
+    parser.add_argument("--repeats", type=int, default=5, help="consecutive timed steps per workload")
+    args = parser.parse_args(argv)
+
+    print(f"Python {sys.version.split()[0]}, gc thresholds {gc.get_threshold()} (gc on for all timings)")
+    rows = [
+        compare(
+            f"wide sum of {args.size:,} products",
+            lambda: wide_sum(mg.Value, args.size),
+            lambda: wide_sum(ml.Value, args.size),
+            args.repeats,
+        ),
+        compare(
+            "chain of 300 relu steps",
+            lambda: deep_chain(mg.Value, 300),
+            lambda: deep_chain(ml.Value, 300),
+            args.repeats * 20,
+        ),
+    ]
+    for extra in EXTRA_BENCHMARKS:
+        rows.append(extra(args))
+
+    header = (
+        f"{'workload':<34} {'nodes':>9} {'us/node mg':>11} {'us/node ml':>11} {'speedup':>8} "
+        f"{'B/node mg':>10} {'B/node ml':>10} {'mem ratio':>9} {'peak ratio':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            f"{r['name']:<34} {r['nodes']:>9,} {r['us_mg']:>11.3f} {r['us_ml']:>11.3f} {r['speedup']:>7.1f}x "
+            f"{r['bytes_mg']:>10.0f} {r['bytes_ml']:>10.0f} {r['mem_ratio']:>9.2f} {r['peak_ratio']:>10.2f}"
+        )
+
+    print()
+    print(deepest_micrograd_chain())
+    start = time.perf_counter()
+    y, leaves = deep_chain(ml.Value, 1_000_000)
+    y.backward()
+    print(
+        f"micrograd_like: chain of 1,000,000 ops ({count_nodes(y):,} nodes) built and "
+        f"backpropagated in {time.perf_counter() - start:.1f} s"
+    )
+    return 0
+
+
+# Other benchmark modules (e.g. the two-moons training step) register functions
+# here that take the parsed args and return a row dict like ``compare``'s.
+EXTRA_BENCHMARKS: list[Callable[[argparse.Namespace], dict]] = []
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
