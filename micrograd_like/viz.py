@@ -1,0 +1,518 @@
+"""Graphviz drawings of an autograd graph that make identical gradients jump out.
+
+Two views, both returned as *unrendered* :class:`graphviz.Digraph` objects (so
+Jupyter shows them inline, and ``.source``, ``.save()``, ``.render()`` and
+``.pipe()`` work as usual):
+
+* :func:`draw_dot` draws every :class:`~micrograd_like.engine.Value` of an
+  expression, one small node per operation in between. Values whose gradients
+  are equal (within ``rtol``) share a fill colour and a group letter, and a
+  legend inside the picture lists every colour with its gradient and how many
+  nodes have it.
+* :func:`draw_network` draws an :class:`~micrograd_like.nn.MLP` one node per
+  neuron, one edge per weight. Neurons that can never be told apart by gradient
+  descent (:func:`~micrograd_like.nn.find_symmetric_neurons`) share a colour,
+  and the legend says why that is a problem and how to fix it.
+
+:func:`render` writes a drawing to a file and, when the Graphviz ``dot`` program
+is missing, says how to install it.
+
+Colour rules (the same in both views):
+
+* Fills come from Paul Tol's "light" palette, which was designed to stay
+  distinguishable for colour-blind readers *and* to keep black text readable.
+  The first eight groups get the eight colours with a solid border; groups 9-16
+  reuse them with a dashed border, groups 17-24 with a bold border, and so on.
+  Every coloured node also carries its group letter (``A``, ``B``, ...) which the
+  legend repeats, so two groups can never be confused, even when colours repeat
+  or the picture is printed in grey.
+* Groups are lettered largest first, so ``A`` is always the most repeated
+  gradient: the first place to look for symmetry.
+* A gradient of exactly ``0`` is a message of its own ("nothing flows back
+  here": backward() not called yet, a dead ReLU, a multiplication by zero), so
+  such nodes are always filled pale grey, even a single one, and never use a
+  palette colour. NaN and infinite gradients get a red border instead.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+import graphviz
+
+from micrograd_like.engine import Value
+
+if TYPE_CHECKING:  # nn is only needed by draw_network, and imported lazily there
+    from micrograd_like.nn import MLP
+
+__all__ = [
+    "trace",
+    "draw_dot",
+    "draw_network",
+    "render",
+    "GraphvizNotFoundError",
+    "PALETTE",
+    "ZERO_COLOR",
+    "DEFAULT_MAX_NODES",
+    "NETWORK_EDGE_LABEL_LIMIT",
+    "INTERCHANGEABLE_MESSAGE",
+]
+
+#: Paul Tol's "light" qualitative scheme (https://personal.sron.nl/~pault/), in
+#: his recommended order, without its pale grey which is reserved for zero.
+PALETTE: tuple[str, ...] = (
+    "#77AADD",  # light blue
+    "#EE8866",  # orange
+    "#EEDD88",  # light yellow
+    "#FFAABB",  # pink
+    "#99DDFF",  # light cyan
+    "#44BB99",  # mint
+    "#BBCC33",  # pear
+    "#AAAA00",  # olive
+)
+#: Fill of every node whose gradient is exactly 0 (Tol's "pale grey").
+ZERO_COLOR = "#DDDDDD"
+#: Border of nodes with a NaN or infinite gradient (Tol's "vibrant red").
+NONFINITE_COLOR = "#CC3311"
+# Border styles that tell apart groups sharing a palette colour (see module doc).
+_BORDER_STYLES: tuple[str, ...] = ("", "dashed", "bold")
+
+#: draw_dot refuses graphs with more Values than this: dot needs many seconds to
+#: lay them out and nobody can read the result (use draw_network for models).
+DEFAULT_MAX_NODES = 500
+#: draw_network writes value and gradient on the edges of a layer only when the
+#: layer has at most this many weights; larger layers keep them in the tooltip.
+NETWORK_EDGE_LABEL_LIMIT = 32
+
+INTERCHANGEABLE_MESSAGE = (
+    "interchangeable: they will receive identical gradients forever; "
+    "initialise randomly to break the symmetry"
+)
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_FONT = "Helvetica"
+
+
+# ----------------------------------------------------------------------------------
+# walking the graph
+# ----------------------------------------------------------------------------------
+
+
+def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
+    """Collect every Value that ``root`` was computed from, and the edges between them.
+
+    The walk is an explicit-stack depth-first search, so graphs of any depth work
+    (a chain of a million operations included), and its order depends only on the
+    shape of the graph, never on memory addresses: the same expression always
+    gives the same lists, hence the same DOT source.
+
+    Args:
+        root: The Value to start from (usually the loss).
+
+    Returns:
+        ``(nodes, edges)``. ``nodes`` lists each Value once, in topological order:
+        every Value comes after all the Values it was computed from, and ``root``
+        is last. ``edges`` holds one ``(child, parent)`` pair per argument of each
+        op, in the order of ``nodes`` and then argument order; an argument used
+        twice (``x * x``) gives two edges, because data really flows twice.
+
+    Raises:
+        TypeError: If ``root`` is not a Value.
+    """
+    _check_value(root, "trace")
+    # Pass 1: find every Value and count the edges leading into it from above.
+    # Explicit stacks instead of recursion, so depth is unlimited.
+    consumers: dict[int, int] = {id(root): 0}
+    stack = [root]
+    while stack:
+        for child in stack.pop().children:
+            key = id(child)
+            if key in consumers:
+                consumers[key] += 1
+            else:
+                consumers[key] = 1
+                stack.append(child)
+    # Pass 2 (Kahn's algorithm from the root down): a Value is emitted once every
+    # Value computed from it has been, so reversing gives inputs-before-outputs.
+    # Children are pushed in argument order, so after the reversal the first
+    # argument's subgraph comes before the second's.
+    nodes: list[Value] = []
+    ready = [root]
+    while ready:
+        v = ready.pop()
+        nodes.append(v)
+        for child in v.children:
+            key = id(child)
+            consumers[key] -= 1
+            if consumers[key] == 0:
+                ready.append(child)
+    nodes.reverse()
+    edges = [(child, v) for v in nodes for child in v.children]
+    return nodes, edges
+
+
+# ----------------------------------------------------------------------------------
+# grouping equal gradients
+# ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A set of nodes drawn alike; ``kind`` is "shared", "zero" or "nonfinite"."""
+
+    kind: str
+    tag: str
+    value: float
+    members: tuple[int, ...]
+    fillcolor: str
+    style: str  # extra node style ("" or "dashed"/"bold") for repeated colours
+
+
+def _tag(k: int) -> str:
+    """Group letters A, B, ..., Z, AA, AB, ... (spreadsheet-column style)."""
+    letters = ""
+    k += 1
+    while k:
+        k, r = divmod(k - 1, 26)
+        letters = chr(ord("A") + r) + letters
+    return letters
+
+
+def _look(k: int) -> tuple[str, str]:
+    """Fill colour and border style of the k-th group (0-based)."""
+    return PALETTE[k % len(PALETTE)], _BORDER_STYLES[(k // len(PALETTE)) % len(_BORDER_STYLES)]
+
+
+def _group_gradients(grads: Sequence[float], rtol: float) -> dict[int, _Group]:
+    """Map node index -> group for every node that is drawn specially.
+
+    Rule: exact zeros form the "zero" group and NaN/inf the "nonfinite" group,
+    whatever their size. The other gradients are sorted; each group starts at its
+    smallest gradient (the anchor, shown in the legend) and takes every following
+    gradient within ``rtol`` of the anchor (``math.isclose`` with ``rel_tol=rtol``,
+    no absolute tolerance). Anchoring, rather than chaining neighbours, guarantees
+    that every member really is within ``rtol`` of the value the legend prints.
+    Only groups of two or more are coloured; a unique gradient stays plain.
+    """
+    zero = tuple(i for i, g in enumerate(grads) if g == 0.0)
+    nonfinite = tuple(i for i, g in enumerate(grads) if not math.isfinite(g))
+    rest = sorted((g, i) for i, g in enumerate(grads) if g != 0.0 and math.isfinite(g))
+    runs: list[list[tuple[float, int]]] = []
+    for g, i in rest:
+        if runs and math.isclose(g, runs[-1][0][0], rel_tol=rtol, abs_tol=0.0):
+            runs[-1].append((g, i))
+        else:
+            runs.append([(g, i)])
+    shared = [run for run in runs if len(run) > 1]
+    # Largest group first (the most suspicious), ties broken by gradient for stability.
+    shared.sort(key=lambda run: (-len(run), run[0][0]))
+    out: dict[int, _Group] = {}
+    for k, run in enumerate(shared):
+        fill, style = _look(k)
+        group = _Group("shared", _tag(k), run[0][0], tuple(sorted(i for _, i in run)), fill, style)
+        for i in group.members:
+            out[i] = group
+    if zero:
+        group = _Group("zero", "0", 0.0, zero, ZERO_COLOR, "")
+        for i in zero:
+            out[i] = group
+    if nonfinite:
+        group = _Group("nonfinite", "!", math.nan, nonfinite, "#FFFFFF", "bold")
+        for i in nonfinite:
+            out[i] = group
+    return out
+
+
+def _distinct_formats(values: Sequence[float]) -> list[str]:
+    """Format values with 4 significant digits, or more if needed to tell them apart.
+
+    Two groups whose gradients differ by more than ``rtol`` but agree to 4 digits
+    would otherwise show the same number in the legend.
+    """
+    for digits in range(4, 18):
+        texts = [_fmt(v, digits) for v in values]
+        if len(set(texts)) == len(texts):
+            return texts
+    return [repr(v) for v in values]
+
+
+# ----------------------------------------------------------------------------------
+# text helpers
+# ----------------------------------------------------------------------------------
+
+
+def _fmt(x: float, digits: int = 4) -> str:
+    """A float with ``digits`` significant digits, trailing zeros kept (1.000)."""
+    if not math.isfinite(x):
+        return repr(x)
+    return format(x, f"#.{digits}g")
+
+
+def _printable(text: str) -> str:
+    """Replace control characters by visible escapes so that no label breaks a line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def _h(text: Any) -> str:
+    """Text for inside an HTML-like label: control characters shown, markup escaped."""
+    return html.escape(_printable(str(text)), quote=True)
+
+
+def _plain(text: Any) -> str:
+    """Text for a plain (escString) attribute: backslashes literal, never read as HTML."""
+    return graphviz.escape(_printable(str(text)))
+
+
+def _tooltip(lines: Sequence[str]) -> str:
+    # Each line is escaped on its own, then joined with the escString newline "\n".
+    return graphviz.nohtml("\\n".join(_plain(line) for line in lines))
+
+
+# ----------------------------------------------------------------------------------
+# argument checks
+# ----------------------------------------------------------------------------------
+
+
+def _check_value(root: Any, who: str) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"{who} needs a Value (for example your loss), got {type(root).__name__} {root!r}; "
+            "to draw a model's neurons use draw_network(model)"
+        )
+
+
+def _check_rankdir(rankdir: Any) -> str:
+    if not isinstance(rankdir, str):
+        raise TypeError(f"rankdir must be a str, one of {', '.join(_RANKDIRS)}; got {rankdir!r}")
+    if rankdir.upper() not in _RANKDIRS:
+        raise ValueError(
+            f"rankdir={rankdir!r} is not a Graphviz direction; use one of "
+            f"{', '.join(_RANKDIRS)} (LR = left to right, TB = top to bottom)"
+        )
+    return rankdir.upper()
+
+
+def _check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _check_rtol(rtol: Any) -> float:
+    if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real):
+        raise TypeError(f"rtol must be a float >= 0 such as 1e-9, got {type(rtol).__name__} {rtol!r}")
+    rtol = float(rtol)
+    if not (math.isfinite(rtol) and rtol >= 0.0):
+        raise ValueError(
+            f"rtol must be a finite float >= 0 (0 means bit-for-bit equal, 1e-9 forgives "
+            f"rounding), got {rtol!r}"
+        )
+    return rtol
+
+
+def _check_max_nodes(max_nodes: Any) -> int:
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral):
+        raise TypeError(
+            f"max_nodes must be a positive int such as {DEFAULT_MAX_NODES}, "
+            f"got {type(max_nodes).__name__} {max_nodes!r}"
+        )
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int such as {DEFAULT_MAX_NODES}, got {max_nodes!r}")
+    return int(max_nodes)
+
+
+# ----------------------------------------------------------------------------------
+# draw_dot: the op-level view
+# ----------------------------------------------------------------------------------
+
+
+def draw_dot(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    highlight_equal_grads: bool = True,
+    rtol: float = 1e-9,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> graphviz.Digraph:
+    """Draw the computation graph of ``root``, colouring equal gradients alike.
+
+    Every Value becomes a box showing its label (when it has one), its data and
+    its grad to 4 significant digits; hovering over it (SVG, Jupyter) shows the
+    full values. Every operation is a small separate oval, and the arrows follow
+    the data flow from inputs to ``root``, which has a double border.
+
+    With ``highlight_equal_grads``, Values whose gradients are equal within
+    ``rtol`` share a fill colour and a group letter, and a legend inside the graph
+    lists each group's gradient and size, e.g. "A  0.02810  x 6 nodes". A node
+    whose gradient nobody else has stays white. Gradients of exactly 0 are always
+    pale grey (nothing flows back through them), NaN/inf gradients get a red
+    border. Colours come from a colour-blind-safe palette; past eight groups they
+    repeat with dashed, then bold borders, and the group letter stays unique.
+
+    Args:
+        root: The Value to draw, usually the loss after ``loss.backward()``.
+        rankdir: Graphviz direction: ``"LR"`` (default), ``"RL"``, ``"TB"``, ``"BT"``.
+        highlight_equal_grads: Colour groups of equal gradients and add the legend.
+        rtol: Relative tolerance for "equal" (``math.isclose`` with no absolute
+            tolerance). ``0`` means bit-for-bit equal; the default ``1e-9`` forgives
+            rounding differences between mathematically equal gradients.
+        max_nodes: Refuse graphs with more Values than this (default
+            ``DEFAULT_MAX_NODES`` = 500).
+
+    Returns:
+        An unrendered :class:`graphviz.Digraph`. Value ``i`` of :func:`trace` order
+        is the DOT node ``v{i}``, its op ``v{i}op``, the legend ``legend``.
+
+    Raises:
+        TypeError: If ``root`` is not a Value or an option has the wrong type.
+        ValueError: If ``rankdir`` is unknown, ``rtol`` is negative or not finite,
+            ``max_nodes`` < 1, or the graph has more than ``max_nodes`` Values.
+    """
+    _check_value(root, "draw_dot")
+    rankdir = _check_rankdir(rankdir)
+    highlight = _check_bool(highlight_equal_grads, "highlight_equal_grads")
+    rtol = _check_rtol(rtol)
+    max_nodes = _check_max_nodes(max_nodes)
+
+    nodes, edges = trace(root)
+    if len(nodes) > max_nodes:
+        raise ValueError(
+            f"draw_dot: this graph has {len(nodes)} Values, more than max_nodes={max_nodes}; "
+            f"a drawing that large takes Graphviz a long time and nobody can read it. "
+            f"For a model, draw one node per neuron with micrograd_like.viz.draw_network(model); "
+            f"or draw a smaller expression (one sample instead of the whole batch); "
+            f"or pass max_nodes={len(nodes)} if you really want every node."
+        )
+    groups = _group_gradients([v.grad for v in nodes], rtol) if highlight else {}
+    index = {id(v): i for i, v in enumerate(nodes)}
+
+    dot = graphviz.Digraph(
+        name="autograd",
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": _FONT,
+            "nodesep": "0.25",
+            "ranksep": "0.35",
+            "tooltip": "autograd graph",
+        },
+        node_attr={"fontname": _FONT, "fontsize": "11", "shape": "box", "style": "rounded", "margin": "0.06,0.03"},
+        edge_attr={"color": "#555555", "arrowsize": "0.6"},
+    )
+    for i, v in enumerate(nodes):
+        group = groups.get(i)
+        dot.node(f"v{i}", **_value_node_attrs(v, group, is_root=v is root))
+        if v.op or v.children:
+            op = v.op or "?"
+            dot.node(
+                f"v{i}op",
+                label=_plain(op),
+                shape="ellipse",
+                style="solid",
+                fontsize="10",
+                width="0.3",
+                height="0.25",
+                margin="0.03,0.01",
+                tooltip=_tooltip([f"op {op}"]),
+            )
+            dot.edge(f"v{i}op", f"v{i}")
+    for child, parent in edges:
+        dot.edge(f"v{index[id(child)]}", f"v{index[id(parent)]}op")
+    if highlight:
+        dot.node("legend", label=_dot_legend(groups, rtol), shape="none", margin="0", tooltip="legend")
+    return dot
+
+
+def _value_node_attrs(v: Value, group: _Group | None, *, is_root: bool) -> dict[str, str]:
+    label = str(v.label)
+    rows = []
+    if label:
+        rows.append(f'<tr><td colspan="2"><b>{_h(label)}</b></td></tr>')
+    rows.append(f'<tr><td align="left">data</td><td align="right">{_h(_fmt(v.data))}</td></tr>')
+    grad_text = _h(_fmt(v.grad))
+    if group is not None and group.kind == "shared":
+        # The letter repeats the colour in words: it survives grey print-outs,
+        # colour blindness and palette reuse beyond eight groups.
+        grad_text += f" <b>{_h(group.tag)}</b>"
+    rows.append(f'<tr><td align="left">grad</td><td align="right">{grad_text}</td></tr>')
+    html_label = (
+        '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">' + "".join(rows) + "</table>>"
+    )
+    tip = []
+    if label:
+        tip.append(label)
+    tip += [f"data = {v.data!r}", f"grad = {v.grad!r}"]
+    if v.op:
+        tip.append(f"computed by {v.op}")
+    if is_root:
+        tip.append("root: backward() starts here")
+    attrs = {"label": html_label}
+    styles = ["rounded"]
+    if group is not None:
+        n = len(group.members)
+        if group.kind == "shared":
+            tip.append(f"group {group.tag}: {n} nodes share this gradient")
+        elif group.kind == "zero":
+            tip.append(f"gradient exactly 0 ({n} such nodes): nothing flows back here")
+        else:
+            tip.append("gradient is NaN or infinite")
+        styles.append("filled")
+        if group.style:
+            styles.append(group.style)
+        attrs["fillcolor"] = group.fillcolor
+        if group.kind == "nonfinite":
+            attrs["color"] = NONFINITE_COLOR
+            attrs["penwidth"] = "2"
+        else:
+            # Group identity as an SVG class, so the rendered file can be styled or queried.
+            attrs["class"] = f"grad-group-{group.tag}" if group.kind == "shared" else "grad-zero"
+    attrs["style"] = ",".join(styles)
+    if is_root:
+        attrs["peripheries"] = "2"
+    attrs["tooltip"] = _tooltip(tip)
+    return attrs
+
+
+def _legend_table(header: str, rows: list[str]) -> str:
+    return (
+        '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#888888" bgcolor="#FFFFFF">'
+        f'<tr><td colspan="3" align="left"><b>{header}</b></td></tr>' + "".join(rows) + "</table>>"
+    )
+
+
+def _dot_legend(groups: dict[int, _Group], rtol: float) -> str:
+    unique: dict[str, _Group] = {}
+    for group in groups.values():
+        unique.setdefault(group.tag, group)
+    shared = sorted((g for g in unique.values() if g.kind == "shared"), key=lambda g: (-len(g.members), g.value))
+    texts = _distinct_formats([g.value for g in shared])
+    rows = []
+    for group, text in zip(shared, texts):
+        border = {"": "", "dashed": " (dashed border)", "bold": " (bold border)"}[group.style]
+        rows.append(
+            f'<tr><td bgcolor="{group.fillcolor}" border="1" color="#444444"><b>{_h(group.tag)}</b></td>'
+            f'<td align="left">grad {_h(text)}{border}</td>'
+            f'<td align="right">&#215; {len(group.members)} nodes</td></tr>'
+        )
+    if not shared:
+        rows.append('<tr><td colspan="3" align="left">every nonzero gradient is different: no shared colour</td></tr>')
+    if "0" in unique:
+        n = len(unique["0"].members)
+        rows.append(
+            f'<tr><td bgcolor="{ZERO_COLOR}" border="1" color="#444444"><b>0</b></td>'
+            f'<td align="left">grad exactly 0: nothing flows back here</td>'
+            f'<td align="right">&#215; {n} node{"s" if n != 1 else ""}</td></tr>'
+        )
+    if "!" in unique:
+        n = len(unique["!"].members)
+        rows.append(
+            f'<tr><td border="1" color="{NONFINITE_COLOR}"><b>!</b></td>'
+            f'<td align="left">grad NaN or infinite</td>'
+            f'<td align="right">&#215; {n} node{"s" if n != 1 else ""}</td></tr>'
+        )
+    header = f"Same colour and letter = same gradient (rtol={rtol:g}); white = unique gradient"
+    return _legend_table(_h(header), rows)

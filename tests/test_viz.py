@@ -1,0 +1,427 @@
+"""Tests of micrograd_like.viz on the DOT source (no Graphviz binary needed here).
+
+Rendering with the real ``dot`` program is tested in test_viz_render.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import graphviz
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from micrograd_like.engine import Value
+from micrograd_like.nn import MLP
+from micrograd_like.viz import (
+    DEFAULT_MAX_NODES,
+    PALETTE,
+    ZERO_COLOR,
+    draw_dot,
+    trace,
+)
+
+# ----------------------------------------------------------------------------------
+# helpers: read the DOT source back
+# ----------------------------------------------------------------------------------
+
+NODE_STMT = re.compile(r"^\t(\S+) \[(.*)\]$", re.M)
+EDGE_STMT = re.compile(r"^\t(\S+) -> (\S+)(?: \[.*\])?$", re.M)
+LEGEND_ROW = re.compile(
+    r'<tr><td bgcolor="(#[0-9A-F]{6})"[^>]*><b>([A-Z]+|0)</b></td>'
+    r'<td align="left">grad ([^<]*?)(?: \((?:dashed|bold) border\))?</td>'
+    r'<td align="right">&#215; (\d+) nodes?</td></tr>'
+)
+
+
+def node_stmts(source: str) -> dict[str, str]:
+    """DOT node name -> its attribute text, for every node statement."""
+    return {m.group(1): m.group(2) for m in NODE_STMT.finditer(source)}
+
+
+def attr(attrs: str, name: str) -> str | None:
+    m = re.search(rf'(?:^| ){name}=("([^"]*)"|[^ \]]+)', attrs)
+    if m is None:
+        return None
+    return m.group(2) if m.group(2) is not None else m.group(1)
+
+
+def look(attrs: str) -> tuple[str | None, str | None, str | None]:
+    """How a node looks as far as grouping is concerned: (fill, style, group class)."""
+    return attr(attrs, "fillcolor"), attr(attrs, "style"), attr(attrs, "class")
+
+
+def value_looks(root: Value, **kwargs) -> tuple[list[Value], list[tuple], str]:
+    """Draw root; return the traced Values, the look of each, and the source."""
+    nodes, _ = trace(root)
+    source = draw_dot(root, **kwargs).source
+    stmts = node_stmts(source)
+    return nodes, [look(stmts[f"v{i}"]) for i in range(len(nodes))], source
+
+
+def legend_rows(source: str) -> list[tuple[str, str, str, int]]:
+    """(colour, tag, gradient text, count) for every coloured row of the legend."""
+    legend = node_stmts(source)["legend"]
+    return [(c, t, g, int(n)) for c, t, g, n in LEGEND_ROW.findall(legend)]
+
+
+def motivating_loss(model: MLP) -> Value:
+    """The motivating user's cost: squared errors over both observations and outputs."""
+    xs = [[0.8, 0.4], [0.3, 0.3]]
+    ys = [[0.2, 0.4], [1.0, 0.0]]
+    loss = Value(0.0)
+    for x, y in zip(xs, ys):
+        for out, target in zip(model(x), y):
+            loss = loss + (out - target) ** 2
+    return loss
+
+
+def constant_network() -> MLP:
+    return MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", init=1.0, bias_init=1.0)
+
+
+# ----------------------------------------------------------------------------------
+# trace
+# ----------------------------------------------------------------------------------
+
+
+def test_trace_is_topological_with_root_last_and_one_edge_per_argument():
+    a, c = Value(1.0, label="a"), Value(2.0, label="c")
+    sq = a * a
+    root = sq.tanh() + c.exp() * a
+    nodes, edges = trace(root)
+    assert nodes[-1] is root
+    assert len({id(v) for v in nodes}) == len(nodes) == 7
+    position = {id(v): i for i, v in enumerate(nodes)}
+    for child, parent in edges:
+        assert position[id(child)] < position[id(parent)]
+    # a * a really uses a twice: two edges, not one
+    assert sum(1 for child, parent in edges if child is a and parent is sq) == 2
+    assert len(edges) == sum(len(v.children) for v in nodes) == 8
+
+
+def test_trace_order_depends_only_on_graph_shape():
+    def build():
+        x, y = Value(0.5, label="x"), Value(-1.5, label="y")
+        return ((x * y).sigmoid() + x.relu() * y - x**2).tanh()
+
+    first, second = build(), build()
+    labels = lambda r: [(v.label, v.op, v.data) for v in trace(r)[0]]  # noqa: E731
+    assert labels(first) == labels(second)
+    assert draw_dot(first).source == draw_dot(second).source
+
+
+def test_trace_handles_a_million_node_chain_without_recursion():
+    v = x = Value(1.0, label="x")
+    for _ in range(1_000_000):
+        v = -v
+    nodes, edges = trace(v)
+    assert len(nodes) == 1_000_001 and len(edges) == 1_000_000
+    assert nodes[0] is x and nodes[-1] is v
+
+
+def test_trace_rejects_non_values():
+    with pytest.raises(TypeError, match="needs a Value"):
+        trace(3.0)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------------
+# draw_dot on the motivating network
+# ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_network():
+    model = constant_network()
+    loss = motivating_loss(model)
+    loss.backward()
+    nodes, looks, source = value_looks(loss)
+    index = {id(v): i for i, v in enumerate(nodes)}
+    by_name = {name: looks[index[id(p)]] for name, p in model.named_parameters()}
+    return model, loss, nodes, looks, source, by_name
+
+
+def test_hidden_neurons_share_one_colour_per_gradient_value(seed_network):
+    model, _, _, _, _, by_name = seed_network
+    for layer in (0, 1):
+        nin = len(model.layers[layer].neurons[0].w)
+        slots = [f"w.{k}" for k in range(nin)] + ["b"]
+        slot_looks = []
+        for slot in slots:
+            looks = {by_name[f"layers.{layer}.neurons.{j}.{slot}"] for j in range(3)}
+            assert len(looks) == 1, f"layer {layer} {slot}: the 3 neurons differ: {looks}"
+            (fill, _, group_class) = looks.pop()
+            assert fill in PALETTE and group_class.startswith("grad-group-")
+            slot_looks.append((fill, group_class))
+        grads = [model.layers[layer].neurons[0].b.grad] + [w.grad for w in model.layers[layer].neurons[0].w]
+        # Different gradient values within the layer get different groups.
+        distinct_grads = len({round(g, 12) for g in grads})
+        assert len(set(slot_looks)) == distinct_grads
+
+
+def test_output_neurons_do_not_share_colours(seed_network):
+    model, _, _, _, _, by_name = seed_network
+    out0, out1 = model.layers[2].neurons
+    assert out0.b.grad != out1.b.grad  # different targets, different gradients
+    for slot in ["w.0", "w.1", "w.2", "b"]:
+        a, b = by_name[f"layers.2.neurons.0.{slot}"], by_name[f"layers.2.neurons.1.{slot}"]
+        assert a[2] is None or a != b
+
+
+def test_parameters_are_labelled_with_their_names(seed_network):
+    model, _, nodes, _, source, _ = seed_network
+    stmts = node_stmts(source)
+    index = {id(v): i for i, v in enumerate(nodes)}
+    for name, p in model.named_parameters():
+        assert f"<b>{name}</b>" in stmts[f"v{index[id(p)]}"]
+
+
+def test_legend_counts_match_the_nodes_of_each_colour(seed_network):
+    _, _, nodes, looks, source, _ = seed_network
+    rows = legend_rows(source)
+    assert rows, "the legend lists no colour"
+    for colour, tag, grad_text, count in rows:
+        if tag == "0":
+            members = [i for i, lk in enumerate(looks) if lk[0] == ZERO_COLOR]
+            assert all(nodes[i].grad == 0.0 for i in members)
+        else:
+            members = [i for i, lk in enumerate(looks) if lk[2] == f"grad-group-{tag}"]
+            assert {looks[i][0] for i in members} == {colour}
+            # every node with this gradient, anywhere in the graph, is counted
+            g = nodes[members[0]].grad
+            assert math.isclose(g, float(grad_text), rel_tol=1e-3)
+            expected = [i for i, v in enumerate(nodes) if math.isclose(v.grad, g, rel_tol=1e-9, abs_tol=0)]
+            assert members == expected
+        assert count == len(members)
+    # groups are lettered largest first
+    counts = [count for _, tag, _, count in rows if tag != "0"]
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_every_legend_colour_is_used_and_every_used_colour_is_in_the_legend(seed_network):
+    _, _, _, looks, source, _ = seed_network
+    legend = {(colour, tag) for colour, tag, _, _ in legend_rows(source)}
+    used = {(fill, cls.removeprefix("grad-group-")) for fill, _, cls in looks if cls and cls.startswith("grad-group-")}
+    assert used == {(c, t) for c, t in legend if t != "0"}
+
+
+def test_value_nodes_show_data_and_grad_to_4_significant_digits_and_full_tooltip():
+    x = Value(0.123456789, label="x")
+    y = x * 3.0
+    y.backward()
+    stmts = node_stmts(draw_dot(y).source)
+    assert ">0.1235<" in stmts["v0"] and ">3.000<" in stmts["v0"]  # data, grad of x
+    assert "data = 0.123456789" in attr(stmts["v0"], "tooltip")
+    assert "grad = 3.0" in attr(stmts["v0"], "tooltip")
+    # ops are small separate nodes; arrows follow the data flow
+    assert attr(stmts["v2op"], "label") == "*"
+    edges = EDGE_STMT.findall(draw_dot(y).source)
+    assert ("v0", "v2op") in edges and ("v1", "v2op") in edges and ("v2op", "v2") in edges
+
+
+# ----------------------------------------------------------------------------------
+# other colour rules
+# ----------------------------------------------------------------------------------
+
+
+def test_all_distinct_gradients_give_no_shared_colour():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    root = (a * b).tanh()
+    root.backward()
+    nodes, looks, source = value_looks(root)
+    assert len({v.grad for v in nodes}) == len(nodes)
+    assert all(fill is None for fill, _, _ in looks)
+    assert legend_rows(source) == []
+    assert "every nonzero gradient is different" in node_stmts(source)["legend"]
+
+
+def test_zero_gradients_are_always_pale_grey_even_alone():
+    a, b = Value(-2.0, label="a"), Value(3.0, label="b")
+    root = a.relu() * b + b  # a.relu() is dead: a gets no gradient
+    root.backward()
+    nodes, looks, source = value_looks(root)
+    zero = [i for i, v in enumerate(nodes) if v.grad == 0.0]
+    assert [nodes[i].label for i in zero] == ["a"]  # only a: relu(a) itself has grad 3
+    assert looks[zero[0]][0] == ZERO_COLOR
+    assert (ZERO_COLOR, "0", "exactly 0: nothing flows back here", 1) in legend_rows(source)
+
+
+def test_before_backward_everything_is_zero_grey():
+    root = Value(1.0) * Value(2.0) + Value(3.0)
+    nodes, looks, source = value_looks(root)
+    assert {lk[0] for lk in looks} == {ZERO_COLOR}
+    assert (ZERO_COLOR, "0", "exactly 0: nothing flows back here", len(nodes)) in legend_rows(source)
+
+
+def test_nonfinite_gradients_get_a_red_border():
+    a = Value(1.0, label="a")
+    root = a * 2.0
+    a.grad = math.nan
+    nodes, _, source = value_looks(root)
+    stmt = node_stmts(source)["v0"]
+    assert attr(stmt, "color") == "#CC3311"
+    assert "NaN or infinite" in node_stmts(source)["legend"]
+
+
+def test_highlighting_can_be_switched_off():
+    a = Value(1.0)
+    root = a + a
+    root.backward()
+    source = draw_dot(root, highlight_equal_grads=False).source
+    assert "fillcolor" not in source and "legend" not in source
+
+
+def test_rtol_decides_what_counts_as_equal():
+    a, b = Value(1.0, label="a"), Value(1.0, label="b")
+    root = a + b
+    a.grad, b.grad, root.grad = 0.5, 0.5 * (1 + 1e-6), 1.0
+    _, strict, _ = value_looks(root, rtol=1e-9)
+    _, loose, _ = value_looks(root, rtol=1e-5)
+    assert strict[0][0] is None and strict[1][0] is None  # both plain: no shared colour
+    assert loose[0] == loose[1] and loose[0][0] == PALETTE[0]
+
+
+def test_legend_shows_enough_digits_to_tell_close_groups_apart():
+    vs = [Value(float(i), label=f"p{i}") for i in range(4)]
+    root = vs[0] + vs[1] + vs[2] + vs[3]
+    vs[0].grad = vs[1].grad = 0.123450
+    vs[2].grad = vs[3].grad = 0.123451
+    texts = sorted(g for _, tag, g, _ in legend_rows(draw_dot(root).source) if tag != "0")
+    assert len(texts) == 2 and texts[0] != texts[1]
+    assert float(texts[0]) == pytest.approx(0.123450) and float(texts[1]) == pytest.approx(0.123451)
+
+
+def test_more_groups_than_colours_stay_distinguishable():
+    # 12 pairs of leaves, each pair with its own gradient: 12 groups, 8 colours.
+    leaves = [Value(1.0, label=f"p{i}") for i in range(24)]
+    root = leaves[0]
+    for v in leaves[1:]:
+        root = root + v
+    for i, v in enumerate(leaves):
+        v.grad = 1.0 + i // 2
+    source = draw_dot(root).source
+    stmts = node_stmts(source)
+    nodes, _ = trace(root)
+    leaf_looks = [look(stmts[f"v{i}"]) for i, v in enumerate(nodes) if v.label]
+    assert len(set(leaf_looks)) == 12
+    assert len({(fill, style) for fill, style, _ in leaf_looks}) == 12  # colour or border differs
+    rows = legend_rows(source)
+    assert len({tag for _, tag, _, _ in rows}) == len(rows) >= 12
+    assert sum("dashed border" in row for row in re.findall(r"<tr>.*?</tr>", stmts["legend"])) >= 4
+
+
+# ----------------------------------------------------------------------------------
+# the defining property, on random expressions
+# ----------------------------------------------------------------------------------
+
+UNARY = {"neg": lambda a: -a, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu, "sq": lambda a: a**2}
+BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+LEAF = st.one_of(st.sampled_from([0.0, 1.0, -1.0, 0.5, 2.0]), st.floats(-2, 2, allow_nan=False))
+
+
+@st.composite
+def expressions(draw) -> Value:
+    """A random DAG: leaves, then ops whose arguments are any earlier node (so sharing happens)."""
+    pool = [Value(x, label=f"x{i}") for i, x in enumerate(draw(st.lists(LEAF, min_size=1, max_size=4)))]
+    steps = draw(
+        st.lists(
+            st.tuples(st.sampled_from(sorted(UNARY) + sorted(BINARY)), st.integers(0, 99), st.integers(0, 99)),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    for name, i, j in steps:
+        a, b = pool[i % len(pool)], pool[j % len(pool)]
+        pool.append(UNARY[name](a) if name in UNARY else BINARY[name](a, b))
+    return pool[-1]
+
+
+def closeness_is_an_equivalence(grads: list[float], rtol: float) -> bool:
+    near = [frozenset(j for j, h in enumerate(grads) if math.isclose(g, h, rel_tol=rtol, abs_tol=0)) for g in grads]
+    return all(near[i] == near[j] for i in range(len(grads)) for j in near[i])
+
+
+@settings(deadline=None)
+@given(root=expressions(), rtol=st.sampled_from([0.0, 1e-12, 1e-9, 1e-6]))
+def test_same_fill_exactly_when_gradients_equal_within_rtol(root, rtol):
+    root.backward()
+    nodes, looks, source = value_looks(root, rtol=rtol)
+    grads = [v.grad for v in nodes]
+    assume(all(math.isfinite(g) for g in grads))
+    # With a tolerance, "close" need not be transitive (a~b, b~c, a!~c); no colouring
+    # can then satisfy "same colour iff close", so such samples are out of scope.
+    assume(closeness_is_an_equivalence(grads, rtol))
+    for i in range(len(nodes)):
+        for j in range(i + 1, len(nodes)):
+            close = math.isclose(grads[i], grads[j], rel_tol=rtol, abs_tol=0)
+            same = looks[i][0] is not None and looks[i] == looks[j]
+            assert same == close, (grads[i], grads[j], looks[i], looks[j])
+    groups = {lk for lk in looks if lk[2] and lk[2].startswith("grad-group-")}
+    if len(groups) <= len(PALETTE):  # within the palette, the fill colour alone tells groups apart
+        assert len({fill for fill, _, _ in groups}) == len(groups)
+    for i, lk in enumerate(looks):  # a gradient nobody else has stays plain, unless it is 0
+        alone = sum(math.isclose(grads[i], h, rel_tol=rtol, abs_tol=0) for h in grads) == 1
+        if alone:
+            assert lk[0] == (ZERO_COLOR if grads[i] == 0.0 else None)
+
+
+# ----------------------------------------------------------------------------------
+# escaping, naming, validation, size limit
+# ----------------------------------------------------------------------------------
+
+
+def test_user_text_is_escaped_and_node_names_have_no_colon():
+    nasty = '<b>"x":port</b> & \\ {a|b} \n\t'
+    a = Value(1.0, label=nasty)
+    root = a * Value(2.0, label="<<html>>")
+    root.backward()
+    source = draw_dot(root).source
+    stmts = node_stmts(source)
+    assert "&lt;b&gt;&quot;x&quot;:port&lt;/b&gt; &amp; \\ {a|b} \\n\\t" in stmts["v0"]
+    assert "&lt;&lt;html&gt;&gt;" in stmts["v1"]
+    # in the plain-text tooltip, the backslash is doubled so Graphviz shows it literally
+    assert '\\"x\\":port</b> & \\\\ {a|b}' in attr(stmts["v0"], "tooltip") or "\\\\ {a|b}" in stmts["v0"]
+    names = list(stmts) + [n for edge in EDGE_STMT.findall(source) for n in edge]
+    assert names and all(re.fullmatch(r"[A-Za-z0-9_]+", n) for n in names)
+
+
+def test_argument_validation_names_the_value_and_the_fix():
+    root = Value(1.0) + Value(2.0)
+    with pytest.raises(TypeError, match=r"draw_network"):
+        draw_dot(1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"'XY'.*LR, RL, TB, BT"):
+        draw_dot(root, rankdir="XY")
+    with pytest.raises(TypeError, match="rankdir"):
+        draw_dot(root, rankdir=3)  # type: ignore[arg-type]
+    assert "rankdir=TB" in draw_dot(root, rankdir="tb").source
+    with pytest.raises(ValueError, match=r"rtol.*-1"):
+        draw_dot(root, rtol=-1)
+    with pytest.raises(ValueError, match=r"rtol.*nan"):
+        draw_dot(root, rtol=math.nan)
+    with pytest.raises(TypeError, match=r"rtol.*'1e-9'"):
+        draw_dot(root, rtol="1e-9")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="rtol"):
+        draw_dot(root, rtol=True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"max_nodes.*0"):
+        draw_dot(root, max_nodes=0)
+    with pytest.raises(TypeError, match=r"max_nodes.*2.5"):
+        draw_dot(root, max_nodes=2.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="highlight_equal_grads"):
+        draw_dot(root, highlight_equal_grads="yes")  # type: ignore[arg-type]
+
+
+def test_too_many_nodes_raises_naming_the_count_and_draw_network():
+    v = Value(1.0)
+    for _ in range(DEFAULT_MAX_NODES):
+        v = -v
+    with pytest.raises(ValueError, match=rf"{DEFAULT_MAX_NODES + 1} Values.*max_nodes={DEFAULT_MAX_NODES}.*draw_network"):
+        draw_dot(v)
+    assert isinstance(draw_dot(v, max_nodes=DEFAULT_MAX_NODES + 1), graphviz.Digraph)
+
+
+def test_draw_dot_returns_an_unrendered_digraph():
+    g = draw_dot(Value(1.0) * Value(2.0))
+    assert isinstance(g, graphviz.Digraph)
+    assert g.source.startswith("digraph autograd {")
