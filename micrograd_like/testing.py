@@ -1,0 +1,298 @@
+"""Hypothesis strategies for property-testing gradients, yours or this library's.
+
+Needs Hypothesis (``pip install 'micrograd-like[test]'``). Typical use::
+
+    from hypothesis import assume, given
+    from micrograd_like import gradcheck
+    from micrograd_like.testing import expressions, points, smooth_at
+
+    @given(expressions(3), points(3))
+    def test_my_engine_change(expr, x):
+        assume(smooth_at(expr, x))          # keep relu kinks out of the finite differences
+        assert gradcheck(expr, x, order=2)
+
+What is here:
+
+* :func:`reals` and :func:`points`: bounded, finite floats.
+* :data:`OPS`: a catalogue of every differentiable op of :class:`Value`, each with
+  the strategy of points where it is defined and smooth, for tests parametrized
+  over ops (``@pytest.mark.parametrize("case", OPS, ids=str)``).
+* :func:`expressions`: random compositions of all the ops over ``n`` inputs. Every
+  op is applied inside its safe domain (the argument of ``log`` is made positive,
+  a denominator is kept away from 0, ...), and magnitudes are tracked while the
+  expression is drawn, so any point from ``points(n, bound)`` evaluates to finite,
+  moderate numbers: no overflow, no NaN.
+* :func:`smooth_at`: whether an expression is differentiable in a whole
+  neighbourhood of a point (no relu input near its kink at 0), which central
+  differences need.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from hypothesis import strategies as st
+
+from .engine import Value, iter_graph
+
+__all__ = ["OpCase", "OPS", "Expression", "reals", "points", "expressions", "smooth_at"]
+
+# Bigger magnitudes are squashed with tanh while an expression is drawn, so that
+# the finite differences of gradcheck (step 1e-6 * |x|) stay accurate.
+_MAGNITUDE_LIMIT = 1e3
+
+
+def reals(bound: float = 2.0) -> st.SearchStrategy[float]:
+    """Finite floats in ``[-bound, bound]``."""
+    if not (isinstance(bound, (int, float)) and math.isfinite(bound) and bound > 0):
+        raise ValueError(f"bound must be a finite number > 0, got {bound!r}")
+    return st.floats(-bound, bound, allow_nan=False, allow_infinity=False)
+
+
+def points(n: int, bound: float = 2.0) -> st.SearchStrategy[list[float]]:
+    """Lists of ``n`` finite floats in ``[-bound, bound]``: a point to check gradients at."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    return st.lists(reals(bound), min_size=n, max_size=n)
+
+
+# -- a catalogue of ops, each with where it is smooth -----------------------------------
+
+
+@dataclass(frozen=True)
+class OpCase:
+    """One differentiable op, for tests parametrized over the catalogue.
+
+    Attributes:
+        name: A readable id, e.g. ``"div"`` or ``"rpow"`` (``2 ** x``).
+        fn: Takes ``arity`` Values, returns the op's result.
+        domain: Draws points (lists of ``arity`` floats) where ``fn`` is defined
+            and smooth, so finite differences agree with the true derivative.
+    """
+
+    name: str
+    fn: Callable[..., Value]
+    domain: st.SearchStrategy[list[float]]
+
+    @property
+    def arity(self) -> int:
+        return self.fn.__code__.co_argcount
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _away_from(value: float, margin: float, bound: float = 2.0) -> st.SearchStrategy[float]:
+    return reals(bound).filter(lambda x: abs(x - value) > margin)
+
+
+def _positive(low: float, high: float = 3.0) -> st.SearchStrategy[float]:
+    return st.floats(low, high, allow_nan=False, allow_infinity=False)
+
+
+_ANY2 = points(2)
+_ANY1 = points(1)
+_NONZERO = _away_from(0.0, 0.1)
+
+OPS: tuple[OpCase, ...] = (
+    OpCase("add", lambda a, b: a + b, _ANY2),
+    OpCase("sub", lambda a, b: a - b, _ANY2),
+    OpCase("mul", lambda a, b: a * b, _ANY2),
+    OpCase("div", lambda a, b: a / b, st.tuples(reals(), _NONZERO).map(list)),
+    OpCase("neg", lambda a: -a, _ANY1),
+    OpCase("radd", lambda a: 2.5 + a, _ANY1),
+    OpCase("rsub", lambda a: 2.5 - a, _ANY1),
+    OpCase("rmul", lambda a: 2.5 * a, _ANY1),
+    OpCase("rdiv", lambda a: 2.5 / a, _NONZERO.map(lambda x: [x])),
+    OpCase("square", lambda a: a**2, _ANY1),
+    OpCase("cube", lambda a: a**3, _ANY1),
+    OpCase("inverse", lambda a: a**-1, _NONZERO.map(lambda x: [x])),
+    OpCase("sqrt", lambda a: a**0.5, _positive(0.05).map(lambda x: [x])),
+    OpCase("pow_1.5", lambda a: a**1.5, _positive(0.05).map(lambda x: [x])),
+    OpCase("pow_value", lambda a, b: a**b, st.tuples(_positive(0.05), reals()).map(list)),
+    OpCase("rpow", lambda a: 2.0**a, _ANY1),
+    OpCase("exp", lambda a: a.exp(), points(1, 5.0)),
+    OpCase("log", lambda a: a.log(), _positive(0.05, 10.0).map(lambda x: [x])),
+    OpCase("tanh", lambda a: a.tanh(), points(1, 5.0)),
+    OpCase("sigmoid", lambda a: a.sigmoid(), points(1, 8.0)),
+    OpCase("relu", lambda a: a.relu(), _away_from(0.0, 1e-3).map(lambda x: [x])),
+    OpCase("same_operand_mul", lambda a: a * a, _ANY1),
+    OpCase("same_operand_div", lambda a: a / a, _NONZERO.map(lambda x: [x])),
+)
+
+
+# -- random expressions ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A random expression over ``n_inputs`` inputs. Call it with that many Values.
+
+    Attributes:
+        n_inputs: How many inputs it takes (it may ignore some of them).
+        text: The formula, e.g. ``"tanh((x0 * x1)) + log((x2 * x2) + 0.5)"``.
+        bound: A bound on ``|value|`` for inputs within the drawing bound.
+    """
+
+    n_inputs: int
+    text: str
+    bound: float
+    _evaluate: Callable[[Sequence[Value]], Value]
+
+    def __call__(self, *xs: Value) -> Value:
+        if len(xs) != self.n_inputs:
+            raise TypeError(f"{self.text} takes {self.n_inputs} inputs, got {len(xs)}")
+        return self._evaluate(xs)
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text})"
+
+
+def _input(i: int, bound: float) -> Expression:
+    return Expression(0, f"x{i}", bound, lambda xs: xs[i])
+
+
+def _const(c: float) -> Expression:
+    return Expression(0, repr(c), abs(c), lambda xs: Value(c))
+
+
+def _squash(e: Expression) -> Expression:
+    """tanh(e) when e may be too large for accurate finite differences."""
+    if e.bound <= _MAGNITUDE_LIMIT:
+        return e
+    return Expression(0, f"tanh({e.text})", 1.0, lambda xs: e._evaluate(xs).tanh())
+
+
+def _positive_form(e: Expression, shift: float) -> Expression:
+    """e*e + shift: positive (>= shift) whatever e is; the safe argument for log, /, **."""
+    f = e._evaluate
+    return Expression(0, f"({e.text} * {e.text} + {shift!r})", e.bound**2 + shift, lambda xs: f(xs) * f(xs) + shift)
+
+
+def _unary(name: str, e: Expression, shift: float, k: int) -> Expression:
+    f = e._evaluate
+    if name == "neg":
+        return Expression(0, f"-({e.text})", e.bound, lambda xs: -f(xs))
+    if name == "tanh":
+        return Expression(0, f"tanh({e.text})", 1.0, lambda xs: f(xs).tanh())
+    if name == "sigmoid":
+        return Expression(0, f"sigmoid({e.text})", 1.0, lambda xs: f(xs).sigmoid())
+    if name == "relu":
+        return Expression(0, f"relu({e.text})", e.bound, lambda xs: f(xs).relu())
+    if name == "exp":
+        e = e if e.bound <= 5.0 else _unary("tanh", e, shift, k)
+        g = e._evaluate
+        return Expression(0, f"exp({e.text})", math.exp(e.bound), lambda xs: g(xs).exp())
+    if name == "log":
+        p = _positive_form(e, shift)
+        g = p._evaluate
+        return Expression(0, f"log{p.text}", max(abs(math.log(shift)), math.log(p.bound)), lambda xs: g(xs).log())
+    if name == "pow_int":  # any base: k in {2, 3}
+        return Expression(0, f"({e.text})**{k}", e.bound**k, lambda xs: f(xs) ** k)
+    if name == "pow_real":  # positive base: exponent in {-2, -1, 0.5, 1.5}
+        p = _positive_form(e, shift)
+        g = p._evaluate
+        c = (-2.0, -1.0, 0.5, 1.5)[k % 4]
+        bound = max(p.bound**c, shift**c)
+        return Expression(0, f"{p.text}**{c!r}", bound, lambda xs: g(xs) ** c)
+    raise ValueError(f"unknown unary op {name!r}")  # pragma: no cover - internal table
+
+
+def _binary(name: str, l: Expression, r: Expression, shift: float) -> Expression:
+    f, g = l._evaluate, r._evaluate
+    if name == "add":
+        return Expression(0, f"({l.text} + {r.text})", l.bound + r.bound, lambda xs: f(xs) + g(xs))
+    if name == "sub":
+        return Expression(0, f"({l.text} - {r.text})", l.bound + r.bound, lambda xs: f(xs) - g(xs))
+    if name == "mul":
+        return Expression(0, f"({l.text} * {r.text})", l.bound * r.bound, lambda xs: f(xs) * g(xs))
+    if name == "div":  # denominator kept >= shift > 0
+        p = _positive_form(r, shift)
+        h = p._evaluate
+        return Expression(0, f"({l.text} / {p.text})", l.bound / shift, lambda xs: f(xs) / h(xs))
+    if name == "pow_value":  # positive base, bounded exponent
+        p = _positive_form(l, shift)
+        h = p._evaluate
+        bound = max(p.bound, 1.0 / shift)
+        return Expression(0, f"{p.text}**tanh({r.text})", bound, lambda xs: h(xs) ** g(xs).tanh())
+    raise ValueError(f"unknown binary op {name!r}")  # pragma: no cover - internal table
+
+
+UNARY_NAMES = ("neg", "tanh", "sigmoid", "relu", "exp", "log", "pow_int", "pow_real")
+BINARY_NAMES = ("add", "sub", "mul", "div", "pow_value")
+
+
+def expressions(
+    n_inputs: int,
+    *,
+    bound: float = 2.0,
+    max_leaves: int = 8,
+    ops: Sequence[str] = UNARY_NAMES + BINARY_NAMES,
+) -> st.SearchStrategy[Expression]:
+    """Random expressions over ``n_inputs`` inputs, built from the given ops.
+
+    Every op is kept inside its safe domain, so for any point drawn from
+    ``points(n_inputs, bound)`` the expression evaluates to a finite number
+    without raising. Inputs can be used several times and both sides of an op can
+    be the same input (``x0 * x0``), which exercises gradient accumulation.
+
+    Args:
+        n_inputs: Number of inputs, >= 1.
+        bound: The bound the inputs will be drawn within (as for :func:`points`).
+        max_leaves: Roughly how many inputs and constants one expression has.
+        ops: Which ops to use; a subset of ``UNARY_NAMES + BINARY_NAMES``.
+
+    Raises:
+        ValueError: An argument is out of range or an op name is unknown.
+    """
+    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
+        raise ValueError(f"n_inputs must be an int >= 1, got {n_inputs!r}")
+    if isinstance(max_leaves, bool) or not isinstance(max_leaves, int) or max_leaves < 1:
+        raise ValueError(f"max_leaves must be an int >= 1, got {max_leaves!r}")
+    reals(bound)  # validates bound
+    known = set(UNARY_NAMES + BINARY_NAMES)
+    unknown = [op for op in ops if op not in known]
+    if unknown or not ops:
+        raise ValueError(f"unknown ops {unknown!r}; choose from {sorted(known)}")
+    unary = [op for op in UNARY_NAMES if op in ops]
+    binary = [op for op in BINARY_NAMES if op in ops]
+
+    inputs = st.integers(0, n_inputs - 1).map(lambda i: _input(i, bound))
+    constants = st.floats(-2.0, 2.0, allow_nan=False).map(lambda c: _const(round(c, 3)))
+    # Inputs listed twice: three leaves in four are inputs, so that most expressions
+    # depend on the inputs, while constants still appear.
+    leaves = st.one_of(inputs, inputs, inputs, constants)
+    shifts = st.sampled_from((0.25, 0.5, 1.0, 2.0))
+
+    def extend(children: st.SearchStrategy[Expression]) -> st.SearchStrategy[Expression]:
+        options = []
+        if unary:
+            options.append(
+                st.builds(_unary, st.sampled_from(unary), children, shifts, st.integers(2, 5)).map(_squash)
+            )
+        if binary:
+            options.append(st.builds(_binary, st.sampled_from(binary), children, children, shifts).map(_squash))
+        return st.one_of(options)
+
+    def finish(e: Expression) -> Expression:
+        return Expression(n_inputs, e.text, e.bound, e._evaluate)
+
+    return st.recursive(leaves, extend, max_leaves=max_leaves).map(finish)
+
+
+def smooth_at(f: Callable[..., Value], point: Sequence[float], margin: float = 1e-3) -> bool:
+    """Whether ``f`` is smooth around ``point``: no relu input within ``margin`` of 0.
+
+    Central differences step across a relu's kink when its input is that close to
+    0, and then disagree with the (correct) one-sided derivative. Use it with
+    Hypothesis' ``assume`` before calling :func:`~micrograd_like.gradcheck`.
+
+    Args:
+        f: Takes one Value per coordinate of ``point`` and returns a Value.
+        point: Where to evaluate.
+        margin: How close to 0 a relu input may come, > 0.
+    """
+    out = f(*[Value(x) for x in point])
+    return all(abs(node.children[0].data) > margin for node in iter_graph(out) if node.op == "relu")

@@ -1,0 +1,444 @@
+"""Plain tests of the engine: the API, the known-hard graphs, errors, memory."""
+
+import gc
+import math
+import numbers
+import subprocess
+import sys
+import textwrap
+import weakref
+from fractions import Fraction
+
+import pytest
+
+from micrograd_like import Value, grad
+from micrograd_like.engine import iter_graph
+
+
+# -- the public API ---------------------------------------------------------------------
+
+
+def test_value_attributes():
+    v = Value(3, label="v")
+    assert type(v.data) is float and v.data == 3.0
+    assert v.grad == 0.0 and v.label == "v" and v.op == "" and v.children == ()
+    w = v * 2
+    assert w.op == "*" and w.children[0] is v and w.children[1].data == 2.0
+    assert w.label == ""
+
+
+def test_children_keep_argument_order():
+    a, b = Value(1.0), Value(2.0)
+    assert (a - b).children == (a, b)
+    assert (b - a).children == (b, a)
+    assert (a**b).children == (a, b)
+    assert a.exp().children == (a,)
+
+
+def test_repr_is_readable():
+    assert repr(Value(2.5, label="x")) == "Value(data=2.5, grad=0.0, label='x')"
+    assert repr(Value(2.0) * 3) == "Value(data=6.0, grad=0.0, op='*')"
+
+
+@pytest.mark.parametrize(
+    "number", [3, 3.0, True, Fraction(1, 4)], ids=["int", "float", "bool", "Fraction"]
+)
+def test_any_real_number_is_stored_as_float(number):
+    v = Value(number)
+    assert type(v.data) is float and v.data == float(number)
+
+
+class _RegisteredReal:
+    """Stands in for numpy scalars, which register themselves as numbers.Real.
+
+    numpy is not a dependency, so the test uses the same mechanism numpy does.
+    """
+
+    def __float__(self):
+        return 1.5
+
+
+numbers.Real.register(_RegisteredReal)
+
+
+def test_registered_real_types_like_numpy_scalars_are_accepted():
+    v = Value(_RegisteredReal())
+    assert type(v.data) is float and v.data == 1.5
+    assert (Value(1.0) + _RegisteredReal()).data == 2.5
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda v: v + 2, 5.0),
+        (lambda v: 2 + v, 5.0),
+        (lambda v: v - 2, 1.0),
+        (lambda v: 2 - v, -1.0),
+        (lambda v: v * 2, 6.0),
+        (lambda v: 2 * v, 6.0),
+        (lambda v: v / 2, 1.5),
+        (lambda v: 2 / v, 2 / 3),
+        (lambda v: v**2, 9.0),
+        (lambda v: 2**v, 8.0),
+        (lambda v: v ** Value(2.0), 9.0),
+        (lambda v: -v, -3.0),
+        (lambda v: +v, 3.0),
+        (lambda v: sum([v, v, v]), 9.0),
+        (lambda v: v.exp(), math.exp(3)),
+        (lambda v: v.log(), math.log(3)),
+        (lambda v: v.tanh(), math.tanh(3)),
+        (lambda v: v.sigmoid(), 1 / (1 + math.exp(-3))),
+        (lambda v: v.relu(), 3.0),
+    ],
+)
+def test_operators_compute_the_right_value(make, expected):
+    assert make(Value(3.0)).data == pytest.approx(expected, rel=1e-15)
+
+
+def test_power_with_value_exponent_differentiates_both_sides():
+    a, b = Value(2.0), Value(3.0)
+    da, db = grad(a**b, [a, b])
+    assert da == pytest.approx(3 * 2.0**2)
+    assert db == pytest.approx(2.0**3 * math.log(2.0))
+    (dx,) = grad(2**a, [a])
+    assert dx == pytest.approx(4 * math.log(2.0))
+
+
+# -- the known-hard graphs ----------------------------------------------------------------
+
+
+def test_micrograd_readme_example():
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    assert round(g.data, 4) == 24.7041
+    assert round(a.grad, 4) == 138.8338
+    assert round(b.grad, 4) == 645.5773
+
+
+def test_reused_non_leaf_node():
+    x = Value(3.0)
+    a = x * x
+    b = a + a
+    c = b * a  # c = 2 x**4
+    c.backward()
+    assert x.grad == 8 * 3.0**3
+    assert a.grad == 2 * a.data + 2 * a.data  # dc/da through b and directly
+    assert b.grad == a.data
+
+
+def test_fan_out():
+    x = Value(0.5)
+    outs = [x * k for k in range(1, 6)]
+    total = sum(outs)
+    total.backward()
+    assert x.grad == 15.0
+
+
+@pytest.mark.parametrize(
+    "f, expected",
+    [
+        (lambda x: x * x, lambda x: 2 * x),
+        (lambda x: x + x, lambda x: 2.0),
+        (lambda x: x - x, lambda x: 0.0),
+        (lambda x: x / x, lambda x: 0.0),
+        (lambda x: x**x, lambda x: x**x * (math.log(x) + 1)),
+    ],
+    ids=["x*x", "x+x", "x-x", "x/x", "x**x"],
+)
+@pytest.mark.parametrize("x", [0.3, 3.0, 7.0])
+def test_same_value_on_both_sides(f, expected, x):
+    v = Value(x)
+    f(v).backward()
+    assert v.grad == pytest.approx(expected(x), rel=1e-15, abs=0.0)
+
+
+def test_x_over_x_gradient_is_exactly_zero():
+    for x in (0.1, 1 / 3, 3.0, 7.0, 1e-7, 12345.678):
+        v = Value(x)
+        (v / v).backward()
+        assert v.grad == 0.0
+
+
+def test_relu_at_exactly_zero_has_zero_output_and_zero_gradient():
+    x = Value(0.0)
+    y = x.relu()
+    y.backward()
+    assert y.data == 0.0 and x.grad == 0.0
+
+
+def test_nan_propagates_and_is_never_masked():
+    x = Value(math.nan)
+    # Every derivative below depends on x, so it must be NaN too.
+    for y in (x.relu(), x * x, x.tanh(), x.sigmoid(), x.exp(), x**2, x.log()):
+        assert math.isnan(y.data)
+        (g,) = grad(y, [x])
+        assert math.isnan(g), f"{y.op} turned a NaN into the gradient {g}"
+    z = Value(1.0)
+    (g,) = grad((z * math.nan).relu(), [z])
+    assert math.isnan(g)
+
+
+def test_deep_chain_of_a_million_ops_backpropagates_and_is_freed():
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.0000001
+    y.backward()
+    assert x.grad == pytest.approx(1.0000001**1_000_000, rel=1e-9)
+    # Freed by reference counting alone, without a crash in deallocation.
+    ref = weakref.ref(y)
+    gc.disable()
+    try:
+        del y
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_deep_chain_higher_order():
+    x = Value(0.5)
+    y = x
+    for _ in range(20_000):
+        y = (y * 0.9999).tanh() + 0.0001
+    (d1,) = grad(y, [x], create_graph=True)
+    (d2,) = grad(d1, [x])
+    assert math.isfinite(d1.data) and math.isfinite(d2)
+
+
+# -- backward and grad ---------------------------------------------------------------------
+
+
+def test_backward_accumulates_and_can_be_reset():
+    x = Value(2.0)
+    y = x * x
+    y.backward()
+    assert x.grad == 4.0 and y.grad == 1.0
+    y.backward()
+    assert x.grad == 8.0 and y.grad == 2.0  # accumulated, seed included
+    x.grad = y.grad = 0.0
+    y.backward()
+    assert x.grad == 4.0
+
+
+def test_grad_touches_no_grad_attribute_and_handles_unused_inputs():
+    x, unused = Value(2.0), Value(5.0)
+    y = x.exp()
+    dx, du = grad(y, [x, unused])
+    assert dx == pytest.approx(math.exp(2.0)) and du == 0.0
+    assert x.grad == 0.0 and y.grad == 0.0 and unused.grad == 0.0
+
+
+def test_grad_with_respect_to_an_intermediate_node():
+    x = Value(2.0)
+    h = x * 3
+    y = h * h
+    (dh,) = grad(y, [h])
+    assert dh == 2 * h.data
+
+
+def test_higher_order_derivatives():
+    x = Value(1.5)
+    y = x**4
+    (d1,) = grad(y, [x], create_graph=True)
+    (d2,) = grad(d1, [x], create_graph=True)
+    (d3,) = grad(d2, [x], create_graph=True)
+    (d4,) = grad(d3, [x])
+    assert isinstance(d1, Value) and isinstance(d3, Value)
+    assert (d1.data, d2.data, d3.data, d4) == pytest.approx((4 * 1.5**3, 12 * 1.5**2, 24 * 1.5, 24.0))
+
+
+def test_second_derivative_of_every_elementary_function():
+    cases = {
+        "exp": (lambda v: v.exp(), lambda x: math.exp(x)),
+        "log": (lambda v: v.log(), lambda x: -1 / x**2),
+        "tanh": (lambda v: v.tanh(), lambda x: -2 * math.tanh(x) * (1 - math.tanh(x) ** 2)),
+        "sigmoid": (lambda v: v.sigmoid(), lambda x: (s := 1 / (1 + math.exp(-x))) * (1 - s) * (1 - 2 * s)),
+        "relu": (lambda v: v.relu(), lambda x: 0.0),
+        "inverse": (lambda v: 1 / v, lambda x: 2 / x**3),
+    }
+    for name, (f, d2) in cases.items():
+        x = Value(0.7)
+        (d1,) = grad(f(x), [x], create_graph=True)
+        (got,) = grad(d1, [x])
+        assert got == pytest.approx(d2(0.7), rel=1e-12), name
+
+
+def test_gradients_are_bit_identical_across_processes():
+    program = textwrap.dedent(
+        """
+        import random
+        from micrograd_like import Value
+        rng = random.Random(7)
+        xs = [Value(rng.uniform(-1, 1)) for _ in range(50)]
+        junk = [object() for _ in range(rng.randrange(1000))]  # shift addresses
+        total = sum((xs[i] * xs[(i * 7) % 50]).tanh() for i in range(50))
+        total = total * total + sum(x.sigmoid() for x in xs)
+        total.backward()
+        print([x.grad.hex() for x in xs])
+        """
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(outputs) == 1
+
+
+def test_graph_order_is_inputs_first_and_deterministic():
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    c = a * b
+    d = c + a
+    order = list(iter_graph(d))
+    assert order[-1] is d
+    for node in order:
+        for child in node.children:
+            assert order.index(child) < order.index(node)
+    assert [n.label for n in order if n.label] == ["a", "b"]
+
+
+# -- no reference cycles --------------------------------------------------------------------
+
+
+def test_graphs_are_freed_by_reference_counting_alone():
+    gc.disable()
+    try:
+        x = Value(1.5)
+        h = (x * x).tanh()
+        y = h * x + h.exp()
+        y.backward()
+        (d1,) = grad(y, [x], create_graph=True)
+        (d2,) = grad(d1, [x])
+        refs = [weakref.ref(v) for v in (x, h, y, d1)]
+        del x, h, y, d1
+        assert [r() for r in refs] == [None] * 4
+    finally:
+        gc.enable()
+
+
+def test_backward_leaves_no_scratch_references():
+    gc.disable()
+    try:
+        x = Value(2.0)
+        y = x * x
+        grad(y, [x], create_graph=True)  # result dropped immediately
+        ref = weakref.ref(y)
+        del y
+        assert ref() is None
+        assert x._acc is None
+    finally:
+        gc.enable()
+
+
+# -- bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["1", None, 1 + 2j, [1], {"a": 1}], ids=repr)
+def test_value_rejects_non_real_numbers(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)
+
+
+def test_string_hint_says_how_to_convert():
+    with pytest.raises(TypeError, match=r"float\('1'\)"):
+        Value("1")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda v: v + "a", lambda v: "a" + v, lambda v: v * None, lambda v: v - [1], lambda v: v / "2", lambda v: v ** "2"],
+    ids=["add", "radd", "mul", "sub", "div", "pow"],
+)
+def test_operators_reject_non_numbers(make):
+    with pytest.raises(TypeError, match="str|NoneType|list"):
+        make(Value(1.0))
+
+
+def test_label_must_be_a_string():
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0, -1e-300])
+def test_log_of_non_positive_raises_value_error_naming_the_value(x):
+    with pytest.raises(ValueError, match=r"log.*" + re_float(x)):
+        Value(x).log()
+
+
+def re_float(x):
+    import re
+
+    return re.escape(repr(x))
+
+
+def test_fractional_power_of_negative_base_raises():
+    with pytest.raises(ValueError, match=r"-8\.0 \*\* 0\.5"):
+        Value(-8.0) ** 0.5
+    assert (Value(-2.0) ** 3).data == -8.0  # integer exponents are fine
+    with pytest.raises(ValueError, match="base >= 0"):
+        Value(-2.0) ** Value(2.0)
+
+
+def test_division_by_zero():
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        Value(1.0) / 0
+    with pytest.raises(ZeroDivisionError):
+        1 / Value(0.0)
+    with pytest.raises(ZeroDivisionError, match="negative power"):
+        Value(0.0) ** -1
+
+
+def test_sigmoid_and_tanh_are_stable_everywhere():
+    assert Value(-1000).sigmoid().data == 0.0
+    assert Value(1000).sigmoid().data == 1.0
+    assert Value(-1e308).sigmoid().data == 0.0
+    assert Value(1000).tanh().data == 1.0 and Value(-1000).tanh().data == -1.0
+    for x in (-1000.0, 1000.0):
+        v = Value(x)
+        (g,) = grad(v.sigmoid(), [v])
+        assert g == 0.0
+
+
+def test_exp_overflow_names_the_op_and_input():
+    with pytest.raises(OverflowError, match=r"exp.*1000\.0"):
+        Value(1000.0).exp()
+
+
+def test_failed_backward_changes_no_gradient():
+    x = Value(0.0)
+    w = Value(2.0)
+    y = (x**0.5) * w + w  # d/dx sqrt(x) is infinite at 0
+    with pytest.raises(ZeroDivisionError):
+        y.backward()
+    assert (x.grad, w.grad, y.grad) == (0.0, 0.0, 0.0)
+    assert x._acc is None and w._acc is None
+
+
+def test_grad_rejects_non_values():
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="output"):
+        grad(1.0, [x])
+    with pytest.raises(TypeError, match=r"inputs\[1\]"):
+        grad(x * 2, [x, 3.0])
+
+
+def test_errors_survive_python_dash_o():
+    program = "from micrograd_like import Value\ntry:\n    Value('1')\nexcept TypeError:\n    print('ok')\n"
+    out = subprocess.run([sys.executable, "-O", "-c", program], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ok"

@@ -1,0 +1,94 @@
+"""gradcheck and numerical_grad: they must pass right derivatives and catch wrong ones."""
+
+import math
+
+import pytest
+
+from micrograd_like import GradcheckError, Value, gradcheck, numerical_grad
+from micrograd_like import engine
+
+
+def _sin_with_wrong_second_derivative(x: Value) -> Value:
+    # The vjp multiplies by cos(x) as a float: right first derivative, but in
+    # create_graph mode the cos factor is a constant, so d2/dx2 comes out wrong.
+    op = engine._Op("sin", lambda g, out, a: (g * math.cos(engine._data(a)),))
+    return engine._node(math.sin(x.data), op, x)
+
+
+def _sin_with_wrong_derivative(x: Value) -> Value:
+    op = engine._Op("sin", lambda g, out, a: (g * 1.01 * math.cos(engine._data(a)),))
+    return engine._node(math.sin(x.data), op, x)
+
+
+def test_numerical_grad_matches_known_derivatives():
+    got = numerical_grad(lambda x, y: x * y.exp(), [2.0, 0.5])
+    assert got == pytest.approx([math.exp(0.5), 2 * math.exp(0.5)], rel=1e-8)
+
+
+def test_numerical_grad_accepts_values_and_ints():
+    assert numerical_grad(lambda x: x * x, [Value(3)]) == pytest.approx([6.0])
+    assert numerical_grad(lambda x: x * x, [3]) == pytest.approx([6.0])
+
+
+def test_gradcheck_passes_correct_gradients_at_every_order():
+    assert gradcheck(lambda x, y: (x * y).tanh() + x**3 / y, [0.3, 1.7], order=3)
+
+
+def test_gradcheck_reports_every_input_when_one_is_wrong():
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(lambda x, y: _sin_with_wrong_derivative(x) * y, [0.4, 2.0])
+    message = str(info.value)
+    assert "dx[0]" in message and "dx[1]" in message  # every input is listed
+    assert message.count("MISMATCH") == 1
+    assert f"{2 * 1.01 * math.cos(0.4):.9g}" in message  # the analytic value
+    assert f"{2 * math.cos(0.4):.6g}"[:6] in message  # the numeric value
+
+
+def test_gradcheck_order_2_catches_a_wrong_second_derivative():
+    assert gradcheck(_sin_with_wrong_second_derivative, [0.4], order=1)
+    with pytest.raises(GradcheckError, match="order 2"):
+        gradcheck(_sin_with_wrong_second_derivative, [0.4], order=2)
+
+
+def test_gradcheck_flags_nan():
+    with pytest.raises(GradcheckError, match="nan"):
+        gradcheck(lambda x: x * math.nan, [1.0])
+
+
+def test_gradcheck_catches_relu_kink():
+    with pytest.raises(GradcheckError):
+        gradcheck(lambda x: x.relu(), [0.0])
+
+
+def test_gradcheck_is_not_an_assert_statement():
+    # GradcheckError is raised explicitly, so python -O keeps the check.
+    assert issubclass(GradcheckError, AssertionError)
+    with pytest.raises(GradcheckError):
+        gradcheck(_sin_with_wrong_derivative, [0.1])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"order": 0}, ValueError, "order"),
+        ({"order": 1.5}, ValueError, "order"),
+        ({"atol": -1.0}, ValueError, "atol"),
+        ({"rtol": math.nan}, ValueError, "rtol"),
+        ({"eps": 0.0}, ValueError, "eps"),
+        ({"eps": "1e-6"}, TypeError, "eps"),
+    ],
+)
+def test_gradcheck_validates_its_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        gradcheck(lambda x: x * x, [1.0], **kwargs)
+
+
+def test_gradcheck_validates_inputs_and_f():
+    with pytest.raises(ValueError, match="empty"):
+        gradcheck(lambda: Value(1.0), [])
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        gradcheck(lambda x: x, 1.0)
+    with pytest.raises(TypeError, match=r"inputs\[0\]"):
+        gradcheck(lambda x: x, ["1.0"])
+    with pytest.raises(TypeError, match="must return a Value"):
+        gradcheck(lambda x: 3.0, [1.0])
