@@ -150,7 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000, help="products in the wide sum")
     parser.add_argument("--repeats", type=int, default=5, help="consecutive timed steps per workload")
+    parser.add_argument(
+        "--smoke", action="store_true", help="tiny sizes: checks the script runs (CI), measures nothing"
+    )
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.size, args.repeats = 2_000, 1
+    deep = 10_000 if args.smoke else 1_000_000
 
     print(f"Python {sys.version.split()[0]}, gc thresholds {gc.get_threshold()} (gc on for all timings)")
     rows = [
@@ -185,10 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(deepest_micrograd_chain())
     start = time.perf_counter()
-    y, leaves = deep_chain(ml.Value, 1_000_000)
+    y, leaves = deep_chain(ml.Value, deep)
     y.backward()
     print(
-        f"micrograd_like: chain of 1,000,000 ops ({count_nodes(y):,} nodes) built and "
+        f"micrograd_like: chain of {deep:,} ops ({count_nodes(y):,} nodes) built and "
         f"backpropagated in {time.perf_counter() - start:.1f} s"
     )
     return 0
