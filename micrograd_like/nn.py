@@ -1,0 +1,800 @@
+"""Neurons, layers and multi-layer perceptrons built from scalar ``Value`` nodes.
+
+The layout mirrors micrograd so its code keeps working (``MLP.layers``,
+``Layer.neurons``, ``Neuron.w``, ``Neuron.b`` and the same ``parameters()``
+order), with the additions a teacher needs:
+
+* named activations and initialisations, including a *constant* initialisation
+  (every weight equal), which is how the motivating user's network was built;
+* stable dotted parameter names (``layers.0.neurons.2.w.1``) that are also put
+  on each parameter's ``label`` so graph drawings show them;
+* :func:`find_symmetric_neurons`, which says when gradient descent can never
+  make two neurons differ;
+* JSON save/load that is atomic and validates everything before touching
+  the model.
+
+Randomness always comes from a private :class:`random.Random` (built from
+``seed``/``rng``); the process-wide :mod:`random` state is never read or
+changed, so building a model cannot perturb anyone else's random stream.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import random
+import tempfile
+from typing import Any, Callable, Iterator, Mapping, Sequence, Union
+
+from micrograd_like.engine import Value
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITS",
+    "FORMAT_VERSION",
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "find_symmetric_neurons",
+]
+
+#: Names accepted for ``activation`` / ``output_activation``.
+ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear")
+#: Names accepted for ``init`` / ``bias_init`` (besides a number or a callable).
+INITS: tuple[str, ...] = ("uniform", "xavier", "he", "normal")
+#: Version written to (and required from) files made by :meth:`Module.save`.
+FORMAT_VERSION = 1
+_FORMAT_NAME = "micrograd_like.nn"
+
+Activation = Union[str, Callable[[Value], Value]]
+InitFn = Callable[[int, int, random.Random], float]
+Init = Union[str, float, int, InitFn]
+Scalar = Union[Value, float, int]
+
+
+# --------------------------------------------------------------------------
+# argument checking helpers
+# --------------------------------------------------------------------------
+
+def _check_positive_int(value: Any, name: str) -> int:
+    # bool is an int subclass; MLP(True, ...) is almost surely a bug.
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a positive int, got {value!r} of type "
+            f"{type(value).__name__}; pass e.g. {name}=2"
+        )
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int (>= 1), got {value!r}")
+    return int(value)
+
+
+def _check_activation(activation: Any, name: str = "activation") -> Activation:
+    if isinstance(activation, str):
+        if activation not in ACTIVATIONS:
+            raise ValueError(
+                f"unknown {name} {activation!r}; valid choices are "
+                f"{', '.join(repr(a) for a in ACTIVATIONS)} or a callable Value -> Value"
+            )
+        return activation
+    if callable(activation):
+        return activation
+    raise TypeError(
+        f"{name} must be one of {', '.join(repr(a) for a in ACTIVATIONS)} or a "
+        f"callable Value -> Value, got {activation!r} of type {type(activation).__name__}"
+    )
+
+
+def _check_init(init: Any, name: str) -> Init:
+    if isinstance(init, str):
+        if init not in INITS:
+            raise ValueError(
+                f"unknown {name} {init!r}; valid choices are "
+                f"{', '.join(repr(i) for i in INITS)}, a number (constant) or a "
+                f"callable (fan_in, fan_out, rng) -> float"
+            )
+        return init
+    if isinstance(init, bool):
+        raise TypeError(f"{name} must not be a bool, got {init!r}; pass a number such as 1.0")
+    if isinstance(init, numbers.Real):
+        if not math.isfinite(float(init)):
+            raise ValueError(f"{name} must be a finite number, got {init!r}")
+        return float(init)
+    if callable(init):
+        return init
+    raise TypeError(
+        f"{name} must be one of {', '.join(repr(i) for i in INITS)}, a number or a "
+        f"callable (fan_in, fan_out, rng) -> float, got {init!r} of type "
+        f"{type(init).__name__}"
+    )
+
+
+def _check_rng(rng: Any) -> random.Random:
+    if rng is None:
+        # A fresh generator seeded from the OS: never touches the global state.
+        return random.Random()
+    if not isinstance(rng, random.Random):
+        raise TypeError(
+            f"rng must be a random.Random instance or None, got {rng!r} of type "
+            f"{type(rng).__name__}; pass rng=random.Random(0) for reproducibility"
+        )
+    return rng
+
+
+def _draw(init: Init, fan_in: int, fan_out: int, rng: random.Random, name: str) -> float:
+    """Draw one initial value for a weight or bias."""
+    if isinstance(init, float):
+        return init
+    if init == "uniform":  # micrograd's choice
+        return rng.uniform(-1.0, 1.0)
+    if init == "xavier":  # Glorot & Bengio (2010), uniform variant
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-limit, limit)
+    if init == "he":  # He et al. (2015), normal variant, for relu layers
+        return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
+    if init == "normal":
+        return rng.gauss(0.0, 1.0)
+    value = init(fan_in, fan_out, rng)  # type: ignore[operator]
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} callable returned {value!r} of type {type(value).__name__}; "
+            f"it must return a float"
+        )
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} callable returned the non-finite value {value!r}")
+    return value
+
+
+def _apply_activation(activation: Activation, x: Value) -> Value:
+    if activation == "relu":
+        return x.relu()
+    if activation == "tanh":
+        return x.tanh()
+    if activation == "sigmoid":
+        return x.sigmoid()
+    if activation == "linear":
+        return x
+    out = activation(x)  # type: ignore[operator]
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"custom activation {activation!r} returned {out!r} of type "
+            f"{type(out).__name__}; it must return a Value (build it from Value ops)"
+        )
+    return out
+
+
+def _activation_desc(activation: Activation) -> str:
+    """How an activation is named in saved files and architecture dicts."""
+    if isinstance(activation, str):
+        return activation
+    name = getattr(activation, "__qualname__", None) or type(activation).__name__
+    return f"custom:{name}"
+
+
+def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
+    # A bare scalar is accepted for one-input modules, so that chaining
+    # micrograd-style layers through a width-1 layer (which returns a bare
+    # Value) keeps working.
+    if isinstance(x, (Value, numbers.Real)) and not isinstance(x, bool):
+        x = (x,)
+    elif isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        raise TypeError(
+            f"{who} expects a sequence of {nin} floats or Values, got {x!r} of "
+            f"type {type(x).__name__}"
+        )
+    if len(x) != nin:
+        raise ValueError(
+            f"{who} expects {nin} input{'s' if nin != 1 else ''} but got {len(x)}; "
+            f"pass a sequence of length {nin}"
+        )
+    return x
+
+
+# --------------------------------------------------------------------------
+# modules
+# --------------------------------------------------------------------------
+
+class Module:
+    """Base class: parameter listing, gradient reset and (de)serialisation.
+
+    Subclasses implement :meth:`named_parameters` and :meth:`architecture`;
+    everything else is derived from those two.
+    """
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Return ``(dotted name, Value)`` pairs in :meth:`parameters` order."""
+        return []
+
+    def parameters(self) -> list[Value]:
+        """Return every parameter: layer by layer, neuron by neuron, weights then bias.
+
+        This is micrograd's order, so weights can be copied across with
+        ``for p, q in zip(ours.parameters(), theirs.parameters()): p.data = q.data``.
+        """
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set the ``.grad`` of every parameter to 0.0.
+
+        Gradients accumulate across ``backward()`` calls, so call this (or an
+        optimizer's ``zero_grad``) before each backward pass.
+        """
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def architecture(self) -> dict[str, Any]:
+        """Return a JSON-able description of the shape and activations."""
+        return {"type": type(self).__name__}
+
+    def _set_labels(self) -> None:
+        # Names relative to this module; an enclosing module overwrites them
+        # with its own longer names after construction.
+        for name, p in self.named_parameters():
+            p.label = name
+
+    # ---------------------------------------------------------------- state
+
+    def state_dict(self) -> dict[str, float]:
+        """Return ``{dotted name: float}`` for every parameter, in order."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Copy parameter values from ``state`` into this module.
+
+        Everything is validated first; on any problem nothing is changed.
+
+        Args:
+            state: Mapping from every dotted parameter name to a finite real
+                number (as returned by :meth:`state_dict`).
+
+        Raises:
+            TypeError: If ``state`` is not a mapping.
+            ValueError: If names are missing or unknown, or a value is not a
+                finite real number (bools, strings and NaN are rejected).
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"state must be a mapping of parameter names to floats (as returned by "
+                f"state_dict()), got {type(state).__name__}"
+            )
+        named = self.named_parameters()
+        values = _validate_state(state, [n for n, _ in named], "state")
+        for (_, p), v in zip(named, values):
+            p.data = v
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture and every parameter to ``path`` as JSON, atomically.
+
+        The file is first written to a temporary file in the same folder,
+        flushed and fsync'ed, then renamed over ``path``; a crash at any point
+        leaves either the old file or the new one, never a mix. Floats are
+        written with ``repr`` (JSON's default), so they load back bit-identical.
+
+        A model with a custom (callable) activation is saved with the
+        activation recorded as ``"custom:<qualname>"``; functions cannot be
+        stored, so :meth:`load` only accepts such a file into a model that
+        has a callable with the same qualified name in the same place.
+
+        Args:
+            path: Destination file.
+
+        Raises:
+            ValueError: If a parameter is NaN or infinite (such a file could
+                not be loaded back).
+            OSError: If the folder is not writable; the old file is untouched.
+        """
+        for name, p in self.named_parameters():
+            if not math.isfinite(p.data):
+                raise ValueError(
+                    f"parameter {name} is {p.data!r}; refusing to save a non-finite "
+                    f"value (training probably diverged: lower the learning rate)"
+                )
+        document = {
+            "format": _FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "architecture": self.architecture(),
+            "parameters": self.state_dict(),
+        }
+        _atomic_write_json(os.fspath(path), document)
+
+    def load(self, path: str | os.PathLike[str]) -> "Module":
+        """Load parameters saved by :meth:`save` into this module.
+
+        The whole file is read and checked (JSON syntax, format name and
+        version, architecture equal to this module's, exactly the expected
+        parameter names, finite real values) before any parameter changes.
+
+        Args:
+            path: File written by :meth:`save`.
+
+        Returns:
+            This module, so ``model = MLP(2, [16, 16, 1]).load(path)`` works.
+
+        Raises:
+            ValueError: Naming the problem, if the file is not valid JSON, was
+                not written by :meth:`save`, has another format version,
+                describes a different architecture, or has missing, unknown
+                or invalid parameters. The module is then unchanged.
+            OSError: If the file cannot be read.
+        """
+        path_str = os.fspath(path)
+        with open(path_str, "rb") as f:
+            raw = f.read()
+        try:
+            document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ValueError(
+                f"{path_str} is not a valid model file (not JSON or truncated): {exc}"
+            ) from None
+        if not isinstance(document, dict):
+            raise ValueError(f"{path_str}: expected a JSON object at the top level")
+        if document.get("format") != _FORMAT_NAME:
+            raise ValueError(
+                f"{path_str}: 'format' is {document.get('format')!r}, expected "
+                f"{_FORMAT_NAME!r}; this file was not written by Module.save"
+            )
+        version = document.get("version")
+        if version != FORMAT_VERSION or isinstance(version, bool):
+            raise ValueError(
+                f"{path_str}: unsupported format version {version!r}; this library "
+                f"reads version {FORMAT_VERSION}"
+            )
+        arch = document.get("architecture")
+        if arch != self.architecture():
+            raise ValueError(
+                f"{path_str}: the file describes architecture {arch!r} but this model "
+                f"is {self.architecture()!r}; build a matching model before loading"
+            )
+        params = document.get("parameters")
+        if not isinstance(params, dict):
+            raise ValueError(f"{path_str}: 'parameters' must be a JSON object")
+        named = self.named_parameters()
+        values = _validate_state(params, [n for n, _ in named], path_str)
+        for (_, p), v in zip(named, values):
+            p.data = v
+        return self
+
+    def __call__(self, x: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _reject_constant(token: str) -> float:
+    # json accepts NaN/Infinity by default; a saved model never contains them.
+    raise ValueError(f"non-finite number {token} is not allowed")
+
+
+def _validate_state(state: Mapping[str, Any], names: list[str], where: str) -> list[float]:
+    """Check a name -> number mapping against the expected names; return floats in order."""
+    expected = set(names)
+    missing = [n for n in names if n not in state]
+    unknown = [k for k in state if k not in expected]
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} parameter(s): {', '.join(map(str, missing[:10]))}"
+                         + (" ..." if len(missing) > 10 else ""))
+        if unknown:
+            parts.append(f"unknown parameter(s): {', '.join(map(repr, unknown[:10]))}"
+                         + (" ..." if len(unknown) > 10 else ""))
+        raise ValueError(
+            f"{where}: {'; '.join(parts)} (expected exactly {len(names)} parameters "
+            f"named like {names[0] if names else '<none>'!r})"
+        )
+    values = []
+    for n in names:
+        v = state[n]
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise ValueError(
+                f"{where}: parameter {n} is {v!r} of type {type(v).__name__}; "
+                f"expected a finite real number"
+            )
+        try:
+            f = float(v)
+        except OverflowError:
+            raise ValueError(f"{where}: parameter {n} = {v!r} is too large for a float") from None
+        if not math.isfinite(f):
+            raise ValueError(f"{where}: parameter {n} is {f!r}; expected a finite number")
+        values.append(f)
+    return values
+
+
+def _atomic_write_json(path: str, document: Any) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(document, f, indent=1, allow_nan=False)
+            f.write("\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # Leave no stray temp file; the destination was never touched.
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    # Make the rename itself durable. Not every platform can open a folder.
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+class Neuron(Module):
+    """One neuron: ``activation(b + w[0]*x[0] + w[1]*x[1] + ...)``.
+
+    Args:
+        nin: Number of inputs.
+        activation: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"linear"`` or a
+            callable ``Value -> Value``.
+        init: How to draw each weight: ``"uniform"`` (U(-1, 1), micrograd's),
+            ``"xavier"`` (Glorot uniform, U(-a, a) with a = sqrt(6 / (fan_in +
+            fan_out))), ``"he"`` (Kaiming normal, N(0, 2 / fan_in)),
+            ``"normal"`` (N(0, 1)), a number (every weight equals it) or a
+            callable ``(fan_in, fan_out, rng) -> float``.
+        bias_init: Same choices, for the bias. Default 0.0.
+        rng: A :class:`random.Random` to draw from; ``None`` makes a fresh
+            OS-seeded one. The global :mod:`random` state is never used.
+        fan_out: Width of the layer this neuron belongs to (only used by
+            ``"xavier"`` and custom inits). Default 1.
+
+    Raises:
+        TypeError: If an argument has the wrong type.
+        ValueError: If ``nin`` < 1 or an activation/init name is unknown.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: Activation = "relu",
+        init: Init = "uniform",
+        bias_init: Init = 0.0,
+        rng: random.Random | None = None,
+        *,
+        fan_out: int = 1,
+    ) -> None:
+        self.nin = _check_positive_int(nin, "nin")
+        fan_out = _check_positive_int(fan_out, "fan_out")
+        self.activation: Activation = _check_activation(activation)
+        init = _check_init(init, "init")
+        bias_init = _check_init(bias_init, "bias_init")
+        rng = _check_rng(rng)
+        self.w: list[Value] = [
+            Value(_draw(init, self.nin, fan_out, rng, "init")) for _ in range(self.nin)
+        ]
+        self.b: Value = Value(_draw(bias_init, self.nin, fan_out, rng, "bias_init"))
+        self._set_labels()
+
+    def __call__(self, x: Any) -> Value:
+        """Compute the neuron's output for one input vector.
+
+        Args:
+            x: A sequence of ``nin`` floats or Values (a bare one when ``nin == 1``).
+
+        Raises:
+            TypeError: If ``x`` is not a sequence.
+            ValueError: If ``len(x) != nin``.
+        """
+        xs = _as_inputs(x, self.nin, "Neuron")
+        return self._forward(xs)
+
+    def _forward(self, xs: Sequence[Scalar]) -> Value:
+        # Same association as micrograd's sum(..., self.b): ((b + w0 x0) + w1 x1) + ...
+        # so both libraries produce bit-identical results from the same weights.
+        act = self.b
+        for wi, xi in zip(self.w, xs):
+            act = act + wi * xi
+        return _apply_activation(self.activation, act)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Return ``[("w.0", w0), ..., ("b", b)]``."""
+        out = [(f"w.{i}", w) for i, w in enumerate(self.w)]
+        out.append(("b", self.b))
+        return out
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "Neuron", "nin": self.nin, "activation": _activation_desc(self.activation)}
+
+    def __repr__(self) -> str:
+        return f"Neuron(nin={self.nin}, activation={_activation_desc(self.activation)!r})"
+
+
+class Layer(Module):
+    """A row of ``nout`` independent neurons that all see the same inputs.
+
+    Calling a layer returns a list of its outputs, or a bare Value when it has
+    a single neuron (as in micrograd).
+
+    Args:
+        nin: Number of inputs of every neuron.
+        nout: Number of neurons.
+        activation: As for :class:`Neuron`.
+        init: As for :class:`Neuron`.
+        bias_init: As for :class:`Neuron`.
+        rng: As for :class:`Neuron`; neurons draw from it in order.
+
+    Raises:
+        TypeError: If an argument has the wrong type.
+        ValueError: If a size is < 1 or an activation/init name is unknown.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: Activation = "relu",
+        init: Init = "uniform",
+        bias_init: Init = 0.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.nin = _check_positive_int(nin, "nin")
+        self.nout = _check_positive_int(nout, "nout")
+        rng = _check_rng(rng)
+        self.neurons: list[Neuron] = [
+            Neuron(self.nin, activation, init, bias_init, rng, fan_out=self.nout)
+            for _ in range(self.nout)
+        ]
+        self._set_labels()
+
+    @property
+    def activation(self) -> Activation:
+        """The activation of the first neuron (all share it unless edited by hand)."""
+        return self.neurons[0].activation
+
+    def __call__(self, x: Any) -> Value | list[Value]:
+        """Compute every neuron's output for one input vector.
+
+        Args:
+            x: A sequence of ``nin`` floats or Values (a bare one when ``nin == 1``).
+
+        Returns:
+            A list of ``nout`` Values, or a single Value when ``nout == 1``.
+
+        Raises:
+            TypeError: If ``x`` is not a sequence.
+            ValueError: If ``len(x) != nin``.
+        """
+        out = self._forward(_as_inputs(x, self.nin, "Layer"))
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, xs: Sequence[Scalar]) -> list[Value]:
+        # Always a list, so an MLP with a width-1 middle layer works.
+        return [n._forward(xs) for n in self.neurons]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Return ``[("neurons.0.w.0", ...), ..., ("neurons.<n-1>.b", ...)]``."""
+        return [
+            (f"neurons.{i}.{name}", p)
+            for i, n in enumerate(self.neurons)
+            for name, p in n.named_parameters()
+        ]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "Layer", **_layer_arch(self)}
+
+    def __repr__(self) -> str:
+        return (
+            f"Layer(nin={self.nin}, nout={self.nout}, "
+            f"activation={_layer_arch(self)['activation']!r})"
+        )
+
+
+def _layer_arch(layer: Layer) -> dict[str, Any]:
+    acts = [_activation_desc(n.activation) for n in layer.neurons]
+    # One name when the neurons agree (the normal case); the full list if
+    # someone edited a neuron's activation by hand, so nothing is lost.
+    activation: str | list[str] = acts[0] if len(set(acts)) == 1 else acts
+    return {"nin": layer.nin, "nout": layer.nout, "activation": activation}
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers applied one after the other.
+
+    ``MLP(2, [16, 16, 1])`` matches micrograd's: relu hidden layers, a linear
+    output layer, weights drawn from U(-1, 1) and biases 0. The motivating
+    user's network is ``MLP(2, [3, 3, 2], activation="sigmoid",
+    output_activation="sigmoid", init=1.0, bias_init=1.0)``.
+
+    Args:
+        nin: Number of inputs.
+        nouts: Width of each layer; the last one is the output layer.
+        activation: Activation of every hidden layer (see :class:`Neuron`).
+        output_activation: Activation of the last layer. Default ``"linear"``.
+        init: Weight initialisation (see :class:`Neuron`).
+        bias_init: Bias initialisation (see :class:`Neuron`). Default 0.0.
+        seed: Seed for a private :class:`random.Random`, for reproducible
+            weights. ``None`` (and no ``rng``) draws a fresh OS-seeded one.
+        rng: Alternatively, a :class:`random.Random` to draw from.
+
+    Raises:
+        TypeError: If an argument has the wrong type.
+        ValueError: If a size is < 1, ``nouts`` is empty, both ``seed`` and
+            ``rng`` are given, or an activation/init name is unknown.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: Activation = "relu",
+        output_activation: Activation = "linear",
+        init: Init = "uniform",
+        bias_init: Init = 0.0,
+        seed: int | None = None,
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.nin = _check_positive_int(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(
+                f"nouts must be a list of layer widths such as [16, 16, 1], got {nouts!r}"
+            )
+        if len(nouts) == 0:
+            raise ValueError("nouts must list at least one layer width, e.g. [16, 16, 1]")
+        sizes = [self.nin] + [_check_positive_int(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        activation = _check_activation(activation)
+        output_activation = _check_activation(output_activation, "output_activation")
+        if seed is not None and rng is not None:
+            raise ValueError("pass either seed or rng, not both")
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+                raise TypeError(f"seed must be an int or None, got {seed!r}")
+            rng = random.Random(int(seed))
+        rng = _check_rng(rng)
+        last = len(nouts) - 1
+        self.layers: list[Layer] = [
+            Layer(
+                sizes[i],
+                sizes[i + 1],
+                output_activation if i == last else activation,
+                init,
+                bias_init,
+                rng,
+            )
+            for i in range(len(nouts))
+        ]
+        self._set_labels()
+
+    @property
+    def nouts(self) -> list[int]:
+        """Width of each layer."""
+        return [layer.nout for layer in self.layers]
+
+    def __call__(self, x: Any) -> Value | list[Value]:
+        """Run the network on one input vector.
+
+        Args:
+            x: A sequence of ``nin`` floats or Values (a bare one when ``nin == 1``).
+
+        Returns:
+            A single Value when the last layer has one neuron, else a list.
+
+        Raises:
+            TypeError: If ``x`` is not a sequence.
+            ValueError: If ``len(x) != nin``.
+        """
+        xs: Sequence[Scalar] = _as_inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            xs = layer._forward(xs)
+        return xs[0] if len(xs) == 1 else list(xs)  # type: ignore[return-value]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Return ``[("layers.0.neurons.0.w.0", ...), ...]`` in :meth:`parameters` order."""
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "MLP", "nin": self.nin, "layers": [_layer_arch(layer) for layer in self.layers]}
+
+    def __repr__(self) -> str:
+        acts = [_layer_arch(layer)["activation"] for layer in self.layers]
+        return f"MLP(nin={self.nin}, nouts={self.nouts}, activations={acts!r})"
+
+
+# --------------------------------------------------------------------------
+# symmetry diagnosis
+# --------------------------------------------------------------------------
+
+def _close(a: float, b: float, tol: float) -> bool:
+    return a == b if tol == 0.0 else abs(a - b) <= tol
+
+
+def find_symmetric_neurons(model: MLP, tol: float = 0.0) -> list[tuple[int, list[int]]]:
+    """Find groups of hidden neurons that gradient descent can never tell apart.
+
+    Rule: neurons ``j`` and ``k`` of hidden layer ``i`` (any layer but the
+    last) are *interchangeable* when they have the same activation, equal
+    incoming weights (``w[j][m] == w[k][m]`` for every input ``m``), equal
+    biases, and equal outgoing weights (``layers[i+1].neurons[n].w[j] ==
+    layers[i+1].neurons[n].w[k]`` for every neuron ``n`` of the next layer).
+
+    Why they stay interchangeable (proof sketch): swapping ``j`` and ``k``
+    (their incoming weights, biases and outgoing weights together) is a
+    permutation ``P`` of the parameters that never changes what the network
+    computes, so the loss satisfies ``L(P θ) = L(θ)`` and, by the chain rule,
+    ``∇L(P θ) = P ∇L(θ)``. At a point with ``P θ = θ`` this gives
+    ``∇L(θ) = P ∇L(θ)``: the two neurons get identical gradients. An update
+    that treats every parameter alike (SGD, momentum, weight decay, Adam) then
+    gives ``P θ' = θ'`` again, and by induction they stay equal forever. In
+    floating point the equality is exact, because both neurons perform the
+    same operations on the same numbers. Output neurons are never reported:
+    each has its own target, so swapping them changes the loss.
+
+    Groups are the connected components of the pairwise relation, so with
+    ``tol > 0`` a group's ends may differ by more than ``tol``.
+
+    Args:
+        model: An :class:`MLP` (or anything with ``.layers`` of :class:`Layer`).
+        tol: Largest absolute difference counted as equal. ``0.0`` (default)
+            means bit-for-bit equality, which is what plain gradient descent
+            preserves.
+
+    Returns:
+        ``[(layer_index, [neuron indices]), ...]`` for every group of two or
+        more interchangeable neurons, ordered by layer then first neuron;
+        ``[]`` when every neuron can learn something different.
+
+    Raises:
+        TypeError: If ``model`` has no ``layers`` or ``tol`` is not a number.
+        ValueError: If ``tol`` is negative or not finite.
+    """
+    layers = getattr(model, "layers", None)
+    if not isinstance(layers, list) or not all(isinstance(l, Layer) for l in layers):
+        raise TypeError(
+            f"find_symmetric_neurons needs an MLP (something with .layers, a list of "
+            f"Layer), got {type(model).__name__}"
+        )
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise TypeError(f"tol must be a non-negative float, got {tol!r}")
+    tol = float(tol)
+    if not (math.isfinite(tol) and tol >= 0.0):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+
+    groups: list[tuple[int, list[int]]] = []
+    for li in range(len(layers) - 1):  # the last layer holds output neurons
+        neurons = layers[li].neurons
+        nxt = layers[li + 1].neurons
+
+        def signature(j: int) -> list[float]:
+            n = neurons[j]
+            return [w.data for w in n.w] + [n.b.data] + [m.w[j].data for m in nxt]
+
+        sigs = [signature(j) for j in range(len(neurons))]
+        parent = list(range(len(neurons)))
+
+        def find(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for j in range(len(neurons)):
+            for k in range(j + 1, len(neurons)):
+                if neurons[j].activation != neurons[k].activation:
+                    continue
+                if all(_close(a, b, tol) for a, b in zip(sigs[j], sigs[k])):
+                    rj, rk = find(j), find(k)
+                    if rj != rk:
+                        parent[max(rj, rk)] = min(rj, rk)
+        members: dict[int, list[int]] = {}
+        for j in range(len(neurons)):
+            members.setdefault(find(j), []).append(j)
+        for root in sorted(members):
+            if len(members[root]) > 1:
+                groups.append((li, members[root]))
+    return groups
+

@@ -1,0 +1,309 @@
+"""state_dict / load_state_dict / save / load: exact, atomic, all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+
+import pytest
+
+import micrograd_like.nn as nn
+from micrograd_like.nn import FORMAT_VERSION, MLP, Layer, Neuron
+
+
+def _awkward_model(seed: int = 0) -> MLP:
+    """A model whose floats need all 17 significant digits (and a few odd ones)."""
+    model = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=seed)
+    rng = random.Random(seed)
+    for p in model.parameters():
+        p.data = rng.uniform(-1, 1) / 3.0
+    ps = model.parameters()
+    ps[0].data = 5e-324  # smallest subnormal
+    ps[1].data = -0.0
+    ps[2].data = 1.7976931348623157e308
+    ps[3].data = 0.1 + 0.2
+    return model
+
+
+def _bits(model) -> list[str]:
+    return [p.data.hex() for p in model.parameters()]
+
+
+def test_state_dict_round_trip():
+    a, b = _awkward_model(0), MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=9)
+    sd = a.state_dict()
+    assert list(sd) == [n for n, _ in a.named_parameters()]
+    b.load_state_dict(sd)
+    assert _bits(a) == _bits(b)
+
+
+def test_save_load_round_trip_is_bit_identical(tmp_path):
+    path = tmp_path / "model.json"
+    a = _awkward_model(1)
+    a.save(path)
+    b = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=2)
+    assert b.load(str(path)) is b
+    assert _bits(a) == _bits(b)
+    assert math.copysign(1.0, b.parameters()[1].data) == -1.0  # -0.0 survives
+
+
+def test_saved_file_has_version_architecture_activations_and_names(tmp_path):
+    path = tmp_path / "m.json"
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="linear", seed=0)
+    model.save(path)
+    doc = json.loads(path.read_text())
+    assert doc["version"] == FORMAT_VERSION
+    assert doc["architecture"] == {
+        "type": "MLP",
+        "nin": 2,
+        "layers": [
+            {"nin": 2, "nout": 3, "activation": "sigmoid"},
+            {"nin": 3, "nout": 3, "activation": "sigmoid"},
+            {"nin": 3, "nout": 2, "activation": "linear"},
+        ],
+    }
+    assert list(doc["parameters"]) == [n for n, _ in model.named_parameters()]
+    assert doc["parameters"]["layers.0.neurons.2.w.1"] == model.layers[0].neurons[2].w[1].data
+
+
+def test_neuron_and_layer_save_load(tmp_path):
+    n1, n2 = Neuron(3, rng=random.Random(1)), Neuron(3, rng=random.Random(2))
+    n1.save(tmp_path / "n.json")
+    n2.load(tmp_path / "n.json")
+    assert _bits(n1) == _bits(n2)
+    l1, l2 = Layer(3, 2, rng=random.Random(1)), Layer(3, 2, rng=random.Random(2))
+    l1.save(tmp_path / "l.json")
+    l2.load(tmp_path / "l.json")
+    assert _bits(l1) == _bits(l2)
+    with pytest.raises(ValueError, match="architecture"):
+        n2.load(tmp_path / "l.json")
+
+
+def test_save_overwrites_and_leaves_no_temp_files(tmp_path):
+    path = tmp_path / "m.json"
+    MLP(2, [2], seed=0).save(path)
+    MLP(2, [2], seed=1).save(path)
+    assert os.listdir(tmp_path) == ["m.json"]
+    check = MLP(2, [2], seed=3).load(path)
+    assert _bits(check) == _bits(MLP(2, [2], seed=1))
+
+
+def test_save_refuses_non_finite_parameters(tmp_path):
+    model = MLP(2, [2], seed=0)
+    model.parameters()[3].data = math.nan
+    with pytest.raises(ValueError, match="layers.0.neurons.1.w.0"):
+        model.save(tmp_path / "m.json")
+    assert os.listdir(tmp_path) == []
+
+
+# ------------------------------------------------------ crash during saving
+
+
+def _half_writing_dump(obj, fp, **kwargs):
+    fp.write('{"format": "micrograd_like.nn", "version": 1, "archi')
+    raise RuntimeError("simulated crash mid-write")
+
+
+@pytest.mark.parametrize(
+    "target, replacement",
+    [
+        ("json.dump", _half_writing_dump),
+        ("os.replace", lambda *a, **k: (_ for _ in ()).throw(OSError("simulated crash at rename"))),
+        ("os.fsync", lambda fd: (_ for _ in ()).throw(OSError("simulated crash at fsync"))),
+    ],
+)
+def test_crash_while_saving_leaves_old_file_intact(tmp_path, monkeypatch, target, replacement):
+    path = tmp_path / "m.json"
+    old = _awkward_model(0)
+    old.save(path)
+    before = path.read_bytes()
+    module, attr = target.split(".")
+    monkeypatch.setattr(f"{module}.{attr}", replacement)
+    with pytest.raises((RuntimeError, OSError), match="simulated"):
+        MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=5).save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["m.json"]  # the temp file was cleaned up
+    fresh = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=7).load(path)
+    assert _bits(fresh) == _bits(old)
+
+
+# ---------------------------------------------- invalid files: model unchanged
+
+
+def _model():
+    return MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=11)
+
+
+def _valid_doc(tmp_path):
+    path = tmp_path / "good.json"
+    _awkward_model(4).save(path)
+    return json.loads(path.read_text())
+
+
+def _edit_params(fn):
+    def edit(doc):
+        fn(doc["parameters"])
+        return doc
+    return edit
+
+
+_BAD_DOCS = {
+    "unknown name": (_edit_params(lambda p: p.update({"layers.9.neurons.0.b": 1.0})), "unknown parameter"),
+    "missing name": (_edit_params(lambda p: p.pop("layers.1.neurons.1.b")), "missing 1 parameter"),
+    "renamed": (_edit_params(lambda p: p.update({"layers.0.neurons.0.bias": p.pop("layers.0.neurons.0.b")})), "missing"),
+    "string value": (_edit_params(lambda p: p.update({"layers.0.neurons.0.b": "0.5"})), "layers.0.neurons.0.b"),
+    "null value": (_edit_params(lambda p: p.update({"layers.0.neurons.0.b": None})), "layers.0.neurons.0.b"),
+    "bool value": (_edit_params(lambda p: p.update({"layers.0.neurons.0.w.1": True})), "layers.0.neurons.0.w.1"),
+    "list value": (_edit_params(lambda p: p.update({"layers.1.neurons.0.w.2": [1.0]})), "layers.1.neurons.0.w.2"),
+    "parameters not an object": (lambda d: {**d, "parameters": [1.0, 2.0]}, "parameters"),
+    "different widths": (lambda d: {**d, "architecture": {**d["architecture"], "layers": [
+        {"nin": 2, "nout": 4, "activation": "tanh"}, {"nin": 4, "nout": 2, "activation": "sigmoid"}]}}, "architecture"),
+    "different activation": (lambda d: {**d, "architecture": {**d["architecture"], "layers": [
+        {"nin": 2, "nout": 3, "activation": "relu"}, {"nin": 3, "nout": 2, "activation": "sigmoid"}]}}, "architecture"),
+    "no architecture": (lambda d: {k: v for k, v in d.items() if k != "architecture"}, "architecture"),
+    "future version": (lambda d: {**d, "version": FORMAT_VERSION + 1}, "version"),
+    "bool version": (lambda d: {**d, "version": True}, "version"),
+    "wrong format": (lambda d: {**d, "format": "pytorch"}, "format"),
+    "top-level list": (lambda d: [d], "object"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BAD_DOCS))
+def test_invalid_document_is_rejected_and_model_unchanged(tmp_path, case):
+    edit, match = _BAD_DOCS[case]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(edit(_valid_doc(tmp_path))))
+    model = _model()
+    before = _bits(model)
+    with pytest.raises(ValueError, match=match):
+        model.load(path)
+    assert _bits(model) == before
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("", "not a valid model file"),
+        ("not json at all", "not a valid model file"),
+        (None, "not a valid model file"),  # truncated: filled in below
+        ("NaN", "not a valid model file"),
+    ],
+)
+def test_non_json_and_truncated_files_are_rejected(tmp_path, text, match):
+    good = tmp_path / "good.json"
+    _awkward_model(4).save(good)
+    if text is None:
+        raw = good.read_bytes()
+        text = raw[: len(raw) // 2].decode()
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    model = _model()
+    before = _bits(model)
+    with pytest.raises(ValueError, match=match):
+        model.load(path)
+    assert _bits(model) == before
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_non_finite_numbers_in_file_are_rejected(tmp_path, token):
+    good = tmp_path / "good.json"
+    _awkward_model(4).save(good)
+    text = good.read_text()
+    name = "layers.1.neurons.0.w.1"
+    start = text.index(f'"{name}": ') + len(f'"{name}": ')
+    end = text.index("\n", start)
+    comma = "," if text[end - 1] == "," else ""
+    path = tmp_path / "bad.json"
+    path.write_text(text[:start] + token + comma + text[end:])
+    model = _model()
+    before = _bits(model)
+    with pytest.raises(ValueError):
+        model.load(path)
+    assert _bits(model) == before
+
+
+def test_binary_garbage_is_rejected(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    model = _model()
+    before = _bits(model)
+    with pytest.raises(ValueError, match="not a valid model file"):
+        model.load(path)
+    assert _bits(model) == before
+
+
+def test_missing_file_is_an_os_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        _model().load(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda sd: sd.pop(next(iter(sd))), "missing"),
+        (lambda sd: sd.update({"extra": 1.0}), "unknown"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": math.inf}), "finite"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": math.nan}), "finite"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": False}), "bool"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": "1"}), "str"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": 10**400}), "too large"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": 1 + 2j}), "complex"),
+    ],
+)
+def test_load_state_dict_validates_before_changing(edit, match):
+    model = _model()
+    before = _bits(model)
+    sd = _awkward_model(3).state_dict()
+    edit(sd)
+    with pytest.raises(ValueError, match=match):
+        model.load_state_dict(sd)
+    assert _bits(model) == before
+
+
+def test_load_state_dict_accepts_ints_and_rejects_non_mapping():
+    model = MLP(1, [1], seed=0)
+    model.load_state_dict({"layers.0.neurons.0.w.0": 2, "layers.0.neurons.0.b": -1})
+    assert [p.data for p in model.parameters()] == [2.0, -1.0]
+    assert all(type(p.data) is float for p in model.parameters())
+    with pytest.raises(TypeError, match="mapping"):
+        model.load_state_dict([("layers.0.neurons.0.w.0", 1.0)])
+
+
+# --------------------------------------------------- custom activations
+
+
+def square(v):
+    return v * v
+
+
+def cube(v):
+    return v * v * v
+
+
+def test_custom_activation_is_saved_by_name_and_needs_a_matching_model(tmp_path):
+    path = tmp_path / "custom.json"
+    a = MLP(2, [3, 1], activation=square, seed=0)
+    a.save(path)
+    doc = json.loads(path.read_text())
+    assert doc["architecture"]["layers"][0]["activation"] == "custom:square"
+    b = MLP(2, [3, 1], activation=square, seed=1)
+    b.load(path)
+    assert _bits(a) == _bits(b)
+    for other in (MLP(2, [3, 1], activation=cube, seed=1), MLP(2, [3, 1], activation="relu", seed=1)):
+        before = _bits(other)
+        with pytest.raises(ValueError, match="custom:square"):
+            other.load(path)
+        assert _bits(other) == before
+
+
+def test_hand_edited_per_neuron_activation_is_recorded(tmp_path):
+    model = MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[1].activation = "tanh"
+    assert model.architecture()["layers"][0]["activation"] == ["relu", "tanh"]
+    model.save(tmp_path / "m.json")
+    with pytest.raises(ValueError, match="architecture"):
+        MLP(2, [2, 1], seed=0).load(tmp_path / "m.json")
+
