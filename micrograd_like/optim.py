@@ -1,0 +1,185 @@
+"""Optimizers with PyTorch's update rules, acting on ``Value.data`` in place.
+
+Typical loop::
+
+    opt = SGD(model.parameters(), lr=0.1)
+    for step in range(100):
+        loss = ...            # build the loss from the model
+        opt.zero_grad()       # gradients accumulate, so clear them first
+        loss.backward()
+        opt.step()
+
+Both optimizers treat every parameter alike (the update of one parameter
+depends only on its own gradient history), so they cannot break a symmetry
+between neurons: see :func:`micrograd_like.nn.find_symmetric_neurons`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Iterable
+
+from micrograd_like.engine import Value
+
+__all__ = ["Optimizer", "SGD", "Adam"]
+
+
+def _check_hyper(value: Any, name: str, *, low: float = 0.0, below: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a float, got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value) or value < low or (below is not None and value >= below):
+        upper = f" and < {below}" if below is not None else ""
+        raise ValueError(f"{name} must be a finite number >= {low}{upper}, got {value!r}")
+    return value
+
+
+class Optimizer:
+    """Base class: holds the parameter list and clears gradients.
+
+    Args:
+        params: The Values to optimise, e.g. ``model.parameters()``, or a
+            module (its ``parameters()`` are used).
+
+    Raises:
+        TypeError: If an element is not a Value.
+        ValueError: If there are no parameters or one appears twice (it
+            would be updated twice per step).
+    """
+
+    def __init__(self, params: Iterable[Value] | Any) -> None:
+        if hasattr(params, "parameters") and callable(params.parameters):
+            params = params.parameters()
+        if isinstance(params, Value):
+            raise TypeError("params must be a list of Values, not a single Value; wrap it: [v]")
+        try:
+            plist = list(params)
+        except TypeError:
+            raise TypeError(
+                f"params must be an iterable of Values (e.g. model.parameters()), got "
+                f"{type(params).__name__}"
+            ) from None
+        if not plist:
+            raise ValueError("params is empty; pass model.parameters()")
+        seen: set[int] = set()
+        for i, p in enumerate(plist):
+            if not isinstance(p, Value):
+                raise TypeError(f"params[{i}] is {p!r} of type {type(p).__name__}; expected a Value")
+            if id(p) in seen:
+                raise ValueError(
+                    f"params[{i}] ({p.label or p!r}) appears more than once; each parameter "
+                    f"must be listed once"
+                )
+            seen.add(id(p))
+        self.params: list[Value] = plist
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``.grad`` to 0.0."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:  # pragma: no cover - abstract
+        """Update every parameter from its ``.grad``."""
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum and L2 weight decay.
+
+    PyTorch's rule (dampening 0, no Nesterov): with ``g = grad + weight_decay * p``,
+    ``buf = g`` on the first step and ``buf = momentum * buf + g`` afterwards;
+    then ``p -= lr * buf`` (or ``p -= lr * g`` when ``momentum == 0``).
+
+    Args:
+        params: The Values to optimise (or a module).
+        lr: Learning rate, >= 0.
+        momentum: Momentum factor, >= 0. Default 0 (plain gradient descent).
+        weight_decay: L2 penalty coefficient, >= 0. Default 0.
+
+    Raises:
+        TypeError: If a hyper-parameter is not a number or ``params`` is wrong.
+        ValueError: If a hyper-parameter is negative or not finite.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value] | Any,
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params)
+        self.lr = _check_hyper(lr, "lr")
+        self.momentum = _check_hyper(momentum, "momentum")
+        self.weight_decay = _check_hyper(weight_decay, "weight_decay")
+        self._buffers: list[float] | None = None  # created on the first step, as in PyTorch
+
+    def step(self) -> None:
+        """Apply one update to every parameter from its current ``.grad``."""
+        lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        if mu == 0.0:
+            for p in self.params:
+                g = p.grad + wd * p.data if wd else p.grad
+                p.data -= lr * g
+            return
+        bufs = self._buffers
+        first = bufs is None
+        if bufs is None:
+            bufs = self._buffers = [0.0] * len(self.params)
+        for i, p in enumerate(self.params):
+            g = p.grad + wd * p.data if wd else p.grad
+            bufs[i] = g if first else mu * bufs[i] + g
+            p.data -= lr * bufs[i]
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with PyTorch's defaults and bias correction.
+
+    At step ``t`` (from 1), for each parameter with gradient ``g``:
+    ``m = b1 * m + (1 - b1) * g``, ``v = b2 * v + (1 - b2) * g * g``,
+    ``p -= lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)``.
+
+    Args:
+        params: The Values to optimise (or a module).
+        lr: Learning rate, >= 0. Default 1e-3.
+        betas: ``(b1, b2)``, each in [0, 1). Default (0.9, 0.999).
+        eps: Added to the denominator for stability, >= 0. Default 1e-8.
+
+    Raises:
+        TypeError: If a hyper-parameter is not a number or ``params`` is wrong.
+        ValueError: If a hyper-parameter is out of range.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value] | Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params)
+        self.lr = _check_hyper(lr, "lr")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"betas must be a pair (b1, b2) such as (0.9, 0.999), got {betas!r}")
+        self.betas = (
+            _check_hyper(betas[0], "betas[0]", below=1.0),
+            _check_hyper(betas[1], "betas[1]", below=1.0),
+        )
+        self.eps = _check_hyper(eps, "eps")
+        self.t = 0
+        self._m = [0.0] * len(self.params)
+        self._v = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        """Apply one Adam update to every parameter from its current ``.grad``."""
+        self.t += 1
+        b1, b2 = self.betas
+        c1 = 1.0 - b1**self.t
+        c2 = 1.0 - b2**self.t
+        lr, eps, m, v = self.lr, self.eps, self._m, self._v
+        for i, p in enumerate(self.params):
+            g = p.grad
+            m[i] = b1 * m[i] + (1.0 - b1) * g
+            v[i] = b2 * v[i] + (1.0 - b2) * g * g
+            p.data -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)

@@ -1,0 +1,120 @@
+"""The motivating user's 2-3-3-2 network, number for number, and what training does to it."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+from micrograd_like.engine import grad
+from micrograd_like.losses import sse
+from micrograd_like.nn import find_symmetric_neurons
+from micrograd_like.symmetry import (
+    EXPLANATION,
+    OBSERVATIONS,
+    TARGETS,
+    build_constant_network,
+    compare,
+    cost,
+    format_table,
+    train,
+)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "symmetry.py"
+# The user computed these by hand in float32, so compare to 1e-6.
+TOL = 1e-6
+
+
+def _forward_by_layer(model):
+    """Hidden activations and outputs for both observations, via the public layers."""
+    h1, h2, out = [], [], []
+    for x in OBSERVATIONS:
+        a = model.layers[0](list(x))
+        b = model.layers[1](a)
+        c = model.layers[2](b)
+        h1.append(a)
+        h2.append(b)
+        out.append(c)
+    return h1, h2, out
+
+
+def test_users_hand_worked_activations():
+    h1, h2, out = _forward_by_layer(build_constant_network())
+    for layer, expected in ((h1, [0.9002495, 0.8320184]), (h2, [0.9758906, 0.9705753])):
+        for obs, value in enumerate(expected):
+            assert [v.data for v in layer[obs]] == pytest.approx([value] * 3, abs=TOL)
+    assert [o.data for o in out[0]] == pytest.approx([0.9806908] * 2, abs=TOL)
+    assert [o.data for o in out[1]] == pytest.approx([0.9803864] * 2, abs=TOL)
+
+
+def test_users_hand_worked_gradients():
+    model = build_constant_network()
+    _, _, out = _forward_by_layer(model)
+    c = sse(out, [list(t) for t in TARGETS])
+    assert c.data == pytest.approx(cost(build_constant_network()).data, rel=1e-15)
+
+    d_out = grad(c, [o for row in out for o in row])
+    assert d_out == pytest.approx([1.5613816, 1.1613816, -0.0392272, 1.9607728], abs=TOL)
+
+    c.backward()
+    outputs = model.layers[2].neurons
+    rows = [[n.b.grad for n in outputs]] + [[n.w[k].grad for n in outputs] for k in range(3)]
+    expected = [
+        [0.0288126, 0.0596958],
+        [0.028122, 0.0580562],
+        [0.028122, 0.0580562],
+        [0.028122, 0.0580562],
+    ]
+    for got, want in zip(rows, expected):
+        assert got == pytest.approx(want, abs=TOL)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return compare()
+
+
+def test_constant_start_stays_symmetric_bit_for_bit_and_sits_at_column_means(runs):
+    model = runs[0].model
+    for li in (0, 1):
+        first = model.layers[li].neurons[0]
+        for n in model.layers[li].neurons[1:]:
+            assert [w.data.hex() for w in n.w] == [w.data.hex() for w in first.w]
+            assert n.b.data.hex() == first.b.data.hex()
+    # Training did move the weights: they are no longer all 1.
+    assert any(p.data != 1.0 for p in model.parameters())
+    assert find_symmetric_neurons(model) == [(0, [0, 1, 2]), (1, [0, 1, 2])]
+    means = [sum(col) / len(col) for col in zip(*TARGETS)]
+    assert means == [0.6, 0.2]
+    for x in OBSERVATIONS:
+        assert [o.data for o in model(list(x))] == pytest.approx(means, abs=0.01)
+
+
+def test_random_start_breaks_symmetry_and_reaches_targets(runs):
+    model = runs[1].model
+    assert find_symmetric_neurons(model) == []
+    for x, t in zip(OBSERVATIONS, TARGETS):
+        assert [o.data for o in model(list(x))] == pytest.approx(list(t), abs=0.01)
+
+
+def test_compare_reports_both_runs(runs):
+    constant, rand = runs
+    assert constant.symmetric == ((0, (0, 1, 2)), (1, (0, 1, 2)))
+    assert rand.symmetric == ()
+    assert constant.max_error > 0.35 and rand.max_error < 0.01
+    assert rand.final_cost < constant.final_cost < constant.initial_cost
+
+
+def test_example_prints_the_table_and_the_reason(runs, capsys):
+    runpy.run_path(str(EXAMPLE), run_name="__main__")
+    printed = capsys.readouterr().out
+    assert printed.strip() == format_table(runs).strip()
+    assert "constant 1" in printed and "random, seed 0" in printed
+    assert "[0.5937, 0.2004]" in printed  # the constant start, near the column means
+    assert EXPLANATION in printed
+
+
+def test_train_rejects_negative_steps():
+    with pytest.raises(ValueError, match="steps"):
+        train(build_constant_network(), steps=-1)
