@@ -85,8 +85,8 @@ _BORDER_STYLES: tuple[str, ...] = ("", "dashed", "bold")
 #: draw_dot refuses graphs with more Values than this: dot needs many seconds to
 #: lay them out and nobody can read the result (use draw_network for models).
 DEFAULT_MAX_NODES = 500
-#: draw_network writes value and gradient on the edges of a layer only when the
-#: layer has at most this many weights; larger layers keep them in the tooltip.
+#: draw_network writes value and gradient on the weight edges only when no layer
+#: has more weights than this; otherwise the numbers live in the edge tooltips.
 NETWORK_EDGE_LABEL_LIMIT = 32
 
 INTERCHANGEABLE_MESSAGE = (
@@ -516,3 +516,217 @@ def _dot_legend(groups: dict[int, _Group], rtol: float) -> str:
         )
     header = f"Same colour and letter = same gradient (rtol={rtol:g}); white = unique gradient"
     return _legend_table(_h(header), rows)
+
+
+# ----------------------------------------------------------------------------------
+# draw_network: one node per neuron
+# ----------------------------------------------------------------------------------
+
+
+def _check_model(model: Any) -> list[Any]:
+    layers = getattr(model, "layers", None)
+    problem = None
+    if not isinstance(layers, (list, tuple)) or not layers:
+        problem = "it has no non-empty .layers list"
+    else:
+        for i, layer in enumerate(layers):
+            neurons = getattr(layer, "neurons", None)
+            if not isinstance(neurons, (list, tuple)) or not neurons:
+                problem = f"layers[{i}] has no non-empty .neurons list"
+                break
+            for j, n in enumerate(neurons):
+                w, b = getattr(n, "w", None), getattr(n, "b", None)
+                if not isinstance(w, (list, tuple)) or not all(isinstance(x, Value) for x in w) or not isinstance(b, Value):
+                    problem = f"layers[{i}].neurons[{j}] lacks a list of Values .w and a Value .b"
+                    break
+            if problem:
+                break
+            if i > 0 and any(len(n.w) != len(layers[i - 1].neurons) for n in neurons):
+                problem = f"layers[{i}] neurons do not take one input per neuron of layers[{i - 1}]"
+                break
+    if problem:
+        raise TypeError(
+            f"draw_network needs an MLP from micrograd_like.nn, got {type(model).__name__}: {problem}. "
+            "To draw an expression such as a loss, use draw_dot(value)."
+        )
+    return list(layers)
+
+
+def _activation_name(neuron: Any) -> str:
+    act = getattr(neuron, "activation", "")
+    if isinstance(act, str):
+        return act
+    return getattr(act, "__name__", None) or type(act).__name__
+
+
+def draw_network(model: MLP, *, rankdir: str = "LR", edge_labels: bool | None = None) -> graphviz.Digraph:
+    """Draw an MLP one node per input, neuron and output, one edge per weight.
+
+    Each layer is a cluster; each neuron shows its activation, its bias and the
+    bias's gradient; each weight is an edge into its neuron, labelled with its
+    value and gradient (hover over it in SVG/Jupyter for the full values and the
+    parameter's name such as ``layers.0.neurons.2.w.1``). Neurons that
+    :func:`micrograd_like.nn.find_symmetric_neurons` reports as interchangeable
+    share a fill colour and group letter, and the legend explains what that
+    means and how to fix it.
+
+    Args:
+        model: An :class:`~micrograd_like.nn.MLP`, ideally after
+            ``loss.backward()`` so that the gradients are filled in.
+        rankdir: Graphviz direction: ``"LR"`` (default), ``"RL"``, ``"TB"``, ``"BT"``.
+        edge_labels: Write value and gradient on the weight edges. ``None``
+            (default) labels them when no layer has more than
+            ``NETWORK_EDGE_LABEL_LIMIT`` (32) weights, and otherwise labels none
+            (the numbers stay in the edge tooltips, and the legend says so), so
+            that micrograd's moons model ``MLP(2, [16, 16, 1])`` stays readable.
+            ``True`` or ``False`` forces the choice.
+
+    Returns:
+        An unrendered :class:`graphviz.Digraph`. DOT names: ``x{k}`` inputs,
+        ``l{i}n{j}`` neuron ``j`` of layer ``i``, ``y{j}`` outputs, ``legend``;
+        clusters ``cluster_inputs``, ``cluster_layer{i}``, ``cluster_outputs``.
+
+    Raises:
+        TypeError: If ``model`` is not an MLP-like model (``.layers`` of
+            ``.neurons`` with ``.w`` and ``.b``) or an option has the wrong type.
+        ValueError: If ``rankdir`` is unknown.
+    """
+    from micrograd_like.nn import find_symmetric_neurons  # lazy: the engine-only view must not need nn
+
+    layers = _check_model(model)
+    rankdir = _check_rankdir(rankdir)
+    if edge_labels is not None:
+        _check_bool(edge_labels, "edge_labels")
+    groups = find_symmetric_neurons(model)
+    # (layer, neuron) -> (group letter, fill, border style, all members)
+    member_of: dict[tuple[int, int], tuple[str, str, str, list[int]]] = {}
+    for k, (li, members) in enumerate(groups):
+        fill, style = _look(k)
+        for j in members:
+            member_of[(li, j)] = (_tag(k), fill, style, list(members))
+
+    nin = len(layers[0].neurons[0].w)
+    dot = graphviz.Digraph(
+        name="network",
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": _FONT,
+            "nodesep": "0.3",
+            "ranksep": "1.6",
+            # Almost no crossing minimisation: dot then keeps the declaration
+            # order, so neuron 0 is on top of neuron 1 in every column. (In a
+            # fully connected net crossings are unavoidable anyway; rank=same
+            # chains and ordering=out were tried: they fail on 16 neurons, and
+            # together they crash Graphviz 2.43.)
+            "mclimit": "0.01",
+            "tooltip": "network",
+        },
+        node_attr={"fontname": _FONT, "fontsize": "11", "shape": "box", "style": "rounded", "margin": "0.08,0.04"},
+        edge_attr={"fontname": _FONT, "fontsize": "9", "color": "#777777", "arrowsize": "0.6", "fontcolor": "#333333"},
+    )
+
+    with dot.subgraph(name="cluster_inputs") as sub:
+        sub.attr(label="inputs", style="rounded,dashed", color="#AAAAAA", fontsize="11")
+        for k in range(nin):
+            sub.node(f"x{k}", label=f"input {k}", shape="ellipse", tooltip=f"input {k}")
+
+    # All edges labelled or none: an edge label takes a rank of its own in dot, so
+    # mixing labelled and unlabelled layers sends the unlabelled edges on huge detours.
+    sizes = [sum(len(n.w) for n in layer.neurons) for layer in layers]
+    label_edges = max(sizes) <= NETWORK_EDGE_LABEL_LIMIT if edge_labels is None else edge_labels
+    unlabelled = [] if label_edges else [(i, n) for i, n in enumerate(sizes)]
+    last = len(layers) - 1
+    for i, layer in enumerate(layers):
+        neurons = layer.neurons
+        kind = "output layer" if i == last else "hidden layer"
+        acts = sorted({_activation_name(n) for n in neurons})
+        with dot.subgraph(name=f"cluster_layer{i}") as sub:
+            sub.attr(
+                label=_plain(f"layers.{i}: {kind}, {', '.join(acts)}"),
+                style="rounded",
+                color="#AAAAAA",
+                fontsize="11",
+            )
+            for j, n in enumerate(neurons):
+                sub.node(f"l{i}n{j}", **_neuron_attrs(i, j, n, member_of.get((i, j))))
+        for j, n in enumerate(neurons):
+            for k, w in enumerate(n.w):
+                src = f"x{k}" if i == 0 else f"l{i - 1}n{k}"
+                name = f"layers.{i}.neurons.{j}.w.{k}"
+                tip = _tooltip([w.label or name, f"w = {w.data!r}", f"grad = {w.grad!r}"])
+                attrs = {"tooltip": tip, "labeltooltip": tip}
+                if label_edges:
+                    attrs["label"] = graphviz.nohtml(f"w {_fmt(w.data)}\\ngrad {_fmt(w.grad)}")
+                dot.edge(src, f"l{i}n{j}", **attrs)
+
+    with dot.subgraph(name="cluster_outputs") as sub:
+        sub.attr(label="outputs", style="rounded,dashed", color="#AAAAAA", fontsize="11")
+        for j in range(len(layers[-1].neurons)):
+            sub.node(f"y{j}", label=f"output {j}", shape="ellipse", tooltip=f"output {j}")
+    for j in range(len(layers[-1].neurons)):
+        dot.edge(f"l{last}n{j}", f"y{j}", style="dashed")
+
+    params = [p for layer in layers for n in layer.neurons for p in (*n.w, n.b)]
+    all_zero = all(p.grad == 0.0 for p in params)
+    dot.node("legend", label=_network_legend(groups, unlabelled, all_zero), shape="none", margin="0", tooltip="legend")
+    return dot
+
+
+def _neuron_attrs(i: int, j: int, neuron: Any, group: tuple[str, str, str, list[int]] | None) -> dict[str, str]:
+    b = neuron.b
+    title = f"neuron {j}"
+    if group is not None:
+        title += f"  {group[0]}"
+    rows = [
+        f'<tr><td colspan="2"><b>{_h(title)}</b></td></tr>',
+        f'<tr><td colspan="2"><font point-size="9">{_h(_activation_name(neuron))}</font></td></tr>',
+        f'<tr><td align="left">b</td><td align="right">{_h(_fmt(b.data))}</td></tr>',
+        f'<tr><td align="left">grad</td><td align="right">{_h(_fmt(b.grad))}</td></tr>',
+    ]
+    label = '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">' + "".join(rows) + "</table>>"
+    tip = [f"layers.{i}.neurons.{j}", f"activation {_activation_name(neuron)}", f"b = {b.data!r}", f"b.grad = {b.grad!r}"]
+    attrs = {"label": label}
+    if group is not None:
+        tag, fill, style, members = group
+        others = ", ".join(str(m) for m in members if m != j)
+        tip.append(f"group {tag}: interchangeable with neuron(s) {others} of layers.{i}")
+        attrs["fillcolor"] = fill
+        attrs["style"] = ",".join(["rounded", "filled"] + ([style] if style else []))
+        attrs["class"] = f"interchangeable-{tag}"
+    attrs["tooltip"] = _tooltip(tip)
+    return attrs
+
+
+def _network_legend(groups: list[tuple[int, list[int]]], unlabelled: list[tuple[int, int]], all_zero: bool) -> str:
+    rows = [
+        '<tr><td colspan="2" align="left">edge = one weight: <b>w</b> its value, <b>grad</b> its gradient</td></tr>',
+        '<tr><td colspan="2" align="left">neuron: <b>b</b> its bias and the bias&#39;s <b>grad</b></td></tr>',
+    ]
+    for k, (li, members) in enumerate(groups):
+        fill, style = _look(k)
+        border = {"": "", "dashed": " (dashed border)", "bold": " (bold border)"}[style]
+        who = f"layers.{li}, neurons {', '.join(str(m) for m in members)}{border}"
+        rows.append(
+            f'<tr><td bgcolor="{fill}" border="1" color="#444444"><b>{_h(_tag(k))}</b></td>'
+            f'<td align="left">{_h(who)}: {_h(INTERCHANGEABLE_MESSAGE)}</td></tr>'
+        )
+    if not groups:
+        rows.append(
+            '<tr><td colspan="2" align="left">no interchangeable neurons: '
+            "every neuron can learn something different</td></tr>"
+        )
+    if unlabelled:
+        total = sum(n for _, n in unlabelled)
+        rows[0] = (
+            f'<tr><td colspan="2" align="left">edge = one weight ({total} in all, too many to label): '
+            "hover over an edge for its value and gradient</td></tr>"
+        )
+    if all_zero:
+        rows.append(
+            '<tr><td colspan="2" align="left">every gradient is 0: '
+            "call loss.backward() before drawing to see them</td></tr>"
+        )
+    return (
+        '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#888888" bgcolor="#FFFFFF">'
+        '<tr><td colspan="2" align="left"><b>How to read this</b></td></tr>' + "".join(rows) + "</table>>"
+    )

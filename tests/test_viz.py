@@ -27,7 +27,7 @@ from micrograd_like.viz import (
 # helpers: read the DOT source back
 # ----------------------------------------------------------------------------------
 
-NODE_STMT = re.compile(r"^\t(\S+) \[(.*)\]$", re.M)
+NODE_STMT = re.compile(r"^\t+(\w+) \[(.*)\]$", re.M)
 EDGE_STMT = re.compile(r"^\t(\S+) -> (\S+)(?: \[.*\])?$", re.M)
 LEGEND_ROW = re.compile(
     r'<tr><td bgcolor="(#[0-9A-F]{6})"[^>]*><b>([A-Z]+|0)</b></td>'
@@ -38,7 +38,7 @@ LEGEND_ROW = re.compile(
 
 def node_stmts(source: str) -> dict[str, str]:
     """DOT node name -> its attribute text, for every node statement."""
-    return {m.group(1): m.group(2) for m in NODE_STMT.finditer(source)}
+    return {m.group(1): m.group(2) for m in NODE_STMT.finditer(source) if m.group(1) not in ("graph", "node", "edge")}
 
 
 def attr(attrs: str, name: str) -> str | None:
@@ -425,3 +425,142 @@ def test_draw_dot_returns_an_unrendered_digraph():
     g = draw_dot(Value(1.0) * Value(2.0))
     assert isinstance(g, graphviz.Digraph)
     assert g.source.startswith("digraph autograd {")
+
+
+# ----------------------------------------------------------------------------------
+# draw_network
+# ----------------------------------------------------------------------------------
+
+from micrograd_like.viz import INTERCHANGEABLE_MESSAGE, draw_network  # noqa: E402
+
+
+def edge_stmts(source: str) -> dict[tuple[str, str], str]:
+    """(tail, head) -> attribute text of every visible edge."""
+    out = {}
+    for m in re.finditer(r"^\t+(\w+) -> (\w+)(?: \[(.*)\])?$", source, re.M):
+        attrs = m.group(3) or ""
+        if "style=invis" not in attrs:
+            out[(m.group(1), m.group(2))] = attrs
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed_network_view():
+    model = constant_network()
+    motivating_loss(model).backward()
+    return model, draw_network(model).source
+
+
+def test_network_has_one_node_per_input_neuron_and_output(seed_network_view):
+    _, source = seed_network_view
+    names = set(node_stmts(source))
+    expected = {"x0", "x1", "y0", "y1", "legend"} | {f"l{i}n{j}" for i, n in enumerate([3, 3, 2]) for j in range(n)}
+    assert names == expected
+    for cluster in ["cluster_inputs", "cluster_layer0", "cluster_layer1", "cluster_layer2", "cluster_outputs"]:
+        assert f"subgraph {cluster} {{" in source
+
+
+def test_network_has_one_labelled_edge_per_weight(seed_network_view):
+    model, source = seed_network_view
+    edges = edge_stmts(source)
+    weight_edges = {e: a for e, a in edges.items() if not e[1].startswith("y")}
+    assert len(weight_edges) == 2 * 3 + 3 * 3 + 3 * 2
+    for i, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            for k, w in enumerate(neuron.w):
+                src = f"x{k}" if i == 0 else f"l{i - 1}n{k}"
+                attrs = weight_edges[(src, f"l{i}n{j}")]
+                assert attr(attrs, "label") == f"w {w.data:#.4g}\\ngrad {w.grad:#.4g}"
+                assert f"layers.{i}.neurons.{j}.w.{k}" in attr(attrs, "tooltip")
+                assert f"grad = {w.grad!r}" in attr(attrs, "tooltip")
+    assert {e for e in edges if e[1].startswith("y")} == {("l2n0", "y0"), ("l2n1", "y1")}
+
+
+def test_network_shows_each_bias_in_its_neuron(seed_network_view):
+    model, source = seed_network_view
+    stmts = node_stmts(source)
+    for i, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            label = stmts[f"l{i}n{j}"]
+            assert f'<td align="left">b</td><td align="right">{neuron.b.data:#.4g}</td>' in label
+            assert f'<td align="left">grad</td><td align="right">{neuron.b.grad:#.4g}</td>' in label
+            assert "sigmoid" in label
+
+
+def test_interchangeable_neurons_share_a_colour_and_the_legend_says_why(seed_network_view):
+    _, source = seed_network_view
+    stmts = node_stmts(source)
+    fills = {name: attr(a, "fillcolor") for name, a in stmts.items()}
+    assert fills["l0n0"] == fills["l0n1"] == fills["l0n2"] == PALETTE[0]
+    assert fills["l1n0"] == fills["l1n1"] == fills["l1n2"] == PALETTE[1]
+    assert fills["l2n0"] is None and fills["l2n1"] is None  # output neurons: each has its own target
+    legend = stmts["legend"]
+    assert legend.count(INTERCHANGEABLE_MESSAGE) == 2
+    assert f'bgcolor="{PALETTE[0]}" border="1" color="#444444"><b>A</b></td><td align="left">layers.0, neurons 0, 1, 2: ' in legend
+    assert f'bgcolor="{PALETTE[1]}" border="1" color="#444444"><b>B</b></td><td align="left">layers.1, neurons 0, 1, 2: ' in legend
+
+
+def test_random_start_has_no_interchangeable_neurons():
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", seed=0)
+    motivating_loss(model).backward()
+    source = draw_network(model).source
+    assert "fillcolor" not in source
+    legend = node_stmts(source)["legend"]
+    assert "no interchangeable neurons" in legend and INTERCHANGEABLE_MESSAGE not in legend
+
+
+def test_fresh_model_legend_asks_for_backward():
+    legend = node_stmts(draw_network(constant_network()).source)["legend"]
+    assert "call loss.backward() before drawing" in legend
+
+
+def test_moons_model_stays_readable_with_every_parameter_in_a_tooltip():
+    model = MLP(2, [16, 16, 1], seed=1)
+    loss = Value(0.0)
+    for x, y in [([0.5, -0.2], 1.0), ([-1.0, 0.3], -1.0)]:
+        loss = loss + (model(x) - y) ** 2
+    loss.backward()
+    source = draw_network(model).source
+    assert len(model.parameters()) == 337
+    edges = edge_stmts(source)
+    assert len([e for e in edges if not e[1].startswith("y")]) == 304
+    assert all(attr(a, "label") is None for a in edges.values())  # no edge text to pile up
+    assert "304 in all, too many to label" in node_stmts(source)["legend"]
+    tooltips = [attr(a, "tooltip") or "" for a in list(edges.values()) + list(node_stmts(source).values())]
+    for name, p in model.named_parameters():
+        if ".w." in name:
+            assert any(t.startswith(name + "\\n") and f"grad = {p.grad!r}" in t for t in tooltips), name
+        else:
+            neuron = name.removesuffix(".b")
+            assert any(t.startswith(neuron + "\\n") and f"b.grad = {p.grad!r}" in t for t in tooltips), name
+    # forcing labels on works too
+    forced = edge_stmts(draw_network(model, edge_labels=True).source)
+    assert all(attr(a, "label") for e, a in forced.items() if not e[1].startswith("y"))
+
+
+def test_small_network_labels_can_be_switched_off(seed_network_view):
+    model, _ = seed_network_view
+    edges = edge_stmts(draw_network(model, edge_labels=False).source)
+    assert all(attr(a, "label") is None for a in edges.values())
+
+
+def test_network_text_is_escaped():
+    def squash(v: Value) -> Value:
+        return v.tanh()
+
+    squash.__name__ = "<squash & co>"
+    model = MLP(2, [2, 1], activation=squash, seed=0)
+    source = draw_network(model).source
+    stmts = node_stmts(source)
+    assert "&lt;squash &amp; co&gt;" in stmts["l0n0"]
+    assert 'label="layers.0: hidden layer, <squash & co>"' in source
+
+
+def test_draw_network_validates_its_arguments(seed_network_view):
+    model, _ = seed_network_view
+    with pytest.raises(TypeError, match=r"draw_network needs an MLP.*Value.*draw_dot"):
+        draw_network(Value(1.0))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"'sideways'.*LR, RL, TB, BT"):
+        draw_network(model, rankdir="sideways")
+    with pytest.raises(TypeError, match="edge_labels"):
+        draw_network(model, edge_labels="yes")  # type: ignore[arg-type]
