@@ -1,0 +1,210 @@
+"""Parse a formula such as ``"tanh(a*b + c)"`` into Values, safely.
+
+The text is untrusted (it comes from the command line), so it is never given to
+``eval``. Python's own parser turns it into a syntax tree, and every node of that
+tree must be on a short whitelist: numbers, variable names, ``+ - * / **``, unary
+minus (and plus), and calls of ``exp log tanh sigmoid relu`` with one argument.
+Anything else is refused, with the reason, before anything is evaluated.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+from typing import Callable, Mapping
+
+from .engine import Value
+
+__all__ = ["ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "parse_expression", "parse_assignment"]
+
+#: The functions a formula may call, each with one argument.
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp,
+    "log": Value.log,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+}
+
+#: Longest formula accepted, in characters: checked before parsing, so a huge input
+#: costs nothing.
+MAX_LENGTH = 2000
+#: Deepest nesting of operations accepted (Python's parser has its own, lower, limit
+#: on nested parentheses).
+MAX_DEPTH = 100
+
+_ALLOWED = (
+    "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
+)
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+_DESCRIPTIONS = {
+    ast.Attribute: "attribute access (x.y)",
+    ast.Subscript: "a subscript (x[i])",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "and/or",
+    ast.IfExp: "a conditional expression",
+    ast.JoinedStr: "an f-string",
+    ast.NamedExpr: "an assignment (:=)",
+    ast.Starred: "a starred argument",
+    ast.List: "a list",
+    ast.Tuple: "a tuple",
+    ast.Dict: "a dict",
+    ast.Set: "a set",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield from",
+}
+
+
+class ExpressionError(ValueError):
+    """The formula is not allowed or cannot be evaluated; the message says why."""
+
+
+def _refuse(node: ast.AST, what: str) -> ExpressionError:
+    col = getattr(node, "col_offset", None)
+    where = f" at column {col + 1}" if col is not None else ""
+    return ExpressionError(f"{what} is not allowed{where}; allowed: {_ALLOWED}")
+
+
+def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
+    """Refuse any node that is not on the whitelist. Iterative: depth is bounded too."""
+    stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"the formula nests deeper than {MAX_DEPTH} operations; simplify it")
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise _refuse(node, f"the constant {value!r} ({type(value).__name__})")
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                raise _refuse(node, f"using the function {node.id!r} without calling it")
+            if node.id not in variables:
+                raise ExpressionError(f"the name {node.id!r} has no value: pass it as {node.id}=NUMBER")
+        elif isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                raise _refuse(node, f"the operator {type(node.op).__name__}")
+            stack += [(node.left, depth + 1), (node.right, depth + 1)]
+        elif isinstance(node, ast.UnaryOp):
+            if not isinstance(node.op, (ast.USub, ast.UAdd)):
+                raise _refuse(node, f"the operator {type(node.op).__name__}")
+            stack.append((node.operand, depth + 1))
+        elif isinstance(node, ast.Call):
+            name = node.func.id if isinstance(node.func, ast.Name) else None
+            if name not in FUNCTIONS:
+                raise _refuse(node, "calling anything but " + ", ".join(FUNCTIONS))
+            if node.keywords or len(node.args) != 1:
+                raise _refuse(node, f"{name}() with other than exactly one argument")
+            stack.append((node.args[0], depth + 1))
+        else:
+            raise _refuse(node, _DESCRIPTIONS.get(type(node), type(node).__name__))
+
+
+def _evaluate(tree: ast.Expression, variables: Mapping[str, Value]) -> Value:
+    """Evaluate a checked tree, iteratively (post-order), into a Value graph.
+
+    Each result carries whether it is a constant (uses no variable), so that
+    ``x ** 2`` and ``x ** -1`` take a plain-number exponent: that works for negative
+    bases, where a Value exponent (differentiated too) would need log of the base.
+    """
+    results: list[tuple[Value, bool]] = []
+    stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
+    while stack:
+        node, ready = stack.pop()
+        if isinstance(node, ast.Constant):
+            results.append((Value(node.value), True))
+        elif isinstance(node, ast.Name):
+            results.append((variables[node.id], False))
+        elif not ready:
+            stack.append((node, True))
+            if isinstance(node, ast.BinOp):
+                stack += [(node.right, False), (node.left, False)]
+            elif isinstance(node, ast.UnaryOp):
+                stack.append((node.operand, False))
+            else:  # a checked Call
+                stack.append((node.args[0], False))  # type: ignore[attr-defined]
+        elif isinstance(node, ast.BinOp):
+            (right, right_const), (left, left_const) = results.pop(), results.pop()
+            if isinstance(node.op, ast.Pow) and right_const:
+                results.append((left**right.data, left_const))
+            else:
+                results.append((_BINARY[type(node.op)](left, right), left_const and right_const))
+        elif isinstance(node, ast.UnaryOp):
+            operand, const = results.pop()
+            results.append((-operand if isinstance(node.op, ast.USub) else operand, const))
+        else:
+            operand, const = results.pop()
+            results.append((FUNCTIONS[node.func.id](operand), const))  # type: ignore[attr-defined]
+    ((out, _),) = results
+    return out
+
+
+def parse_expression(text: str, variables: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+    """Build the Value graph of ``text`` with the given variable values.
+
+    Args:
+        text: A formula, e.g. ``"tanh(a*b + c)"`` or ``"x**2 / (1 + exp(-x))"``.
+        variables: The value of every name the formula uses.
+
+    Returns:
+        ``(output, leaves)``: the formula's Value and one leaf Value per variable,
+        labelled with its name (ready for ``output.backward()``).
+
+    Raises:
+        ExpressionError: The formula is too long, too deep, not valid syntax, uses
+            something off the whitelist or a name without a value, or cannot be
+            evaluated (log of a negative number, division by zero, overflow).
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"the formula must be a str, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the formula is {len(text):,} characters long; the limit is {MAX_LENGTH:,}")
+    if not text.strip():
+        raise ExpressionError("the formula is empty; write one, e.g. 'tanh(a*b + c)'")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as e:
+        raise ExpressionError(f"not a valid formula: {e.msg}") from None
+    except (RecursionError, MemoryError, ValueError) as e:  # nesting beyond the parser
+        raise ExpressionError(f"the formula cannot be parsed ({type(e).__name__}); simplify it") from None
+    _check(tree, variables)
+    leaves = {name: Value(float(value), label=name) for name, value in variables.items()}
+    try:
+        return _evaluate(tree, leaves), leaves
+    except (ValueError, ZeroDivisionError, OverflowError) as e:
+        raise ExpressionError(f"cannot evaluate the formula: {e}") from None
+
+
+def parse_assignment(text: str) -> tuple[str, float]:
+    """Parse ``NAME=NUMBER`` (as given on the command line) into ``(name, value)``.
+
+    Raises:
+        ExpressionError: Not of that form, the name is not an identifier (or is a
+            keyword or function name), or the number is not a real number.
+    """
+    name, sep, number = text.partition("=")
+    name = name.strip()
+    if not sep:
+        raise ExpressionError(f"expected NAME=NUMBER, got {text!r}; for example a=2")
+    if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
+        raise ExpressionError(f"{name!r} cannot be a variable name; use letters, digits and _ (not {', '.join(FUNCTIONS)})")
+    try:
+        value = float(number)
+    except ValueError:
+        raise ExpressionError(f"the value of {name} must be a number, got {number.strip()!r}") from None
+    if math.isinf(value):
+        raise ExpressionError(f"the value of {name} must be finite, got {number.strip()!r}")
+    return name, value
