@@ -56,6 +56,7 @@ __all__ = [
     "draw_network",
     "render",
     "GraphvizNotFoundError",
+    "INSTALL_HINT",
     "PALETTE",
     "ZERO_COLOR",
     "DEFAULT_MAX_NODES",
@@ -730,3 +731,98 @@ def _network_legend(groups: list[tuple[int, list[int]]], unlabelled: list[tuple[
         '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#888888" bgcolor="#FFFFFF">'
         '<tr><td colspan="2" align="left"><b>How to read this</b></td></tr>' + "".join(rows) + "</table>>"
     )
+
+
+# ----------------------------------------------------------------------------------
+# rendering
+# ----------------------------------------------------------------------------------
+
+INSTALL_HINT = (
+    "Install the Graphviz program (pip install graphviz only installs the Python wrapper):\n"
+    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+    "  macOS:          brew install graphviz\n"
+    "  conda:          conda install -c conda-forge graphviz\n"
+    "  Windows:        the installer from https://graphviz.org/download/ "
+    "(tick 'Add Graphviz to the system PATH'), then open a new terminal"
+)
+
+
+class GraphvizNotFoundError(graphviz.ExecutableNotFound):
+    """The Graphviz ``dot`` program is not installed (or not on PATH).
+
+    A subclass of :class:`graphviz.ExecutableNotFound`, so code that already
+    catches that keeps working; its message says how to install Graphviz and
+    where the DOT source was saved.
+
+    Attributes:
+        source_path: Where the DOT source was written, or ``None``.
+    """
+
+    def __init__(self, source_path: Path | None = None, command: str | None = None) -> None:
+        self.source_path = source_path
+        lines = ["Graphviz's 'dot' program was not found on your PATH, so the drawing could not be rendered.", INSTALL_HINT]
+        if source_path is not None:
+            lines.append(f"The DOT source was saved to {source_path}.")
+        if command is not None:
+            lines.append(f"Once Graphviz is installed, run: {command}")
+        # RuntimeError's constructor, not ExecutableNotFound's, which expects a command list.
+        RuntimeError.__init__(self, "\n".join(lines))
+
+
+def render(graph: graphviz.Digraph | graphviz.Graph | graphviz.Source, path: str | Path, format: str | None = None) -> Path:
+    """Render a drawing to a file with Graphviz, explaining how to install it if missing.
+
+    Only the rendered file is left behind on success. If the ``dot`` program is
+    missing, the DOT source is saved next to ``path`` (same name, ``.gv``) and
+    :class:`GraphvizNotFoundError` says how to install Graphviz. ``graph.source``
+    and ``graph.save()`` never need the program.
+
+    Args:
+        graph: A drawing from :func:`draw_dot` or :func:`draw_network` (any graphviz graph).
+        path: The file to write, e.g. ``"loss.svg"``. Without a suffix, ``.{format}``
+            is appended.
+        format: Output format such as ``"svg"``, ``"png"``, ``"pdf"``. Default: taken
+            from the suffix of ``path``, or ``"svg"`` if it has none.
+
+    Returns:
+        The path of the rendered file.
+
+    Raises:
+        TypeError: If ``graph`` is not a graphviz graph or ``path`` not a path.
+        ValueError: If the format is unknown, or contradicts the suffix of ``path``.
+        GraphvizNotFoundError: If the Graphviz ``dot`` program cannot be found.
+        graphviz.CalledProcessError: If ``dot`` fails on the source.
+    """
+    if not isinstance(graph, (graphviz.Digraph, graphviz.Graph, graphviz.Source)):
+        raise TypeError(
+            f"render needs a graphviz graph such as the result of draw_dot(loss), got {type(graph).__name__}"
+        )
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a str or pathlib.Path such as 'loss.svg', got {type(path).__name__} {path!r}")
+    out = Path(path).absolute()
+    suffix = out.suffix[1:].lower()
+    if format is None:
+        if suffix and suffix not in graphviz.FORMATS:
+            raise ValueError(
+                f"cannot tell the output format from the suffix of {str(path)!r}; "
+                "pass format='svg' (or 'png', 'pdf', ...)"
+            )
+        format = suffix or "svg"
+    if not isinstance(format, str) or format.lower() not in graphviz.FORMATS:
+        raise ValueError(f"unknown Graphviz output format {format!r}; use for example 'svg', 'png' or 'pdf'")
+    format = format.lower()
+    if not suffix:
+        out = out.with_name(f"{out.name}.{format}")
+    elif suffix != format:
+        raise ValueError(f"path {str(path)!r} ends in .{suffix} but format is {format!r}; make them agree")
+    source = out.with_suffix(".gv")
+    if source == out:  # rendering to DOT itself: keep the input file apart
+        source = out.with_name(f"{out.stem}.source.gv")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        rendered = graph.render(filename=source, outfile=out, format=format, cleanup=True)
+    except graphviz.ExecutableNotFound as exc:
+        saved = source if source.exists() else None
+        command = f'dot -T{format} "{saved}" -o "{out}"' if saved is not None else None
+        raise GraphvizNotFoundError(saved, command) from exc
+    return Path(rendered)

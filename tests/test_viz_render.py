@@ -1,0 +1,172 @@
+"""Rendering with the real Graphviz ``dot`` program, and what happens without it.
+
+These tests are never skipped: CI installs Graphviz, and if rendering breaks
+(or dot is missing) they must fail, not pass silently.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import graphviz
+import pytest
+
+from micrograd_like.engine import Value
+from micrograd_like.nn import MLP
+from micrograd_like.viz import (
+    INTERCHANGEABLE_MESSAGE,
+    PALETTE,
+    GraphvizNotFoundError,
+    draw_dot,
+    draw_network,
+    render,
+    trace,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK = "{http://www.w3.org/1999/xlink}"
+
+
+def motivating_model(constant: bool = True) -> tuple[MLP, Value]:
+    kwargs = {"init": 1.0, "bias_init": 1.0} if constant else {"seed": 0}
+    model = MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", **kwargs)
+    loss = Value(0.0)
+    for x, y in zip([[0.8, 0.4], [0.3, 0.3]], [[0.2, 0.4], [1.0, 0.0]]):
+        for out, target in zip(model(x), y):
+            loss = loss + (out - target) ** 2
+    loss.backward()
+    return model, loss
+
+
+def svg_nodes(path) -> dict[str, ET.Element]:
+    """DOT node name -> its <g class="node ..."> element in the rendered SVG."""
+    root = ET.parse(path).getroot()
+    out = {}
+    for g in root.iter(f"{SVG}g"):
+        if g.get("class", "").split()[:1] == ["node"]:
+            out[g.find(f"{SVG}title").text] = g
+    return out
+
+
+def shape_fill(node: ET.Element) -> str:
+    """Fill colour of the node's outline shape (the first path/polygon/ellipse)."""
+    for el in node.iter():
+        if el.tag in (f"{SVG}path", f"{SVG}polygon", f"{SVG}ellipse"):
+            return el.get("fill").lower()
+    raise AssertionError("node has no shape")
+
+
+def texts(node: ET.Element) -> list[str]:
+    return [t.text or "" for t in node.iter(f"{SVG}text")]
+
+
+def test_op_level_graph_of_the_seed_network_renders_with_colours_and_legend(tmp_path):
+    model, loss = motivating_model()
+    nodes, _ = trace(loss)
+    out = render(draw_dot(loss), tmp_path / "ops.svg")
+    assert out == tmp_path / "ops.svg" and sorted(p.name for p in tmp_path.iterdir()) == ["ops.svg"]
+    svg = svg_nodes(out)
+    index = {id(v): i for i, v in enumerate(nodes)}
+    # every Value and every op is in the picture
+    assert {f"v{i}" for i in range(len(nodes))} <= set(svg)
+    assert {f"v{i}op" for i, v in enumerate(nodes) if v.op} <= set(svg)
+    # the three neurons of hidden layer 0 really are drawn in one colour per weight slot
+    for slot in ["w.0", "w.1", "b"]:
+        params = [dict(model.named_parameters())[f"layers.0.neurons.{j}.{slot}"] for j in range(3)]
+        elements = [svg[f"v{index[id(p)]}"] for p in params]
+        fills = {shape_fill(e) for e in elements}
+        assert len(fills) == 1 and fills.pop() in {c.lower() for c in PALETTE}
+        classes = {e.get("class") for e in elements}
+        assert len(classes) == 1 and classes.pop().startswith("node grad-group-")
+        assert all(f"layers.0.neurons.{j}.{slot}" in texts(e) for j, e in enumerate(elements))
+        # full values in the tooltip
+        tip = elements[0].find(f"{SVG}g/{SVG}a").get(f"{XLINK}title")
+        assert f"grad = {params[0].grad!r}" in tip
+    # the legend is drawn: swatches in the palette colours, letters, counts
+    legend = svg["legend"]
+    legend_fills = {p.get("fill").lower() for p in legend.iter(f"{SVG}polygon")}
+    assert {c.lower() for c in PALETTE} <= legend_fills
+    words = texts(legend)
+    assert "A" in words and any(re.fullmatch(r"× \d+ nodes", w) for w in words)
+    assert any(w.startswith("Same colour and letter = same gradient") for w in words)
+
+
+def test_network_view_renders_interchangeable_neurons_in_one_colour_in_index_order(tmp_path):
+    model, _ = motivating_model()
+    out = render(draw_network(model), tmp_path / "net.svg")
+    svg = svg_nodes(out)
+    assert {"x0", "x1", "y0", "y1", "legend"} | {f"l{i}n{j}" for i, n in enumerate([3, 3, 2]) for j in range(n)} == set(
+        svg
+    )
+    assert {shape_fill(svg[f"l0n{j}"]) for j in range(3)} == {PALETTE[0].lower()}
+    assert {shape_fill(svg[f"l1n{j}"]) for j in range(3)} == {PALETTE[1].lower()}
+    assert {shape_fill(svg[f"l2n{j}"]) for j in range(2)} == {"none"}
+    legend_text = " ".join(texts(svg["legend"]))
+    assert legend_text.count(INTERCHANGEABLE_MESSAGE) == 2
+    # neurons are stacked in index order, top to bottom, in every column
+    for column in (["x0", "x1"], ["l0n0", "l0n1", "l0n2"], ["l1n0", "l1n1", "l1n2"], ["l2n0", "l2n1"]):
+        ys = [min(float(t.get("y")) for t in svg[name].iter(f"{SVG}text")) for name in column]
+        assert ys == sorted(ys), column
+    # one drawn edge per weight, plus one per output
+    root = ET.parse(out).getroot()
+    edges = [g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
+    assert len(edges) == 2 * 3 + 3 * 3 + 3 * 2 + 2
+
+
+def test_moons_model_network_view_renders_quickly_and_in_order(tmp_path):
+    model = MLP(2, [16, 16, 1], seed=0)
+    (model([0.3, -0.7]) ** 2).backward()
+    svg = svg_nodes(render(draw_network(model), tmp_path / "moons.svg"))
+    ys = [min(float(t.get("y")) for t in svg[f"l1n{j}"].iter(f"{SVG}text")) for j in range(16)]
+    assert ys == sorted(ys)
+
+
+def test_user_text_survives_rendering_literally(tmp_path):
+    nasty = '<b>"x":port</b> & \\ {a|b}'
+    a = Value(1.5, label=nasty)
+    root = a * a
+    root.backward()
+    svg = svg_nodes(render(draw_dot(root), tmp_path / "nasty.svg"))
+    assert nasty in texts(svg["v0"])
+
+
+def test_render_to_png_and_format_checks(tmp_path):
+    g = draw_dot(Value(2.0) * Value(3.0))
+    png = render(g, tmp_path / "small", format="png")
+    assert png.name == "small.png" and png.read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match=r"\.png.*'svg'"):
+        render(g, tmp_path / "x.png", format="svg")
+    with pytest.raises(ValueError, match="format='svg'"):
+        render(g, tmp_path / "x.drawing")
+    with pytest.raises(ValueError, match="unknown Graphviz output format 'svgz2'"):
+        render(g, tmp_path / "x", format="svgz2")
+    with pytest.raises(TypeError, match="draw_dot"):
+        render("digraph {}", tmp_path / "x.svg")  # type: ignore[arg-type]
+
+
+def test_missing_dot_says_how_to_install_and_source_still_works(tmp_path, monkeypatch):
+    model, loss = motivating_model()
+    graphs = {"ops": draw_dot(loss), "net": draw_network(model)}
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    for name, g in graphs.items():
+        with pytest.raises(GraphvizNotFoundError) as info:
+            render(g, tmp_path / f"{name}.svg")
+        message = str(info.value)
+        assert isinstance(info.value, graphviz.ExecutableNotFound)  # old handlers still catch it
+        for hint in ["apt-get install graphviz", "brew install graphviz", "conda install -c conda-forge graphviz", "graphviz.org"]:
+            assert hint in message
+        saved = tmp_path / f"{name}.gv"
+        assert info.value.source_path == saved and str(saved) in message
+        assert saved.read_text(encoding="utf-8") == g.source
+        # .source and .save() need no binary
+        assert g.source.startswith("digraph")
+        copy = g.save(tmp_path / f"{name}-copy.gv")
+        assert (tmp_path / f"{name}-copy.gv").read_text(encoding="utf-8") == g.source and copy
+    # and what was saved is valid DOT: the real dot renders it once it is back on PATH
+    monkeypatch.undo()
+    for name in graphs:
+        rendered = graphviz.Source.from_file(tmp_path / f"{name}.gv").pipe(format="svg")
+        assert b"<svg" in rendered and b"legend" in rendered
