@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from micrograd_like.engine import Value
 from micrograd_like.losses import sse
-from micrograd_like.nn import MLP, find_symmetric_neurons
+from micrograd_like.nn import INITS, MLP, find_symmetric_neurons
 from micrograd_like.optim import SGD
 
 __all__ = [
@@ -40,6 +40,8 @@ __all__ = [
     "RunResult",
     "build_constant_network",
     "build_random_network",
+    "build_network",
+    "run",
     "predict",
     "cost",
     "train",
@@ -100,8 +102,32 @@ def build_constant_network(value: float = 1.0) -> MLP:
 
 def build_random_network(seed: int = SEED) -> MLP:
     """The same shape with micrograd's initialisation (U(-1, 1) weights, bias 0), seeded."""
+    return build_network("uniform", seed=seed)
+
+
+def build_network(scheme: str = "constant", *, value: float = 1.0, seed: int = SEED) -> MLP:
+    """The user's 2-3-3-2 sigmoid network with a chosen initialisation.
+
+    Args:
+        scheme: ``"constant"`` (every weight and bias equals ``value``: the
+            user's case) or a weight initialisation of :class:`MLP`
+            (``"uniform"``, ``"xavier"``, ``"he"``, ``"normal"``), with biases 0
+            and weights drawn from a generator seeded with ``seed``.
+        value: The constant, for ``scheme="constant"``.
+        seed: The seed, for the random schemes.
+
+    Raises:
+        ValueError: If ``scheme`` is not one of the names above.
+    """
+    if scheme == "constant":
+        return build_constant_network(value)
+    if scheme not in INITS:
+        raise ValueError(
+            f"unknown scheme {scheme!r}; valid choices are 'constant', "
+            f"{', '.join(repr(i) for i in INITS)}"
+        )
     return MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid",
-               init="uniform", bias_init=0.0, seed=seed)
+               init=scheme, bias_init=0.0, seed=seed)
 
 
 def predict(model: MLP) -> list[list[Value]]:
@@ -140,7 +166,18 @@ def train(model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) -> float:
     return cost(model).data
 
 
-def _run(name: str, model: MLP, steps: int, lr: float) -> RunResult:
+def run(name: str, model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) -> RunResult:
+    """Train ``model`` in place (see :func:`train`) and summarise the outcome.
+
+    Args:
+        name: Label for the table column.
+        model: A 2-input, 2-output network, e.g. from :func:`build_network`.
+        steps: Plain SGD steps.
+        lr: Learning rate.
+
+    Returns:
+        A :class:`RunResult` (holding the trained model too).
+    """
     initial = cost(model).data
     final = train(model, steps, lr)
     outputs = tuple(tuple(o.data for o in row) for row in predict(model))
@@ -161,8 +198,8 @@ def compare(steps: int = STEPS, lr: float = LEARNING_RATE, seed: int = SEED) -> 
         ``(constant_run, random_run)``.
     """
     return (
-        _run("constant 1", build_constant_network(1.0), steps, lr),
-        _run(f"random, seed {seed}", build_random_network(seed), steps, lr),
+        run("constant 1", build_constant_network(1.0), steps, lr),
+        run(f"random, seed {seed}", build_random_network(seed), steps, lr),
     )
 
 

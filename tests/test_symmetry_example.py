@@ -118,3 +118,17 @@ def test_example_prints_the_table_and_the_reason(runs, capsys):
 def test_train_rejects_negative_steps():
     with pytest.raises(ValueError, match="steps"):
         train(build_constant_network(), steps=-1)
+
+
+def test_build_network_schemes():
+    from micrograd_like.nn import find_symmetric_neurons as fsn
+    from micrograd_like.symmetry import build_network, build_random_network
+
+    half = build_network("constant", value=0.5)
+    assert {p.data for p in half.parameters()} == {0.5}
+    assert fsn(half) == [(0, [0, 1, 2]), (1, [0, 1, 2])]
+    assert build_network("uniform", seed=3).state_dict() == build_random_network(3).state_dict()
+    for scheme in ("xavier", "he", "normal"):
+        assert fsn(build_network(scheme, seed=1)) == []
+    with pytest.raises(ValueError, match="'constant'"):
+        build_network("ones")
