@@ -190,6 +190,12 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
             f"{who} expects {nin} input{'s' if nin != 1 else ''} but got {len(x)}; "
             f"pass a sequence of length {nin}"
         )
+    for i, xi in enumerate(x):
+        if not isinstance(xi, (Value, numbers.Real)):
+            raise TypeError(
+                f"{who} input [{i}] is {xi!r} of type {type(xi).__name__}; inputs must be "
+                f"floats, ints or Values"
+            )
     return x
 
 
@@ -324,7 +330,11 @@ class Module:
         with open(path_str, "rb") as f:
             raw = f.read()
         try:
-            document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            document = json.loads(
+                raw.decode("utf-8"),
+                parse_constant=_reject_constant,
+                object_pairs_hook=_reject_duplicate_keys,
+            )
         except (UnicodeDecodeError, ValueError) as exc:
             raise ValueError(
                 f"{path_str} is not a valid model file (not JSON or truncated): {exc}"
@@ -366,6 +376,17 @@ def _reject_constant(token: str) -> float:
     raise ValueError(f"non-finite number {token} is not allowed")
 
 
+def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys silently; a file that names a
+    # parameter twice is ambiguous, so it is refused rather than guessed at.
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
 def _validate_state(state: Mapping[str, Any], names: list[str], where: str) -> list[float]:
     """Check a name -> number mapping against the expected names; return floats in order."""
     expected = set(names)
@@ -405,6 +426,14 @@ def _atomic_write_json(path: str, document: Any) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
+        # mkstemp makes the file private (0600); keep the mode of the file being
+        # replaced, or use the usual 0644 for a new one.
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o644
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(document, f, indent=1, allow_nan=False)
             f.write("\n")

@@ -119,6 +119,12 @@ def test_non_sequence_input_is_a_type_error(bad):
         MLP(2, [1], seed=0)(bad)
 
 
+@pytest.mark.parametrize("bad", [["a", 1.0], [1.0, None], [1.0, [2.0]]])
+def test_non_number_input_elements_are_type_errors_naming_the_position(bad):
+    with pytest.raises(TypeError, match=r"input \[\d\]"):
+        MLP(2, [1], seed=0)(bad)
+
+
 def test_bare_scalar_input_only_for_one_input_modules():
     assert isinstance(MLP(1, [2, 1], seed=0)(0.5), Value)
     with pytest.raises(ValueError, match="expects 2 inputs but got 1"):

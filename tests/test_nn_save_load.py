@@ -225,6 +225,31 @@ def test_non_finite_numbers_in_file_are_rejected(tmp_path, token):
     assert _bits(model) == before
 
 
+def test_duplicate_parameter_names_are_rejected(tmp_path):
+    good = tmp_path / "good.json"
+    _awkward_model(4).save(good)
+    text = good.read_text()
+    name = '"layers.0.neurons.0.b": '
+    start = text.index(name)
+    line = text[start:text.index("\n", start) + 1]
+    path = tmp_path / "bad.json"
+    path.write_text(text.replace(line, line + name + "0.125,\n"))
+    model = _model()
+    before = _bits(model)
+    with pytest.raises(ValueError, match="duplicate key"):
+        model.load(path)
+    assert _bits(model) == before
+
+
+def test_file_mode_is_kept_or_defaults_to_0644(tmp_path):
+    path = tmp_path / "m.json"
+    MLP(2, [2], seed=0).save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    os.chmod(path, 0o600)
+    MLP(2, [2], seed=1).save(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
 def test_binary_garbage_is_rejected(tmp_path):
     path = tmp_path / "bad.json"
     path.write_bytes(b"\xff\xfe\x00garbage")
