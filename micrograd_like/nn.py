@@ -166,6 +166,20 @@ def _apply_activation(activation: Activation, x: Value) -> Value:
     return out
 
 
+def _from_nonlin(nonlin: Any, activation: Any) -> Any:
+    """Translate micrograd's ``nonlin=True/False`` into an activation name."""
+    if nonlin is None:
+        return activation
+    if not isinstance(nonlin, bool):
+        raise TypeError(f"nonlin must be True or False (micrograd's flag), got {nonlin!r}")
+    if activation != "relu":
+        raise ValueError(
+            f"pass either nonlin={nonlin!r} (micrograd's flag) or activation={activation!r}, "
+            f"not both"
+        )
+    return "relu" if nonlin else "linear"
+
+
 def _activation_desc(activation: Activation) -> str:
     """How an activation is named in saved files and architecture dicts."""
     if isinstance(activation, str):
@@ -477,6 +491,8 @@ class Neuron(Module):
             OS-seeded one. The global :mod:`random` state is never used.
         fan_out: Width of the layer this neuron belongs to (only used by
             ``"xavier"`` and custom inits). Default 1.
+        nonlin: micrograd's spelling, accepted so its code runs unchanged:
+            ``True`` means ``"relu"``, ``False`` means ``"linear"``.
 
     Raises:
         TypeError: If an argument has the wrong type.
@@ -492,10 +508,11 @@ class Neuron(Module):
         rng: random.Random | None = None,
         *,
         fan_out: int = 1,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_positive_int(nin, "nin")
         fan_out = _check_positive_int(fan_out, "fan_out")
-        self.activation: Activation = _check_activation(activation)
+        self.activation: Activation = _check_activation(_from_nonlin(nonlin, activation))
         init = _check_init(init, "init")
         bias_init = _check_init(bias_init, "bias_init")
         rng = _check_rng(rng)
@@ -512,7 +529,7 @@ class Neuron(Module):
             x: A sequence of ``nin`` floats or Values (a bare one when ``nin == 1``).
 
         Raises:
-            TypeError: If ``x`` is not a sequence.
+            TypeError: If ``x`` is not a sequence of numbers or Values.
             ValueError: If ``len(x) != nin``.
         """
         xs = _as_inputs(x, self.nin, "Neuron")
@@ -552,6 +569,7 @@ class Layer(Module):
         init: As for :class:`Neuron`.
         bias_init: As for :class:`Neuron`.
         rng: As for :class:`Neuron`; neurons draw from it in order.
+        nonlin: As for :class:`Neuron` (micrograd compatibility).
 
     Raises:
         TypeError: If an argument has the wrong type.
@@ -566,9 +584,12 @@ class Layer(Module):
         init: Init = "uniform",
         bias_init: Init = 0.0,
         rng: random.Random | None = None,
+        *,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_positive_int(nin, "nin")
         self.nout = _check_positive_int(nout, "nout")
+        activation = _check_activation(_from_nonlin(nonlin, activation))
         rng = _check_rng(rng)
         self.neurons: list[Neuron] = [
             Neuron(self.nin, activation, init, bias_init, rng, fan_out=self.nout)
@@ -591,7 +612,7 @@ class Layer(Module):
             A list of ``nout`` Values, or a single Value when ``nout == 1``.
 
         Raises:
-            TypeError: If ``x`` is not a sequence.
+            TypeError: If ``x`` is not a sequence of numbers or Values.
             ValueError: If ``len(x) != nin``.
         """
         out = self._forward(_as_inputs(x, self.nin, "Layer"))
@@ -710,7 +731,7 @@ class MLP(Module):
             A single Value when the last layer has one neuron, else a list.
 
         Raises:
-            TypeError: If ``x`` is not a sequence.
+            TypeError: If ``x`` is not a sequence of numbers or Values.
             ValueError: If ``len(x) != nin``.
         """
         xs: Sequence[Scalar] = _as_inputs(x, self.nin, "MLP")

@@ -77,6 +77,16 @@ def test_mlp_matches_micrograd_defaults_and_outputs():
         assert out.data == h[0]  # bit-identical, so micrograd's weights give micrograd's outputs
 
 
+def test_micrograd_nonlin_flag_is_accepted():
+    assert Neuron(2, nonlin=False).activation == "linear"
+    assert Neuron(2, nonlin=True).activation == "relu"
+    assert [n.activation for n in Layer(2, 3, nonlin=False).neurons] == ["linear"] * 3
+    with pytest.raises(ValueError, match="not both"):
+        Neuron(2, activation="tanh", nonlin=True)
+    with pytest.raises(TypeError, match="nonlin"):
+        Layer(2, 3, nonlin=1)
+
+
 def test_one_output_returns_value_else_list():
     assert isinstance(MLP(2, [3, 1], seed=0)([1.0, 2.0]), Value)
     out = MLP(2, [3, 2], seed=0)([1.0, 2.0])
