@@ -132,3 +132,14 @@ def test_build_network_schemes():
         assert fsn(build_network(scheme, seed=1)) == []
     with pytest.raises(ValueError, match="'constant'"):
         build_network("ones")
+
+
+def test_plateau_is_not_eternal_but_the_symmetry_is():
+    # The module docstring's caveat: trained longer, the collapsed 2-1-1-2 network
+    # leaves the plateau (two points can be fitted with one neuron per layer), yet
+    # its hidden neurons are still bit-for-bit identical.
+    from micrograd_like.symmetry import build_network, run
+
+    result = run("constant 1, longer", build_network("constant"), steps=3000)
+    assert result.max_error < 0.06
+    assert result.symmetric == ((0, (0, 1, 2)), (1, (0, 1, 2)))
