@@ -26,7 +26,7 @@ import numbers
 import os
 import random
 import tempfile
-from typing import Any, Callable, Iterator, Mapping, Sequence, Union
+from typing import Any, Callable, Mapping, Sequence, Union
 
 from micrograd_like.engine import Value
 

@@ -9,7 +9,6 @@ import random
 
 import pytest
 
-import micrograd_like.nn as nn
 from micrograd_like.nn import FORMAT_VERSION, MLP, Layer, Neuron
 
 
