@@ -8,7 +8,7 @@ import random
 import pytest
 
 from micrograd_like.datasets import make_moons
-from micrograd_like.losses import hinge, l2_penalty
+from micrograd_like.moons import loss_and_accuracy, train
 from micrograd_like.nn import MLP
 from micrograd_like.optim import Adam
 
@@ -78,12 +78,27 @@ def test_two_moons_demo_reaches_full_training_accuracy():
     opt = Adam(model.parameters(), lr=0.1)
     max_steps = 60
     for step in range(max_steps + 1):
-        scores = [model(x) for x in X]
-        accuracy = sum((s.data > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)
+        loss, accuracy = loss_and_accuracy(model, X, y)
         if accuracy == 1.0:
             break
-        loss = hinge(scores, y) + l2_penalty(model.parameters(), 1e-4)
         opt.zero_grad()
         loss.backward()
         opt.step()
     assert accuracy == 1.0, f"accuracy {accuracy} after {max_steps} steps"
+
+
+def test_the_demo_schedule_reaches_full_accuracy_and_decays_the_rate():
+    # The CLI's `train moons`: micrograd's own recipe (SGD, lr 1.0 decaying to 0.1).
+    X, y = make_moons(100, noise=0.1, seed=0)
+    model = MLP(2, [8, 8, 1], seed=0)
+    steps = list(train(model, X, y, steps=60, lr=1.0))
+    assert [s.step for s in steps] == list(range(60))
+    assert steps[0].lr == 1.0 and steps[-1].lr == pytest.approx(1.0 - 0.9 * 59 / 60)
+    assert steps[-1].loss < steps[0].loss
+    assert loss_and_accuracy(model, X, y)[1] >= 0.95
+
+
+@pytest.mark.parametrize("kwargs", [{"steps": -1}, {"steps": 1.5}, {"lr": 0.0}, {"lr": "1"}])
+def test_train_validates_its_arguments(kwargs):
+    with pytest.raises(ValueError):
+        next(train(MLP(2, [2, 1], seed=0), [[0.0, 0.0]], [1], **kwargs))

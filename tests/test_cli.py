@@ -1,0 +1,225 @@
+"""The `micrograd-like` command line, end to end on the installed package."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from micrograd_like.cli import main
+
+# The console script that `pip install` put beside this Python: testing it tests the
+# installed entry point, not just the module.
+SCRIPT = shutil.which("micrograd-like", path=str(Path(sys.executable).parent))
+
+
+def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    assert SCRIPT, "the micrograd-like command is not installed next to this Python: pip install -e '.[test]'"
+    return subprocess.run(
+        [SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env or os.environ.copy()
+    )
+
+
+def in_process(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def svg_root(path: Path) -> ET.Element:
+    root = ET.parse(path).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    return root
+
+
+# -- draw -----------------------------------------------------------------------------------
+
+
+def test_draw_prints_values_and_gradients_and_writes_svg(tmp_path):
+    result = run("draw", "tanh(a*b + c)", "a=2", "b=-3", "c=10", "--out", "g.svg", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "tanh(a*b + c) = 0.999329"
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2:5]}
+    slope = 1 - 0.999329299739067**2
+    assert float(rows["a"][0]) == 2 and float(rows["a"][1]) == pytest.approx(-3 * slope, rel=1e-5)
+    assert float(rows["b"][1]) == pytest.approx(2 * slope, rel=1e-5)
+    assert float(rows["c"][1]) == pytest.approx(slope, rel=1e-5)
+    svg = svg_root(tmp_path / "g.svg")
+    texts = "".join(svg.itertext())
+    assert "tanh" in texts and "a" in texts
+    assert (tmp_path / "g.gv").read_text().startswith("digraph")
+
+
+def test_draw_via_python_dash_m_and_gv_format(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "micrograd_like", "draw", "x*x + x", "x=3", "--format", "gv", "--out", "sq"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "x" in result.stdout and " 7" in result.stdout  # d/dx (x*x + x) = 2x + 1 = 7
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sq.gv"]
+
+
+def test_draw_identical_gradients_are_coloured(tmp_path):
+    code, out, err = in_process("draw", "a*b + b*a", "a=2", "b=2", "--format", "gv", "--out", str(tmp_path / "g"))
+    assert code == 0, err
+    source = (tmp_path / "g.gv").read_text()
+    assert "x 2" in source or "× 2" in source or "2 nodes" in source  # the legend counts the shared gradient
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["draw", "__import__('os').system('touch pwned')"], "not allowed"),
+        (["draw", "a.b", "a=1"], "attribute access"),
+        (["draw", "a + b", "a=1"], "'b' has no value"),
+        (["draw", "a", "a=1", "a=2"], "given twice"),
+        (["draw", "a", "a=x"], "must be a number"),
+        (["draw", "log(a)", "a=-1"], "log"),
+        (["draw", "a", "a=1", "--out", "x.png", "--format", "svg"], "make them agree"),
+        (["draw", "a*" * 1200 + "a", "a=1"], "limit"),
+        (["train", "mnist"], "invalid choice"),
+        (["train", "moons", "--hidden", "16,x"], "layer widths"),
+        (["train", "moons", "--steps", "-3"], ">= 0"),
+        (["symmetry", "--init", "zeros"], "invalid choice"),
+        (["symmetry", "--lr", "nan"], "finite"),
+        (["nonsense"], "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_message_and_no_traceback(tmp_path, args, message):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert message.split("|")[0] in result.stderr or any(m in result.stderr for m in message.split("|"))
+    assert list(tmp_path.iterdir()) == []  # nothing written, nothing evaluated
+
+
+def test_unwritable_output_is_a_failure_exit_1(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("draw", "a", "a=1", "--out", str(blocker / "g.svg"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_graphviz_draw_keeps_the_source_and_says_how_to_install(tmp_path):
+    env = {**os.environ, "PATH": str(Path(SCRIPT).parent)}  # no dot on this PATH
+    result = run("draw", "a*b", "a=1", "b=2", "--out", "g.svg", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "apt-get install graphviz" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "g.gv").read_text().startswith("digraph")
+
+
+def test_every_command_has_help_with_an_example(tmp_path):
+    for args in ([], ["symmetry"], ["draw"], ["train"]):
+        result = run(*args, "--help", cwd=tmp_path)
+        assert result.returncode == 0
+        assert "example" in result.stdout and "micrograd-like" in result.stdout
+
+
+_snippets = st.sampled_from(
+    [
+        "__import__('os').system('touch x')", "open('x', 'w')", "a.__class__.__mro__", "[a for a in b]",
+        "lambda: a", "a[0]", "exec('1')", "a if b else a", "{}", "()", "a; b", "import os", "x = 1",
+        "'s' * 3", "b'x'", "a @ b", "a << b", "1 < a", "not a", "print(a)", "getattr(a, 'data')",
+        "globals()", "exp(a", "a ** b ** 2", "relu(a - b) / sigmoid(b)", "log(a) + tanh(b)",
+    ]
+)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.text(max_size=40), _snippets, st.builds("{} {} {}".format, _snippets, st.sampled_from("+-*/"), _snippets)))
+def test_draw_fuzz_computes_or_refuses_with_exit_2_and_no_side_effect(tmp_path_factory, text):
+    folder = tmp_path_factory.mktemp("fuzz")
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        code, out, err = in_process("draw", text, "a=0.5", "b=2", "--format", "gv")
+    finally:
+        os.chdir(cwd)
+    assert code in (0, 2), err
+    if code == 2:
+        assert list(folder.iterdir()) == [] and out == ""
+        assert err.startswith("micrograd-like draw: error: ") or "usage:" in err
+    else:
+        assert [p.name for p in folder.iterdir()] == ["micrograd-graphs"]
+        assert "gradient" in out
+
+
+# -- train -----------------------------------------------------------------------------------------
+
+
+def test_train_moons_prints_loss_and_accuracy_and_draws(tmp_path):
+    result = run("train", "moons", "--steps", "30", "--hidden", "8,8", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "final loss" in result.stdout and "training accuracy" in result.stdout
+    accuracy = float(result.stdout.split("training accuracy ")[1].split("%")[0])
+    assert accuracy >= 85
+    assert "\r" not in result.stderr  # no progress bar when stderr is not a terminal
+    svg = svg_root(tmp_path / "out" / "moons_network.svg")
+    assert len(list(svg.iter("{http://www.w3.org/2000/svg}g"))) > 20
+
+
+# -- symmetry ---------------------------------------------------------------------------------------
+
+
+def test_symmetry_prints_the_same_numbers_as_the_example_and_writes_pictures(tmp_path):
+    result = run("symmetry", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    example = subprocess.run(
+        [sys.executable, str(Path(__file__).parents[1] / "examples" / "symmetry.py")],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    # The example's table rows (outputs, costs, symmetric groups) appear verbatim.
+    for line in example.splitlines():
+        if line.startswith(("output ", "cost after", "identical hidden neurons", "max |output")):
+            row = line.split("  ")[0]
+            assert row in result.stdout
+            ours = next(l for l in result.stdout.splitlines() if l.startswith(row))
+            assert ours.split()[len(row.split()):][:2] == line.split()[len(row.split()):][:2]
+    assert "before training: layer 0: neurons [0, 1, 2]; layer 1: neurons [0, 1, 2]" in result.stdout
+    assert "after training:  layer 0: neurons [0, 1, 2]; layer 1: neurons [0, 1, 2]" in result.stdout
+    assert "  before training: none" in result.stdout
+    assert "same gradient" in result.stdout  # the one plain sentence on why
+    out = tmp_path / "micrograd-graphs"
+    names = {p.name for p in out.iterdir()}
+    for stem in ("graph_first_backward", "network_constant_before", "network_constant_after",
+                 "network_random_before", "network_random_after"):
+        assert {f"{stem}.gv", f"{stem}.svg"} <= names
+        svg_root(out / f"{stem}.svg")
+    constant_text = "".join(svg_root(out / "network_constant_after.svg").itertext())
+    random_text = "".join(svg_root(out / "network_random_after.svg").itertext())
+    assert "identical gradients forever" in constant_text
+    assert "identical gradients forever" not in random_text
+    assert "no interchangeable neurons" in random_text
+
+
+def test_symmetry_without_graphviz_still_succeeds_and_says_so_once(tmp_path):
+    env = {**os.environ, "PATH": str(Path(SCRIPT).parent)}  # no dot on this PATH
+    result = run("symmetry", "--steps", "10", "--out", "pics", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("apt-get install graphviz") == 1
+    names = sorted(p.name for p in (tmp_path / "pics").iterdir())
+    assert names and all(name.endswith(".gv") for name in names)
+    assert len(names) == 5
+
+
+def test_symmetry_options_change_the_run(tmp_path):
+    code, out, err = in_process("symmetry", "--init", "xavier", "--seed", "3", "--steps", "50", "--lr", "0.5",
+                                "--out", str(tmp_path / "x"))
+    assert code == 0, err
+    header = out.splitlines()[2]
+    assert "random (xavier, seed 3)" in header and "constant 1" in header
+    assert header.index("xavier") < header.index("constant")  # the chosen start comes first
+    assert "lr = 0.5, 50 steps" in out
+    code, out, err = in_process("symmetry", "--value", "0.5", "--steps", "0", "--out", str(tmp_path / "y"))
+    assert code == 0 and "constant 0.5" in out
