@@ -316,6 +316,12 @@ def _check_rtol(rtol: Any) -> float:
     return rtol
 
 
+def _check_title(title: Any) -> str | None:
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str (lines separated by \\n) or None, got {type(title).__name__} {title!r}")
+    return title or None
+
+
 def _check_max_nodes(max_nodes: Any) -> int:
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral):
         raise TypeError(
@@ -339,6 +345,7 @@ def draw_dot(
     highlight_equal_grads: bool = True,
     rtol: float = 1e-9,
     max_nodes: int = DEFAULT_MAX_NODES,
+    title: str | None = None,
 ) -> graphviz.Digraph:
     """Draw the computation graph of ``root``, colouring equal gradients alike.
 
@@ -364,10 +371,13 @@ def draw_dot(
             rounding differences between mathematically equal gradients.
         max_nodes: Refuse graphs with more Values than this (default
             ``DEFAULT_MAX_NODES`` = 500).
+        title: Optional caption drawn above the legend; ``\n`` separates lines,
+            the first is bold.
 
     Returns:
         An unrendered :class:`graphviz.Digraph`. Value ``i`` of :func:`trace` order
-        is the DOT node ``v{i}``, its op ``v{i}op``, the legend ``legend``.
+        is the DOT node ``v{i}``, its op ``v{i}op``; the title and legend are the
+        graph's own label, at the top left.
 
     Raises:
         TypeError: If ``root`` is not a Value or an option has the wrong type.
@@ -379,6 +389,7 @@ def draw_dot(
     highlight = _check_bool(highlight_equal_grads, "highlight_equal_grads")
     rtol = _check_rtol(rtol)
     max_nodes = _check_max_nodes(max_nodes)
+    title = _check_title(title)
 
     nodes, edges = trace(root)
     if len(nodes) > max_nodes:
@@ -397,6 +408,7 @@ def draw_dot(
         graph_attr={
             "rankdir": rankdir,
             "fontname": _FONT,
+            "fontsize": "12",
             "nodesep": "0.25",
             "ranksep": "0.35",
             "tooltip": "autograd graph",
@@ -423,8 +435,9 @@ def draw_dot(
             dot.edge(f"v{i}op", f"v{i}")
     for child, parent in edges:
         dot.edge(f"v{index[id(child)]}", f"v{index[id(parent)]}op")
-    if highlight:
-        dot.node("legend", label=_dot_legend(groups, rtol), shape="none", margin="0", tooltip="legend")
+    if highlight or title:
+        header = f"Same colour and letter = same gradient (rtol={rtol:g}); white = unique gradient" if highlight else None
+        dot.attr(label=_graph_label(title, header and _h(header), _dot_legend_rows(groups)), labelloc="t", labeljust="l")
     return dot
 
 
@@ -478,14 +491,45 @@ def _value_node_attrs(v: Value, group: _Group | None, *, is_root: bool) -> dict[
     return attrs
 
 
-def _legend_table(header: str, rows: list[str]) -> str:
-    return (
-        '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#888888" bgcolor="#FFFFFF">'
-        f'<tr><td colspan="3" align="left"><b>{header}</b></td></tr>' + "".join(rows) + "</table>>"
-    )
+def _text_row(html_text: str) -> str:
+    return html_text
 
 
-def _dot_legend(groups: dict[int, _Group], rtol: float) -> str:
+def _swatch_row(tag: str, html_text: str, fill: str | None, border_color: str = "#444444") -> str:
+    # The swatch is a coloured square glyph rather than a table cell: Graphviz
+    # stretches the columns of a nested table to fill its cell, which pushed the
+    # text away from its swatch whenever the title was wider than the legend.
+    glyph = "&#9632;" if fill else "&#9633;"  # filled square, or hollow for "no fill"
+    return f'<font color="{fill or border_color}" point-size="18">{glyph}</font> <b>{_h(tag)}</b>&#160; {html_text}'
+
+
+def _graph_label(title: str | None, header: str | None, rows: list[str]) -> str:
+    """The graph's own label: an optional title, then the legend box, top left.
+
+    The legend lives in the graph label rather than in a node: a disconnected node
+    would sit in the first rank and widen that whole column of the picture.
+    Lines end in ``<br align="left"/>`` so that each is flush left.
+    """
+    parts = []
+    if title:
+        lines = [_h(line) for line in title.split("\n")]
+        lines[0] = f'<font point-size="15"><b>{lines[0]}</b></font>'
+        parts.append("".join(f'<tr><td align="left">{line}</td></tr>' for line in lines))
+    if header is not None:
+        text = "".join(f'{line}<br align="left"/>' for line in [f"<b>{header}</b>", *rows])
+        legend = (
+            '<table border="1" cellborder="0" cellpadding="5" color="#888888" bgcolor="#FFFFFF">'
+            f'<tr><td align="left" balign="left">{text}</td></tr></table>'
+        )
+        parts.append(f'<tr><td align="left">{legend}</td></tr>')
+    return '<<table border="0" cellborder="0" cellspacing="4" cellpadding="0">' + "".join(parts) + "</table>>"
+
+
+def _count(n: int) -> str:
+    return f"{n} node{'s' if n != 1 else ''}"
+
+
+def _dot_legend_rows(groups: dict[int, _Group]) -> list[str]:
     unique: dict[str, _Group] = {}
     for group in groups.values():
         unique.setdefault(group.tag, group)
@@ -494,29 +538,16 @@ def _dot_legend(groups: dict[int, _Group], rtol: float) -> str:
     rows = []
     for group, text in zip(shared, texts):
         border = {"": "", "dashed": " (dashed border)", "bold": " (bold border)"}[group.style]
-        rows.append(
-            f'<tr><td bgcolor="{group.fillcolor}" border="1" color="#444444"><b>{_h(group.tag)}</b></td>'
-            f'<td align="left">grad {_h(text)}{border}</td>'
-            f'<td align="right">&#215; {len(group.members)} nodes</td></tr>'
-        )
+        rows.append(_swatch_row(group.tag, f"{_count(len(group.members))} with grad {_h(text)}{border}", group.fillcolor))
     if not shared:
-        rows.append('<tr><td colspan="3" align="left">every nonzero gradient is different: no shared colour</td></tr>')
+        rows.append(_text_row("every nonzero gradient is different: no shared colour"))
     if "0" in unique:
         n = len(unique["0"].members)
-        rows.append(
-            f'<tr><td bgcolor="{ZERO_COLOR}" border="1" color="#444444"><b>0</b></td>'
-            f'<td align="left">grad exactly 0: nothing flows back here</td>'
-            f'<td align="right">&#215; {n} node{"s" if n != 1 else ""}</td></tr>'
-        )
+        rows.append(_swatch_row("0", f"{_count(n)} with grad exactly 0: nothing flows back here", ZERO_COLOR))
     if "!" in unique:
         n = len(unique["!"].members)
-        rows.append(
-            f'<tr><td border="1" color="{NONFINITE_COLOR}"><b>!</b></td>'
-            f'<td align="left">grad NaN or infinite</td>'
-            f'<td align="right">&#215; {n} node{"s" if n != 1 else ""}</td></tr>'
-        )
-    header = f"Same colour and letter = same gradient (rtol={rtol:g}); white = unique gradient"
-    return _legend_table(_h(header), rows)
+        rows.append(_swatch_row("!", f"{_count(n)} with grad NaN or infinite (red border)", None, NONFINITE_COLOR))
+    return rows
 
 
 # ----------------------------------------------------------------------------------
@@ -560,7 +591,9 @@ def _activation_name(neuron: Any) -> str:
     return getattr(act, "__name__", None) or type(act).__name__
 
 
-def draw_network(model: MLP, *, rankdir: str = "LR", edge_labels: bool | None = None) -> graphviz.Digraph:
+def draw_network(
+    model: MLP, *, rankdir: str = "LR", edge_labels: bool | None = None, title: str | None = None
+) -> graphviz.Digraph:
     """Draw an MLP one node per input, neuron and output, one edge per weight.
 
     Each layer is a cluster; each neuron shows its activation, its bias and the
@@ -581,11 +614,14 @@ def draw_network(model: MLP, *, rankdir: str = "LR", edge_labels: bool | None = 
             (the numbers stay in the edge tooltips, and the legend says so), so
             that micrograd's moons model ``MLP(2, [16, 16, 1])`` stays readable.
             ``True`` or ``False`` forces the choice.
+        title: Optional caption drawn above the legend; ``\n`` separates lines,
+            the first is bold.
 
     Returns:
         An unrendered :class:`graphviz.Digraph`. DOT names: ``x{k}`` inputs,
-        ``l{i}n{j}`` neuron ``j`` of layer ``i``, ``y{j}`` outputs, ``legend``;
-        clusters ``cluster_inputs``, ``cluster_layer{i}``, ``cluster_outputs``.
+        ``l{i}n{j}`` neuron ``j`` of layer ``i``, ``y{j}`` outputs; clusters
+        ``cluster_inputs``, ``cluster_layer{i}``, ``cluster_outputs``; the title
+        and legend are the graph's own label, at the top left.
 
     Raises:
         TypeError: If ``model`` is not an MLP-like model (``.layers`` of
@@ -598,6 +634,7 @@ def draw_network(model: MLP, *, rankdir: str = "LR", edge_labels: bool | None = 
     rankdir = _check_rankdir(rankdir)
     if edge_labels is not None:
         _check_bool(edge_labels, "edge_labels")
+    title = _check_title(title)
     groups = find_symmetric_neurons(model)
     # (layer, neuron) -> (group letter, fill, border style, all members)
     member_of: dict[tuple[int, int], tuple[str, str, str, list[int]]] = {}
@@ -612,6 +649,7 @@ def draw_network(model: MLP, *, rankdir: str = "LR", edge_labels: bool | None = 
         graph_attr={
             "rankdir": rankdir,
             "fontname": _FONT,
+            "fontsize": "12",
             "nodesep": "0.3",
             "ranksep": "1.6",
             # Almost no crossing minimisation: dot then keeps the declaration
@@ -669,7 +707,11 @@ def draw_network(model: MLP, *, rankdir: str = "LR", edge_labels: bool | None = 
 
     params = [p for layer in layers for n in layer.neurons for p in (*n.w, n.b)]
     all_zero = all(p.grad == 0.0 for p in params)
-    dot.node("legend", label=_network_legend(groups, unlabelled, all_zero), shape="none", margin="0", tooltip="legend")
+    dot.attr(
+        label=_graph_label(title, "How to read this", _network_legend_rows(groups, unlabelled, all_zero)),
+        labelloc="t",
+        labeljust="l",
+    )
     return dot
 
 
@@ -680,7 +722,6 @@ def _neuron_attrs(i: int, j: int, neuron: Any, group: tuple[str, str, str, list[
         title += f"  {group[0]}"
     rows = [
         f'<tr><td colspan="2"><b>{_h(title)}</b></td></tr>',
-        f'<tr><td colspan="2"><font point-size="9">{_h(_activation_name(neuron))}</font></td></tr>',
         f'<tr><td align="left">b</td><td align="right">{_h(_fmt(b.data))}</td></tr>',
         f'<tr><td align="left">grad</td><td align="right">{_h(_fmt(b.grad))}</td></tr>',
     ]
@@ -698,39 +739,25 @@ def _neuron_attrs(i: int, j: int, neuron: Any, group: tuple[str, str, str, list[
     return attrs
 
 
-def _network_legend(groups: list[tuple[int, list[int]]], unlabelled: list[tuple[int, int]], all_zero: bool) -> str:
-    rows = [
-        '<tr><td colspan="2" align="left">edge = one weight: <b>w</b> its value, <b>grad</b> its gradient</td></tr>',
-        '<tr><td colspan="2" align="left">neuron: <b>b</b> its bias and the bias&#39;s <b>grad</b></td></tr>',
-    ]
+def _network_legend_rows(groups: list[tuple[int, list[int]]], unlabelled: list[tuple[int, int]], all_zero: bool) -> list[str]:
+    if unlabelled:
+        total = sum(n for _, n in unlabelled)
+        edge_row = f"edge = one weight ({total} in all, too many to label): hover over an edge for its value and gradient"
+    else:
+        edge_row = "edge = one weight: <b>w</b> its value, <b>grad</b> its gradient"
+    rows = [_text_row(edge_row), _text_row("neuron: <b>b</b> its bias, <b>grad</b> the bias&#39;s gradient")]
     for k, (li, members) in enumerate(groups):
         fill, style = _look(k)
         border = {"": "", "dashed": " (dashed border)", "bold": " (bold border)"}[style]
-        who = f"layers.{li}, neurons {', '.join(str(m) for m in members)}{border}"
-        rows.append(
-            f'<tr><td bgcolor="{fill}" border="1" color="#444444"><b>{_h(_tag(k))}</b></td>'
-            f'<td align="left">{_h(who)}: {_h(INTERCHANGEABLE_MESSAGE)}</td></tr>'
-        )
-    if not groups:
-        rows.append(
-            '<tr><td colspan="2" align="left">no interchangeable neurons: '
-            "every neuron can learn something different</td></tr>"
-        )
-    if unlabelled:
-        total = sum(n for _, n in unlabelled)
-        rows[0] = (
-            f'<tr><td colspan="2" align="left">edge = one weight ({total} in all, too many to label): '
-            "hover over an edge for its value and gradient</td></tr>"
-        )
+        who = f"layers.{li}: neurons {', '.join(str(m) for m in members)}{border}"
+        rows.append(_swatch_row(_tag(k), _h(who), fill))
+    if groups:
+        rows.append(_text_row(f"<b>Same colour = {_h(INTERCHANGEABLE_MESSAGE)}</b>"))
+    else:
+        rows.append(_text_row("no interchangeable neurons: every neuron can learn something different"))
     if all_zero:
-        rows.append(
-            '<tr><td colspan="2" align="left">every gradient is 0: '
-            "call loss.backward() before drawing to see them</td></tr>"
-        )
-    return (
-        '<<table border="1" cellborder="0" cellspacing="2" cellpadding="3" color="#888888" bgcolor="#FFFFFF">'
-        '<tr><td colspan="2" align="left"><b>How to read this</b></td></tr>' + "".join(rows) + "</table>>"
-    )
+        rows.append(_text_row("every gradient is 0: call loss.backward() before drawing to see them"))
+    return rows
 
 
 # ----------------------------------------------------------------------------------

@@ -30,10 +30,10 @@ from micrograd_like.viz import (
 
 NODE_STMT = re.compile(r"^\t+(\w+) \[(.*)\]$", re.M)
 EDGE_STMT = re.compile(r"^\t(\S+) -> (\S+)(?: \[.*\])?$", re.M)
+GRAPH_LABEL = re.compile(r"^\tlabel=(<.*>) labeljust=l labelloc=t$", re.M)
 LEGEND_ROW = re.compile(
-    r'<tr><td bgcolor="(#[0-9A-F]{6})"[^>]*><b>([A-Z]+|0)</b></td>'
-    r'<td align="left">grad ([^<]*?)(?: \((?:dashed|bold) border\))?</td>'
-    r'<td align="right">&#215; (\d+) nodes?</td></tr>'
+    r'<font color="(#[0-9A-F]{6})" point-size="18">&#9632;</font> <b>([A-Z]+|0)</b>&#160; '
+    r'(\d+) nodes? with grad ([^<]*?)(?: \((?:dashed|bold) border\))?<br align="left"/>'
 )
 
 
@@ -62,10 +62,15 @@ def value_looks(root: Value, **kwargs) -> tuple[list[Value], list[tuple], str]:
     return nodes, [look(stmts[f"v{i}"]) for i in range(len(nodes))], source
 
 
+def legend(source: str) -> str | None:
+    """The graph's own label, which holds the title and the legend."""
+    m = GRAPH_LABEL.search(source)
+    return m and m.group(1)
+
+
 def legend_rows(source: str) -> list[tuple[str, str, str, int]]:
     """(colour, tag, gradient text, count) for every coloured row of the legend."""
-    legend = node_stmts(source)["legend"]
-    return [(c, t, g, int(n)) for c, t, g, n in LEGEND_ROW.findall(legend)]
+    return [(c, t, g, int(n)) for c, t, n, g in LEGEND_ROW.findall(legend(source))]
 
 
 def motivating_loss(model: MLP) -> Value:
@@ -235,7 +240,7 @@ def test_all_distinct_gradients_give_no_shared_colour():
     assert len({v.grad for v in nodes}) == len(nodes)
     assert all(fill is None for fill, _, _ in looks)
     assert legend_rows(source) == []
-    assert "every nonzero gradient is different" in node_stmts(source)["legend"]
+    assert "every nonzero gradient is different" in legend(source)
 
 
 def test_zero_gradients_are_always_pale_grey_even_alone():
@@ -247,6 +252,7 @@ def test_zero_gradients_are_always_pale_grey_even_alone():
     assert [nodes[i].label for i in zero] == ["a"]  # only a: relu(a) itself has grad 3
     assert looks[zero[0]][0] == ZERO_COLOR
     assert (ZERO_COLOR, "0", "exactly 0: nothing flows back here", 1) in legend_rows(source)
+    assert "1 node with grad exactly 0" in legend(source)
 
 
 def test_before_backward_everything_is_zero_grey():
@@ -263,7 +269,7 @@ def test_nonfinite_gradients_get_a_red_border():
     nodes, _, source = value_looks(root)
     stmt = node_stmts(source)["v0"]
     assert attr(stmt, "color") == "#CC3311"
-    assert "NaN or infinite" in node_stmts(source)["legend"]
+    assert "1 node with grad NaN or infinite" in legend(source)
 
 
 def test_highlighting_can_be_switched_off():
@@ -271,7 +277,7 @@ def test_highlighting_can_be_switched_off():
     root = a + a
     root.backward()
     source = draw_dot(root, highlight_equal_grads=False).source
-    assert "fillcolor" not in source and "legend" not in source
+    assert "fillcolor" not in source and legend(source) is None
 
 
 def test_rtol_decides_what_counts_as_equal():
@@ -310,7 +316,7 @@ def test_more_groups_than_colours_stay_distinguishable():
     assert len({(fill, style) for fill, style, _ in leaf_looks}) == 12  # colour or border differs
     rows = legend_rows(source)
     assert len({tag for _, tag, _, _ in rows}) == len(rows) >= 12
-    assert sum("dashed border" in row for row in re.findall(r"<tr>.*?</tr>", stmts["legend"])) >= 4
+    assert legend(source).count("(dashed border)") == 4  # groups 9-12 reuse colours 1-4, dashed
 
 
 # ----------------------------------------------------------------------------------
@@ -473,7 +479,7 @@ def seed_network_view():
 def test_network_has_one_node_per_input_neuron_and_output(seed_network_view):
     _, source = seed_network_view
     names = set(node_stmts(source))
-    expected = {"x0", "x1", "y0", "y1", "legend"} | {f"l{i}n{j}" for i, n in enumerate([3, 3, 2]) for j in range(n)}
+    expected = {"x0", "x1", "y0", "y1"} | {f"l{i}n{j}" for i, n in enumerate([3, 3, 2]) for j in range(n)}
     assert names == expected
     for cluster in ["cluster_inputs", "cluster_layer0", "cluster_layer1", "cluster_layer2", "cluster_outputs"]:
         assert f"subgraph {cluster} {{" in source
@@ -503,7 +509,7 @@ def test_network_shows_each_bias_in_its_neuron(seed_network_view):
             label = stmts[f"l{i}n{j}"]
             assert f'<td align="left">b</td><td align="right">{neuron.b.data:#.4g}</td>' in label
             assert f'<td align="left">grad</td><td align="right">{neuron.b.grad:#.4g}</td>' in label
-            assert "sigmoid" in label
+            assert "sigmoid" in attr(stmts[f"l{i}n{j}"], "tooltip")
 
 
 def test_interchangeable_neurons_share_a_colour_and_the_legend_says_why(seed_network_view):
@@ -513,10 +519,11 @@ def test_interchangeable_neurons_share_a_colour_and_the_legend_says_why(seed_net
     assert fills["l0n0"] == fills["l0n1"] == fills["l0n2"] == PALETTE[0]
     assert fills["l1n0"] == fills["l1n1"] == fills["l1n2"] == PALETTE[1]
     assert fills["l2n0"] is None and fills["l2n1"] is None  # output neurons: each has its own target
-    legend = stmts["legend"]
-    assert legend.count(INTERCHANGEABLE_MESSAGE) == 2
-    assert f'bgcolor="{PALETTE[0]}" border="1" color="#444444"><b>A</b></td><td align="left">layers.0, neurons 0, 1, 2: ' in legend
-    assert f'bgcolor="{PALETTE[1]}" border="1" color="#444444"><b>B</b></td><td align="left">layers.1, neurons 0, 1, 2: ' in legend
+    text = legend(source)
+    assert text.count(INTERCHANGEABLE_MESSAGE) == 1
+    for colour, tag, layer in [(PALETTE[0], "A", 0), (PALETTE[1], "B", 1)]:
+        swatch = f'<font color="{colour}" point-size="18">&#9632;</font> <b>{tag}</b>&#160; '
+        assert f'{swatch}layers.{layer}: neurons 0, 1, 2<br align="left"/>' in text
 
 
 def test_random_start_has_no_interchangeable_neurons():
@@ -524,13 +531,12 @@ def test_random_start_has_no_interchangeable_neurons():
     motivating_loss(model).backward()
     source = draw_network(model).source
     assert "fillcolor" not in source
-    legend = node_stmts(source)["legend"]
-    assert "no interchangeable neurons" in legend and INTERCHANGEABLE_MESSAGE not in legend
+    text = legend(source)
+    assert "no interchangeable neurons" in text and INTERCHANGEABLE_MESSAGE not in text
 
 
 def test_fresh_model_legend_asks_for_backward():
-    legend = node_stmts(draw_network(constant_network()).source)["legend"]
-    assert "call loss.backward() before drawing" in legend
+    assert "call loss.backward() before drawing" in legend(draw_network(constant_network()).source)
 
 
 def test_moons_model_stays_readable_with_every_parameter_in_a_tooltip():
@@ -544,7 +550,7 @@ def test_moons_model_stays_readable_with_every_parameter_in_a_tooltip():
     edges = edge_stmts(source)
     assert len([e for e in edges if not e[1].startswith("y")]) == 304
     assert all(attr(a, "label") is None for a in edges.values())  # no edge text to pile up
-    assert "304 in all, too many to label" in node_stmts(source)["legend"]
+    assert "304 in all, too many to label" in legend(source)
     tooltips = [attr(a, "tooltip") or "" for a in list(edges.values()) + list(node_stmts(source).values())]
     for name, p in model.named_parameters():
         if ".w." in name:
@@ -571,7 +577,7 @@ def test_network_text_is_escaped():
     model = MLP(2, [2, 1], activation=squash, seed=0)
     source = draw_network(model).source
     stmts = node_stmts(source)
-    assert "&lt;squash &amp; co&gt;" in stmts["l0n0"]
+    assert "activation <squash & co>" in attr(stmts["l0n0"], "tooltip")  # plain text: no HTML escaping
     assert 'label="layers.0: hidden layer, <squash & co>"' in source
 
 
@@ -583,3 +589,17 @@ def test_draw_network_validates_its_arguments(seed_network_view):
         draw_network(model, rankdir="sideways")
     with pytest.raises(TypeError, match="edge_labels"):
         draw_network(model, edge_labels="yes")  # type: ignore[arg-type]
+
+
+def test_title_is_shown_above_the_legend_and_escaped():
+    root = Value(1.0) * Value(2.0)
+    root.backward()
+    for g in (draw_dot(root, title="x < y & z\nsecond line"), draw_network(constant_network(), title="x < y & z\nsecond line")):
+        text = legend(g.source)
+        assert '<font point-size="15"><b>x &lt; y &amp; z</b></font>' in text
+        assert text.index("second line") < text.index("table border=\"1\"")  # title first, then the legend box
+    assert legend(draw_dot(root, highlight_equal_grads=False, title="only a title").source).count("only a title") == 1
+    with pytest.raises(TypeError, match="title"):
+        draw_dot(root, title=3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="title"):
+        draw_network(constant_network(), title=["a"])  # type: ignore[arg-type]

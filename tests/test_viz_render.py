@@ -61,6 +61,21 @@ def texts(node: ET.Element) -> list[str]:
     return [t.text or "" for t in node.iter(f"{SVG}text")]
 
 
+def graph_label(path) -> list[ET.Element]:
+    """The SVG elements of the graph's own label (title and legend): everything
+    in the graph that is not inside a node, an edge or a cluster."""
+    root = ET.parse(path).getroot()
+    graph = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "graph")
+    out, stack = [], list(graph)
+    while stack:
+        el = stack.pop()
+        if el.tag == f"{SVG}g" and el.get("class", "").split()[:1] in (["node"], ["edge"], ["cluster"]):
+            continue
+        out.append(el)
+        stack.extend(reversed(list(el)))  # document order
+    return out
+
+
 def test_op_level_graph_of_the_seed_network_renders_with_colours_and_legend(tmp_path):
     model, loss = motivating_model()
     nodes, _ = trace(loss)
@@ -84,11 +99,13 @@ def test_op_level_graph_of_the_seed_network_renders_with_colours_and_legend(tmp_
         tip = elements[0].find(f"{SVG}g/{SVG}a").get(f"{XLINK}title")
         assert f"grad = {params[0].grad!r}" in tip
     # the legend is drawn: swatches in the palette colours, letters, counts
-    legend = svg["legend"]
-    legend_fills = {p.get("fill").lower() for p in legend.iter(f"{SVG}polygon")}
-    assert {c.lower() for c in PALETTE} <= legend_fills
-    words = texts(legend)
-    assert "A" in words and any(re.fullmatch(r"× \d+ nodes", w) for w in words)
+    legend = graph_label(out)
+    swatches = [el.get("fill").lower() for el in legend if el.tag == f"{SVG}text" and el.text == "\u25a0"]
+    assert swatches[: len(PALETTE)] == [c.lower() for c in PALETTE]  # the eight colours, in order
+    words = [el.text for el in legend if el.tag == f"{SVG}text"]
+    assert "A" in words and "B" in words
+    counts = [int(m.group(1)) for w in words if (m := re.fullmatch(r"\xa0 (\d+) nodes with grad -?[0-9.e+-]+.*", w))]
+    assert len(counts) >= 8 and counts == sorted(counts, reverse=True)
     assert any(w.startswith("Same colour and letter = same gradient") for w in words)
 
 
@@ -96,14 +113,18 @@ def test_network_view_renders_interchangeable_neurons_in_one_colour_in_index_ord
     model, _ = motivating_model()
     out = render(draw_network(model), tmp_path / "net.svg")
     svg = svg_nodes(out)
-    assert {"x0", "x1", "y0", "y1", "legend"} | {f"l{i}n{j}" for i, n in enumerate([3, 3, 2]) for j in range(n)} == set(
+    assert {"x0", "x1", "y0", "y1"} | {f"l{i}n{j}" for i, n in enumerate([3, 3, 2]) for j in range(n)} == set(
         svg
     )
     assert {shape_fill(svg[f"l0n{j}"]) for j in range(3)} == {PALETTE[0].lower()}
     assert {shape_fill(svg[f"l1n{j}"]) for j in range(3)} == {PALETTE[1].lower()}
     assert {shape_fill(svg[f"l2n{j}"]) for j in range(2)} == {"none"}
-    legend_text = " ".join(texts(svg["legend"]))
-    assert legend_text.count(INTERCHANGEABLE_MESSAGE) == 2
+    legend = graph_label(out)
+    legend_text = [el.text for el in legend if el.tag == f"{SVG}text"]
+    assert f"Same colour = {INTERCHANGEABLE_MESSAGE}" in legend_text
+    assert {"\xa0 layers.0: neurons 0, 1, 2", "\xa0 layers.1: neurons 0, 1, 2"} <= set(legend_text)
+    swatches = [el.get("fill").lower() for el in legend if el.tag == f"{SVG}text" and el.text == "\u25a0"]
+    assert swatches == [PALETTE[0].lower(), PALETTE[1].lower()]
     # neurons are stacked in index order, top to bottom, in every column
     for column in (["x0", "x1"], ["l0n0", "l0n1", "l0n2"], ["l1n0", "l1n1", "l1n2"], ["l2n0", "l2n1"]):
         ys = [min(float(t.get("y")) for t in svg[name].iter(f"{SVG}text")) for name in column]
@@ -169,4 +190,4 @@ def test_missing_dot_says_how_to_install_and_source_still_works(tmp_path, monkey
     monkeypatch.undo()
     for name in graphs:
         rendered = graphviz.Source.from_file(tmp_path / f"{name}.gv").pipe(format="svg")
-        assert b"<svg" in rendered and b"legend" in rendered
+        assert b"<svg" in rendered and b"Same colour" in rendered
