@@ -508,7 +508,7 @@ def _graph_label(title: str | None, header: str | None, rows: list[str]) -> str:
 
     The legend lives in the graph label rather than in a node: a disconnected node
     would sit in the first rank and widen that whole column of the picture.
-    Lines end in ``<br align="left"/>`` so that each is flush left.
+    Legend lines are separated by ``<br align="left"/>`` so that each is flush left.
     """
     parts = []
     if title:
@@ -516,7 +516,8 @@ def _graph_label(title: str | None, header: str | None, rows: list[str]) -> str:
         lines[0] = f'<font point-size="15"><b>{lines[0]}</b></font>'
         parts.append("".join(f'<tr><td align="left">{line}</td></tr>' for line in lines))
     if header is not None:
-        text = "".join(f'{line}<br align="left"/>' for line in [f"<b>{header}</b>", *rows])
+        # the last line takes its alignment from balign; a final <br/> would add a blank line
+        text = '<br align="left"/>'.join([f"<b>{header}</b>", *rows])
         legend = (
             '<table border="1" cellborder="0" cellpadding="5" color="#888888" bgcolor="#FFFFFF">'
             f'<tr><td align="left" balign="left">{text}</td></tr></table>'
@@ -651,7 +652,7 @@ def draw_network(
             "fontname": _FONT,
             "fontsize": "12",
             "nodesep": "0.3",
-            "ranksep": "1.6",
+            "ranksep": "1.2",
             # Almost no crossing minimisation: dot then keeps the declaration
             # order, so neuron 0 is on top of neuron 1 in every column. (In a
             # fully connected net crossings are unavoidable anyway; rank=same
