@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import graphviz
+
 from micrograd_like.nn import MLP, find_symmetric_neurons
 from micrograd_like.symmetry import LEARNING_RATE, SEED, STEPS, TARGETS, build_network, cost, predict, train
 from micrograd_like.viz import draw_network, render
@@ -32,7 +34,7 @@ def _row(values) -> str:
     return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
 
 
-def picture(model: MLP, title: str, steps: int) -> "graphviz.Digraph":  # noqa: F821
+def picture(model: MLP, title: str, steps: int) -> graphviz.Digraph:
     """Train ``model``, refresh its gradients, and draw it with a caption on top."""
     train(model, steps, LEARNING_RATE)
     loss = cost(model)

@@ -481,6 +481,8 @@ def test_network_has_one_node_per_input_neuron_and_output(seed_network_view):
     names = set(node_stmts(source))
     expected = {"x0", "x1", "y0", "y1"} | {f"l{i}n{j}" for i, n in enumerate([3, 3, 2]) for j in range(n)}
     assert names == expected
+    edge_names = [n for edge in edge_stmts(source) for n in edge]
+    assert all(re.fullmatch(r"[A-Za-z0-9_]+", n) for n in edge_names)  # no ":" port separators
     for cluster in ["cluster_inputs", "cluster_layer0", "cluster_layer1", "cluster_layer2", "cluster_outputs"]:
         assert f"subgraph {cluster} {{" in source
 
