@@ -8,6 +8,7 @@ drawings in ``micrograd_like.viz``, Hypothesis strategies in ``micrograd_like.te
 from .engine import Value, grad
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .nn import MLP, Layer, Module, Neuron, find_symmetric_neurons
+from .viz import draw_dot, draw_network
 
 __all__ = [
     "Value",
@@ -20,5 +21,7 @@ __all__ = [
     "Module",
     "Neuron",
     "find_symmetric_neurons",
+    "draw_dot",
+    "draw_network",
 ]
 __version__ = "0.1.0"
