@@ -106,6 +106,21 @@ def bytes_per_node(build: Callable) -> tuple[float, float, int]:
     return live / nodes, peak / nodes, nodes
 
 
+def row(name: str, nodes: int, t_mg: float, t_ml: float, mem_mg: tuple, mem_ml: tuple) -> dict:
+    """One line of the report: times in seconds per step, memory as (live, peak) bytes per node."""
+    return {
+        "name": name,
+        "nodes": nodes,
+        "us_mg": 1e6 * t_mg / nodes,
+        "us_ml": 1e6 * t_ml / nodes,
+        "speedup": t_mg / t_ml,
+        "bytes_mg": mem_mg[0],
+        "bytes_ml": mem_ml[0],
+        "mem_ratio": mem_ml[0] / mem_mg[0],
+        "peak_ratio": mem_ml[1] / mem_mg[1],
+    }
+
+
 def compare(name: str, build_mg: Callable, build_ml: Callable, repeats: int) -> dict:
     # Same workload? Check the outputs and the first leaf's gradient agree.
     a, a_leaves = build_mg()
@@ -122,17 +137,7 @@ def compare(name: str, build_mg: Callable, build_ml: Callable, repeats: int) -> 
     mem_ml, peak_ml, _ = bytes_per_node(build_ml)
     t_mg = time_step(build_mg, repeats)
     t_ml = time_step(build_ml, repeats)
-    return {
-        "name": name,
-        "nodes": nodes,
-        "us_mg": 1e6 * t_mg / nodes,
-        "us_ml": 1e6 * t_ml / nodes,
-        "speedup": t_mg / t_ml,
-        "bytes_mg": mem_mg,
-        "bytes_ml": mem_ml,
-        "mem_ratio": mem_ml / mem_mg,
-        "peak_ratio": peak_ml / peak_mg,
-    }
+    return row(name, nodes, t_mg, t_ml, (mem_mg, peak_mg), (mem_ml, peak_ml))
 
 
 def deepest_micrograd_chain() -> str:
@@ -282,17 +287,7 @@ def bench_moons_step(args: argparse.Namespace) -> dict:
         f"micrograd {1e3 * t_mg:.1f} ms, micrograd_like {1e3 * t_ml:.1f} ms per step, "
         f"{t_mg / t_ml:.1f}x faster; losses agree to 1e-9 over {steps} steps"
     )
-    return {
-        "name": "two-moons training step",
-        "nodes": nodes,
-        "us_mg": 1e6 * t_mg / nodes,
-        "us_ml": 1e6 * t_ml / nodes,
-        "speedup": t_mg / t_ml,
-        "bytes_mg": mem_mg,
-        "bytes_ml": mem_ml,
-        "mem_ratio": mem_ml / mem_mg,
-        "peak_ratio": peak_ml / peak_mg,
-    }
+    return row("two-moons training step", nodes, t_mg, t_ml, (mem_mg, peak_mg), (mem_ml, peak_ml))
 
 
 EXTRA_BENCHMARKS.append(bench_moons_step)
