@@ -118,20 +118,26 @@ class Value:
         return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
 
     # -- arithmetic ------------------------------------------------------------------
+    # ``type(other) is not Value`` first: the common case (Value with Value) then
+    # skips a function call, which is measurable when building big graphs.
     def __add__(self, other: Value | Number) -> Value:
-        other = _lift(other, "+")
+        if type(other) is not Value:
+            other = _lift(other, "+")
         return _node(self.data + other.data, _ADD, self, other)
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = _lift(other, "*")
+        if type(other) is not Value:
+            other = _lift(other, "*")
         return _node(self.data * other.data, _MUL, self, other)
 
     def __sub__(self, other: Value | Number) -> Value:
-        other = _lift(other, "-")
+        if type(other) is not Value:
+            other = _lift(other, "-")
         return _node(self.data - other.data, _SUB, self, other)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        other = _lift(other, "/")
+        if type(other) is not Value:
+            other = _lift(other, "/")
         if other.data == 0.0:
             raise ZeroDivisionError(
                 f"division by zero: {self.data!r} / {other.data!r}; "
