@@ -49,14 +49,13 @@ def _as_float(x: object, what: str) -> float:
     if isinstance(x, numbers.Real):  # int, bool, Fraction, numpy scalars
         return float(x)
     hint = ""
-    if isinstance(x, str):
+    if isinstance(x, Value):
+        hint = f"; to start a new graph from its number, use Value({x.data!r}) (x.data)"
+    elif isinstance(x, str):
         hint = f"; to parse text, convert it first: float({x!r})"
     elif isinstance(x, numbers.Complex):
         hint = "; complex numbers are not supported, use the real part (x.real) if that is what you mean"
-    raise TypeError(
-        f"{what} must be a real number (int or float) or a Value, "
-        f"got {type(x).__name__} {x!r}{hint}"
-    )
+    raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__} {x!r}{hint}")
 
 
 def _data(x: object) -> float:
@@ -87,7 +86,7 @@ class Value:
     # Inputs live in two slots rather than a tuple (every op is unary or binary):
     # one allocation per node instead of two, 96 bytes instead of 144, and less for
     # the garbage collector to track. ``_acc`` is scratch space for a backward sweep.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_acc", "__weakref__")
+    __slots__ = ("data", "grad", "label", "_fn", "_a", "_b", "_acc", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _as_float(data, "Value(data)")
@@ -95,7 +94,7 @@ class Value:
             raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
         self.grad = 0.0
         self.label = label
-        self._op: _Op | None = None
+        self._fn: _Op | None = None
         self._a: Value | None = None
         self._b: Value | None = None
         self._acc = None
@@ -104,7 +103,7 @@ class Value:
     @property
     def op(self) -> str:
         """Name of the operation that produced this value; ``""`` for a leaf."""
-        return self._op.name if self._op is not None else ""
+        return self._fn.name if self._fn is not None else ""
 
     @property
     def children(self) -> tuple[Value, ...]:
@@ -112,9 +111,19 @@ class Value:
         a, b = self._a, self._b
         return () if a is None else (a,) if b is None else (a, b)
 
+    # micrograd's names for the same two facts, so code written against micrograd
+    # internals (its draw_dot, for one) runs unchanged.
+    @property
+    def _op(self) -> str:
+        return self.op
+
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.children)
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        op = f", op={self.op!r}" if self._op is not None else ""
+        op = f", op={self.op!r}" if self._fn is not None else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
 
     # -- arithmetic ------------------------------------------------------------------
@@ -235,7 +244,7 @@ def _node(data: float, op: _Op, a: Value, b: Value | None = None) -> Value:
     v.data = data
     v.grad = 0.0
     v.label = ""
-    v._op = op
+    v._fn = op
     v._a = a
     v._b = b
     v._acc = None
@@ -249,7 +258,7 @@ def _lift(x: object, op: str) -> Value:
     """Wrap a plain number as a leaf Value; refuse anything that is not a real number."""
     if isinstance(x, Value):
         return x
-    return Value(_as_float(x, f"the other operand of {op}"))
+    return Value(_as_float(x, f"the other operand of {op} (a Value or a real number)"))
 
 
 def _sigmoid(x: float) -> float:
@@ -302,7 +311,7 @@ def _log(x):  # log that works on a float or a Value
     return x.log() if isinstance(x, Value) else math.log(x)
 
 
-def _pow(x, c: float):  # x ** c for a float or a Value, with the engine's clear errors
+def _pow(x, c):  # x ** c for floats or Values, with the engine's clear errors
     return x**c if isinstance(x, Value) else _checked_pow(x, c)
 
 
@@ -313,8 +322,14 @@ def _relu_slope(x) -> float:
 
 
 def _vpow_vjp(g, out, a, b):
+    # At a == b == 0 the formula is 0 * 0 ** -1; the limit from a > 0 (where a ** 0 is
+    # constant) is 0. Elsewhere keep the formula: its derivative in b is not 0.
+    if _data(a) == 0.0 and _data(b) == 0.0:
+        d_base = 0 * g
+    else:
+        d_base = g * b * _pow(a, b - 1)
     d_exponent = 0 * g if _data(a) == 0.0 else g * out * _log(a)
-    return g * b * a ** (b - 1), d_exponent
+    return d_base, d_exponent
 
 
 _ADD = _Op("+", lambda g, out, a, b: (g, g))
@@ -358,19 +373,27 @@ def _topological_order(root: Value, mark: object) -> list[Value]:
     root._acc = mark
     stack = [root]
     push = stack.append
-    while stack:
-        node = stack[-1]
-        a = node._a
-        if a is not None and a._acc is not mark:
-            a._acc = mark
-            push(a)
-            continue
-        b = node._b
-        if b is not None and b._acc is not mark:
-            b._acc = mark
-            push(b)
-            continue
-        order.append(stack.pop())
+    try:
+        while stack:
+            node = stack[-1]
+            a = node._a
+            if a is not None and a._acc is not mark:
+                a._acc = mark
+                push(a)
+                continue
+            b = node._b
+            if b is not None and b._acc is not mark:
+                b._acc = mark
+                push(b)
+                continue
+            order.append(stack.pop())
+    except BaseException:  # KeyboardInterrupt, MemoryError: leave no marks behind
+        for node in order + stack:
+            node._acc = None
+            for child in (node._a, node._b):
+                if child is not None and child._acc is mark:
+                    child._acc = None
+        raise
     return order
 
 
@@ -383,7 +406,7 @@ def _sweep(order: list[Value], seed, create_graph: bool, mark: object) -> None:
     """
     order[-1]._acc = seed
     for node in reversed(order):
-        op = node._op
+        op = node._fn
         if op is None:
             continue
         g = node._acc

@@ -442,3 +442,47 @@ def test_errors_survive_python_dash_o():
     program = "from micrograd_like import Value\ntry:\n    Value('1')\nexcept TypeError:\n    print('ok')\n"
     out = subprocess.run([sys.executable, "-O", "-c", program], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "ok"
+
+
+def test_value_exponent_at_zero_base():
+    a, b = Value(0.0), Value(0.0)
+    assert (a**b).data == 1.0
+    assert grad(a**b, [a, b]) == [0.0, 0.0]  # the limits from a > 0
+    a, b = Value(0.0), Value(2.0)
+    assert grad(a**b, [a, b]) == [0.0, 0.0]
+    a, b = Value(0.0), Value(0.5)
+    with pytest.raises(ZeroDivisionError, match="negative power"):
+        (a**b).backward()  # d/da sqrt(a) is infinite at 0
+    assert a.grad == 0.0
+
+
+def test_micrograd_internal_names_still_work():
+    # micrograd's own draw_dot walks v._prev and prints v._op.
+    x = Value(2.0)
+    y = x * 3 + x
+    assert y._op == "+" and x._op == ""
+    assert y._prev == set(y.children) and isinstance(y._prev, set)
+    nodes, stack = set(), [y]
+    while stack:
+        v = stack.pop()
+        if v not in nodes:
+            nodes.add(v)
+            stack.extend(v._prev)
+    assert len(nodes) == 4  # x, 3, x*3 and y
+
+
+def test_value_of_a_value_says_how_to_copy():
+    with pytest.raises(TypeError, match=r"Value\(1\.0\)"):
+        Value(Value(1.0))
+
+
+def test_walk_interrupted_midway_leaves_no_marks():
+    x = Value(1.0)
+    y = x * 2
+    z = y + 1
+    y._b = object()  # a corrupt input: the walk fails on it after marking x and y
+    with pytest.raises(AttributeError):
+        z.backward()
+    assert (x._acc, y._acc, z._acc) == (None, None, None)
+    y._b = Value(2.0)
+    assert grad(z, [x]) == [2.0]
