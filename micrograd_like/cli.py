@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
@@ -188,9 +189,9 @@ def _cmd_draw(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(str(e)) from None
 
     fmt = args.format
-    path = args.out
-    if path is None:
-        path = Path("micrograd-graphs") / f"expression.{fmt or 'svg'}"
+    path = Path("micrograd-graphs") if args.out is None else Path(args.out)
+    if args.out is None or args.out.endswith(("/", os.sep)) or path.is_dir():
+        path = path / f"expression.{fmt or 'svg'}"  # a folder: the file goes inside it
     suffix = path.suffix.lstrip(".").lower()
     if fmt is None:
         fmt = suffix if suffix in _FORMATS else "svg"
@@ -200,7 +201,10 @@ def _cmd_draw(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         path = path.with_name(path.name + f".{fmt}")
 
     root.label = root.label or "out"
-    root.backward()
+    try:
+        root.backward()
+    except (ValueError, ZeroDivisionError, OverflowError) as e:  # e.g. d/dx sqrt(x) at 0
+        raise UsageError(f"cannot differentiate the formula at these values: {e}") from None
     print(f"{args.expression.strip()} = {root.data:.6g}", file=out)
     width = max([len(n) for n in leaves] + [8])
     print(f"{'variable':<{width}} {'value':>12} {'gradient':>14}", file=out)
@@ -346,7 +350,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     draw.add_argument("expression", help="the formula, e.g. \"tanh(a*b + c)\"")
     draw.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="a value for every variable")
-    draw.add_argument("--out", type=Path, default=None, help="output file (default: micrograd-graphs/expression.svg)")
+    draw.add_argument("--out", default=None, help="output file, or a folder for expression.FORMAT (default: micrograd-graphs/)")
     draw.add_argument("--format", choices=_FORMATS, default=None, help="svg, png, pdf or gv (default: from --out, else svg)")
     draw.add_argument("--max-nodes", type=_positive_int, default=500, help="refuse larger graphs (default: 500)")
     draw.set_defaults(handler=_cmd_draw)
@@ -404,3 +408,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except KeyboardInterrupt:
         print(f"{PROG} {args.command}: interrupted", file=err)
         return 130
+    except BrokenPipeError:  # e.g. piped into `head`: the reader left, nothing to report
+        if out is sys.stdout:
+            # Point stdout at devnull so that Python's final flush does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

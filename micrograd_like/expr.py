@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+import unicodedata
 from typing import Callable, Mapping
 
 from .engine import Value
@@ -196,7 +197,9 @@ def parse_assignment(text: str) -> tuple[str, float]:
             keyword or function name), or the number is not a real number.
     """
     name, sep, number = text.partition("=")
-    name = name.strip()
+    # Python's parser reads identifiers in NFKC form ("ﬁ" is "fi"); names given here
+    # must match what the formula's names become.
+    name = unicodedata.normalize("NFKC", name.strip())
     if not sep:
         raise ExpressionError(f"expected NAME=NUMBER, got {text!r}; for example a=2")
     if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:

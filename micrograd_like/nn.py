@@ -26,7 +26,7 @@ import numbers
 import os
 import random
 import tempfile
-from typing import Any, Callable, Mapping, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
 from micrograd_like.engine import Value
 
@@ -194,6 +194,8 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
     # Value) keeps working.
     if isinstance(x, (Value, numbers.Real)) and not isinstance(x, bool):
         x = (x,)
+    elif isinstance(x, Iterable) and not isinstance(x, (str, bytes, Mapping, Sequence)):
+        x = tuple(x)  # a generator, a numpy row: anything micrograd's zip() would take
     elif isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
         raise TypeError(
             f"{who} expects a sequence of {nin} floats or Values, got {x!r} of "
@@ -349,7 +351,7 @@ class Module:
                 parse_constant=_reject_constant,
                 object_pairs_hook=_reject_duplicate_keys,
             )
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nesting too deep for json
             raise ValueError(
                 f"{path_str} is not a valid model file (not JSON or truncated): {exc}"
             ) from None
@@ -521,6 +523,11 @@ class Neuron(Module):
         ]
         self.b: Value = Value(_draw(bias_init, self.nin, fan_out, rng, "bias_init"))
         self._set_labels()
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: False only for a linear neuron."""
+        return self.activation != "linear"
 
     def __call__(self, x: Any) -> Value:
         """Compute the neuron's output for one input vector.

@@ -144,7 +144,7 @@ class Adam(Optimizer):
         params: The Values to optimise (or a module).
         lr: Learning rate, >= 0. Default 1e-3.
         betas: ``(b1, b2)``, each in [0, 1). Default (0.9, 0.999).
-        eps: Added to the denominator for stability, >= 0. Default 1e-8.
+        eps: Added to the denominator for stability, > 0. Default 1e-8.
 
     Raises:
         TypeError: If a hyper-parameter is not a number or ``params`` is wrong.
@@ -167,6 +167,8 @@ class Adam(Optimizer):
             _check_hyper(betas[1], "betas[1]", below=1.0),
         )
         self.eps = _check_hyper(eps, "eps")
+        if self.eps == 0.0:  # with eps 0 a zero gradient makes 0/0 mid-update
+            raise ValueError("eps must be > 0 (it keeps the update finite when a gradient is 0), got 0.0; try 1e-8")
         self.t = 0
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)

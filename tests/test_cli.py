@@ -136,14 +136,22 @@ _snippets = st.sampled_from(
 )
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.one_of(st.text(max_size=40), _snippets, st.builds("{} {} {}".format, _snippets, st.sampled_from("+-*/"), _snippets)))
-def test_draw_fuzz_computes_or_refuses_with_exit_2_and_no_side_effect(tmp_path_factory, text):
+_values = st.sampled_from(["0", "-0.0", "1", "-1", "0.5", "2", "1e300", "-1e-300", "nan", "709.8"])
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.one_of(st.text(max_size=40), _snippets, st.builds("{} {} {}".format, _snippets, st.sampled_from("+-*/"), _snippets)),
+    a=_values,
+    b=_values,
+)
+def test_draw_fuzz_computes_or_refuses_with_exit_2_and_no_side_effect(tmp_path_factory, text, a, b):
     folder = tmp_path_factory.mktemp("fuzz")
     cwd = os.getcwd()
     os.chdir(folder)
     try:
-        code, out, err = in_process("draw", text, "a=0.5", "b=2", "--format", "gv")
+        # main() must return, never raise: an escaping exception is a traceback.
+        code, out, err = in_process("draw", text, f"a={a}", f"b={b}", "--format", "gv")
     finally:
         os.chdir(cwd)
     assert code in (0, 2), err
@@ -223,3 +231,29 @@ def test_symmetry_options_change_the_run(tmp_path):
     assert "lr = 0.5, 50 steps" in out
     code, out, err = in_process("symmetry", "--value", "0.5", "--steps", "0", "--out", str(tmp_path / "y"))
     assert code == 0 and "constant 0.5" in out
+
+
+@pytest.mark.parametrize(
+    "formula, values",
+    [("x**0.5", ["x=0"]), ("x**-1", ["x=1e-200"]), ("x**y", ["x=0", "y=0.5"])],
+)
+def test_draw_failing_backward_is_a_usage_error_not_a_traceback(tmp_path, formula, values):
+    result = run("draw", formula, *values, "--format", "gv", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot differentiate" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_draw_into_a_folder_and_unicode_names(tmp_path):
+    (tmp_path / "pics").mkdir()
+    code, out, err = in_process("draw", "\ufb01 * 2", "\ufb01=3", "--format", "gv", "--out", str(tmp_path / "pics"))
+    assert code == 0, err
+    assert (tmp_path / "pics" / "expression.gv").exists()
+    assert "fi" in out and " 2" in out  # the NFKC name, and its gradient
+
+
+def test_draw_piped_into_a_closed_reader_exits_quietly(tmp_path):
+    result = subprocess.run(
+        f"'{SCRIPT}' draw 'x*x' x=2 --format gv | head -c 0", shell=True, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr

@@ -403,3 +403,12 @@ def test_find_symmetric_neurons_rejects_bad_tol(tol, exc):
 def test_module_base_has_no_parameters():
     m = Module()
     assert m.parameters() == [] and m.state_dict() == {}
+
+
+def test_any_iterable_of_numbers_is_an_input_and_nonlin_reads_like_micrograd():
+    model = MLP(3, [4, 1], seed=0)
+    expected = model([0.1, 0.2, 0.3]).data
+    assert model(x for x in (0.1, 0.2, 0.3)).data == expected
+    assert model(iter([0.1, 0.2, 0.3])).data == expected
+    assert model.layers[0].neurons[0].nonlin is True
+    assert model.layers[1].neurons[0].nonlin is False

@@ -331,3 +331,13 @@ def test_hand_edited_per_neuron_activation_is_recorded(tmp_path):
     with pytest.raises(ValueError, match="architecture"):
         MLP(2, [2, 1], seed=0).load(tmp_path / "m.json")
 
+
+
+def test_deeply_nested_json_is_a_value_error_and_changes_nothing(tmp_path):
+    model = MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match="not a valid model file"):
+        model.load(path)
+    assert model.state_dict() == before

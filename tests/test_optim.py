@@ -52,7 +52,7 @@ def test_sgd_momentum_and_weight_decay_follow_pytorch(momentum, wd):
         assert row == pytest.approx(p, rel=1e-14)
 
 
-@pytest.mark.parametrize("lr, betas, eps", [(1e-3, (0.9, 0.999), 1e-8), (0.1, (0.5, 0.9), 1e-3), (0.01, (0.0, 0.0), 0.0)])
+@pytest.mark.parametrize("lr, betas, eps", [(1e-3, (0.9, 0.999), 1e-8), (0.1, (0.5, 0.9), 1e-3), (0.01, (0.0, 0.0), 1e-12)])
 def test_adam_follows_the_paper_with_bias_correction(lr, betas, eps):
     got = _run(lambda ps: Adam(ps, lr=lr, betas=betas, eps=eps))
     b1, b2 = betas
@@ -108,6 +108,7 @@ def test_optimizers_decrease_a_simple_loss():
         (lambda ps: Adam(ps, betas=(0.9, 1.0)), ValueError, r"betas\[1\]"),
         (lambda ps: Adam(ps, betas=0.9), TypeError, "betas"),
         (lambda ps: Adam(ps, eps=-1e-8), ValueError, "eps"),
+        (lambda ps: Adam(ps, eps=0.0), ValueError, "eps must be > 0"),
         (lambda ps: SGD([], lr=0.1), ValueError, "empty"),
         (lambda ps: SGD([ps[0], ps[0]], lr=0.1), ValueError, "more than once"),
         (lambda ps: SGD([1.0], lr=0.1), TypeError, r"params\[0\]"),
