@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import graphviz
 
-from micrograd_like.engine import Value
+from micrograd_like.engine import Value, iter_graph
 
 if TYPE_CHECKING:  # nn is only needed by draw_network, and imported lazily there
     from micrograd_like.nn import MLP
@@ -107,10 +107,11 @@ _FONT = "Helvetica"
 def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     """Collect every Value that ``root`` was computed from, and the edges between them.
 
-    The walk is an explicit-stack depth-first search, so graphs of any depth work
-    (a chain of a million operations included), and its order depends only on the
-    shape of the graph, never on memory addresses: the same expression always
-    gives the same lists, hence the same DOT source.
+    The walk is the engine's own (:func:`~micrograd_like.engine.iter_graph`): an
+    explicit-stack depth-first search, so graphs of any depth work (a chain of a
+    million operations included), and its order depends only on the shape of the
+    graph, never on memory addresses: the same expression always gives the same
+    lists, hence the same DOT source.
 
     Args:
         root: The Value to start from (usually the loss).
@@ -126,33 +127,7 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
         TypeError: If ``root`` is not a Value.
     """
     _check_value(root, "trace")
-    # Pass 1: find every Value and count the edges leading into it from above.
-    # Explicit stacks instead of recursion, so depth is unlimited.
-    consumers: dict[int, int] = {id(root): 0}
-    stack = [root]
-    while stack:
-        for child in stack.pop().children:
-            key = id(child)
-            if key in consumers:
-                consumers[key] += 1
-            else:
-                consumers[key] = 1
-                stack.append(child)
-    # Pass 2 (Kahn's algorithm from the root down): a Value is emitted once every
-    # Value computed from it has been, so reversing gives inputs-before-outputs.
-    # Children are pushed in argument order, so after the reversal the first
-    # argument's subgraph comes before the second's.
-    nodes: list[Value] = []
-    ready = [root]
-    while ready:
-        v = ready.pop()
-        nodes.append(v)
-        for child in v.children:
-            key = id(child)
-            consumers[key] -= 1
-            if consumers[key] == 0:
-                ready.append(child)
-    nodes.reverse()
+    nodes = list(iter_graph(root))  # the engine's walk: iterative, inputs first, root last
     edges = [(child, v) for v in nodes for child in v.children]
     return nodes, edges
 
