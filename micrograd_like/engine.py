@@ -238,8 +238,11 @@ class Value:
 # -- construction helpers (the hot path) -----------------------------------------------
 
 
-def _node(data: float, op: _Op, a: Value, b: Value | None = None) -> Value:
-    """Build a non-leaf Value without re-validating data that ops produced themselves."""
+def _node(data: float, op: _Op | None, a: Value | None, b: Value | None = None) -> Value:
+    """Build a Value without re-validating data that ops produced themselves.
+
+    With ``op`` and ``a`` None it is a leaf, for constants that are already floats.
+    """
     v = _new(Value)
     v.data = data
     v.grad = 0.0
@@ -258,6 +261,8 @@ def _lift(x: object, op: str) -> Value:
     """Wrap a plain number as a leaf Value; refuse anything that is not a real number."""
     if isinstance(x, Value):
         return x
+    if type(x) is float:  # a constant such as the 0.9 in y * 0.9: already valid
+        return _node(x, None, None)
     return Value(_as_float(x, f"the other operand of {op} (a Value or a real number)"))
 
 
