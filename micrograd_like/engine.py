@@ -440,20 +440,24 @@ def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | N
     gradient graph is left hanging off a node.
     """
     mark = object()
-    order: list[Value] = []
+    order = _topological_order(root, mark)  # clears its own marks if it is interrupted
     try:
-        order = _topological_order(root, mark)
         _sweep(order, seed, create_graph, mark)
-        if inputs is None:
-            for node in order:
-                node.grad += node._acc
-            return None
-        # An input that root does not depend on was never marked: its derivative is 0.
-        zero = Value if create_graph else float
-        return [zero(0.0) if x._acc is None else x._acc for x in inputs]
-    finally:
+    except BaseException:
         for node in order:
             node._acc = None
+        raise
+    if inputs is None:
+        for node in order:  # one pass: apply the gradient and clear the scratch slot
+            node.grad += node._acc
+            node._acc = None
+        return None
+    # An input that root does not depend on was never marked: its derivative is 0.
+    zero = Value if create_graph else float
+    result = [zero(0.0) if x._acc is None else x._acc for x in inputs]
+    for node in order:
+        node._acc = None
+    return result
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
