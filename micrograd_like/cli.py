@@ -1,9 +1,9 @@
 """The ``micrograd-like`` command line: symmetry, draw, train.
 
-Every command prints its results to stdout and its problems to stderr as one
-line, with exit status 2 for a usage error (bad arguments, a formula that is not
-allowed) and 1 for a failure (a file that cannot be written, Graphviz failing).
-Nothing a user can type produces a Python traceback.
+Every command prints its results to stdout and its problems to stderr, with
+exit status 2 for a usage error (bad arguments, a formula that is not allowed)
+and 1 for a failure (a file that cannot be written, Graphviz failing). Nothing a
+user can type produces a Python traceback.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ import argparse
 import contextlib
 import math
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
+
+from . import symmetry
+from .nn import INITS
 
 __all__ = ["main"]
 
@@ -88,8 +92,8 @@ class _Pictures:
     and carries on with the .gv files, so the command still succeeds.
     """
 
-    def __init__(self, out: TextIO, err: TextIO) -> None:
-        self.out, self.err = out, err
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
         self.dot_missing = False
 
     def write(self, graph, path: Path, fmt: str = "svg") -> list[Path]:
@@ -107,6 +111,8 @@ class _Pictures:
                     self.dot_missing = True
                     print(f"{PROG}: Graphviz's 'dot' program is not on your PATH, so only the DOT "
                           f"source (.gv) of each picture is written.\n{viz.INSTALL_HINT}", file=self.err)
+                except subprocess.CalledProcessError as e:  # dot itself failed
+                    raise Failure(f"Graphviz could not render {path}: {(e.stderr or b'').strip()!r}") from None
             # After rendering, which cleans up its own intermediate .gv file.
             source.write_text(graph.source, encoding="utf-8")
         except OSError as e:
@@ -117,15 +123,14 @@ class _Pictures:
 
 # -- symmetry ---------------------------------------------------------------------------------------
 
-_INITS = ("constant", "uniform", "xavier", "he", "normal")
+_INITS = ("constant", *INITS)
 
 
 def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from . import symmetry, viz
+    from . import viz
     from .nn import find_symmetric_neurons
 
-    steps = symmetry.STEPS if args.steps is None else args.steps
-    lr = symmetry.LEARNING_RATE if args.lr is None else args.lr
+    steps, lr = args.steps, args.lr
     constant = (f"constant {args.value:g}", "constant", lambda: symmetry.build_network("constant", value=args.value))
     scheme = args.init if args.init != "constant" else "uniform"
     random_start = (
@@ -136,7 +141,7 @@ def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # The chosen start first, always next to one of the other kind: constant vs random.
     starts = (constant, random_start) if args.init == "constant" else (random_start, constant)
 
-    pictures = _Pictures(out, err)
+    pictures = _Pictures(err)
     written: list[Path] = []
     results, before = [], []
     for name, tag, build in starts:
@@ -215,13 +220,10 @@ def _cmd_draw(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         graph = viz.draw_dot(root, max_nodes=args.max_nodes)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    if fmt == "gv":
-        written = _Pictures(out, err).write(graph, path, "gv")
-    else:
-        pictures = _Pictures(out, err)
-        written = pictures.write(graph, path, fmt)
-        if pictures.dot_missing:
-            raise Failure(f"could not render {path}: Graphviz is missing (the DOT source is in {written[0]})")
+    pictures = _Pictures(err)
+    written = pictures.write(graph, path, fmt)
+    if pictures.dot_missing:  # asked for a picture, got only its source: a failure
+        raise Failure(f"could not render {path}: Graphviz is missing (the DOT source is in {written[0]})")
     print("wrote " + ", ".join(str(p) for p in written), file=out)
     return 0
 
@@ -249,8 +251,7 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"two moons, 100 points, MLP(2, {[*args.hidden, 1]}), {args.steps} steps of SGD from lr {args.lr:g}", file=out)
     print(f"final loss {loss.data:.6f}, training accuracy {accuracy:.0%}", file=out)
 
-    pictures = _Pictures(out, err)
-    written = pictures.write(viz.draw_network(model), args.out / "moons_network.svg")
+    written = _Pictures(err).write(viz.draw_network(model), args.out / "moons_network.svg")
     try:
         written.append(_plot_boundary(model, X, y, args.out / "moons_boundary.png"))
     except ModuleNotFoundError:
@@ -326,8 +327,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sym.add_argument("--init", choices=_INITS, default="constant", help="initialisation of the first run (default: constant)")
     sym.add_argument("--value", type=_finite_float, default=1.0, help="every weight and bias, for --init constant (default: 1.0)")
-    sym.add_argument("--steps", type=_non_negative_int, default=None, help="SGD steps for each run")
-    sym.add_argument("--lr", type=_positive_float, default=None, help="learning rate")
+    sym.add_argument("--steps", type=_non_negative_int, default=symmetry.STEPS,
+                     help=f"SGD steps for each run (default: {symmetry.STEPS})")
+    sym.add_argument("--lr", type=_positive_float, default=symmetry.LEARNING_RATE,
+                     help=f"learning rate (default: {symmetry.LEARNING_RATE:g})")
     sym.add_argument("--seed", type=int, default=0, help="seed of the random starts (default: 0)")
     sym.add_argument("--out", type=Path, default=Path("micrograd-graphs"), help="folder for the pictures (default: ./micrograd-graphs)")
     sym.set_defaults(handler=_cmd_symmetry)
