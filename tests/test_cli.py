@@ -257,3 +257,15 @@ def test_draw_piped_into_a_closed_reader_exits_quietly(tmp_path):
         f"'{SCRIPT}' draw 'x*x' x=2 --format gv | head -c 0", shell=True, cwd=tmp_path, capture_output=True, text=True
     )
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_graphviz_failing_is_exit_1_not_a_traceback(tmp_path, monkeypatch):
+    from micrograd_like import viz
+
+    def broken_dot(graph, path, format=None):
+        raise subprocess.CalledProcessError(1, ["dot"], output=b"", stderr=b"Error: syntax error in line 1")
+
+    monkeypatch.setattr(viz, "render", broken_dot)
+    code, out, err = in_process("draw", "a*b", "a=1", "b=2", "--out", str(tmp_path / "g.svg"))
+    assert code == 1
+    assert "Graphviz could not render" in err and "syntax error" in err
