@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence, Union
 
@@ -30,12 +31,19 @@ Number = Union[int, float]
 
 
 class _Op:
-    """A differentiable operation: its display name and its vector-Jacobian product."""
+    """A differentiable operation: its display name, its forward on floats, and its
+    vector-Jacobian product.
 
-    __slots__ = ("name", "vjp")
+    ``forward(*floats) -> float`` computes the op on plain numbers with the same
+    checks and error messages as the ``Value`` method (replaying a recorded graph
+    relies on that); ``vjp(g, out, *inputs)`` is described below the ops.
+    """
 
-    def __init__(self, name: str, vjp: Callable[..., tuple]) -> None:
+    __slots__ = ("name", "forward", "vjp")
+
+    def __init__(self, name: str, forward: Callable[..., float], vjp: Callable[..., tuple]) -> None:
         self.name = name
+        self.forward = forward
         self.vjp = vjp
 
     def __repr__(self) -> str:
@@ -147,12 +155,7 @@ class Value:
     def __truediv__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "/")
-        if other.data == 0.0:
-            raise ZeroDivisionError(
-                f"division by zero: {self.data!r} / {other.data!r}; "
-                "make sure the denominator cannot be 0 (for example divide by x*x + eps)"
-            )
-        return _node(self.data / other.data, _DIV, self, other)
+        return _node(_checked_div(self.data, other.data), _DIV, self, other)
 
     def __neg__(self) -> Value:
         return _node(-self.data, _NEG, self)
@@ -185,24 +188,11 @@ class Value:
     # -- elementary functions ----------------------------------------------------------
     def exp(self) -> Value:
         """e ** self. Raises OverflowError (naming the input) above about 709.78."""
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(
-                f"exp overflows a float for input {self.data!r} (the limit is about 709.78); "
-                "scale the input down or use a stable formula (e.g. sigmoid, log-sum-exp)"
-            ) from None
-        return _node(out, _EXP, self)
+        return _node(_checked_exp(self.data), _EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm. Raises ValueError for inputs <= 0."""
-        x = self.data
-        if x <= 0.0:
-            raise ValueError(
-                f"log is only defined for inputs > 0, got log({x!r}); "
-                "keep the argument positive (for example log(x*x + 1) or log(sigmoid(x)))"
-            )
-        return _node(math.log(x), _LOG, self)
+        return _node(_checked_log(self.data), _LOG, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; stable for every finite input."""
@@ -217,8 +207,7 @@ class Value:
 
         NaN stays NaN, in the output and in the gradient: a NaN is never hidden.
         """
-        x = self.data
-        return _node(0.0 if x <= 0.0 else x, _RELU, self)
+        return _node(_relu(self.data), _RELU, self)
 
     # -- differentiation ---------------------------------------------------------------
     def backward(self) -> None:
@@ -294,16 +283,52 @@ def _checked_pow(base: float, exponent: float) -> float:
         ) from None
 
 
-def _value_pow(base: Value, exponent: Value) -> Value:
+def _checked_vpow(base: float, exponent: float) -> float:
     # d/d(exponent) of base**exponent is base**exponent * log(base), which is real only
     # for base > 0 (and taken as 0 at base == 0, its limit from the right).
-    if base.data < 0.0:
+    if base < 0.0:
         raise ValueError(
-            f"{base.data!r} ** Value(...): a Value exponent needs a base >= 0, because the "
+            f"{base!r} ** Value(...): a Value exponent needs a base >= 0, because the "
             "derivative with respect to the exponent involves log(base); for integer powers "
             "of negative numbers pass a plain number as the exponent"
         )
-    return _node(_checked_pow(base.data, exponent.data), _VPOW, base, exponent)
+    return _checked_pow(base, exponent)
+
+
+def _value_pow(base: Value, exponent: Value) -> Value:
+    return _node(_checked_vpow(base.data, exponent.data), _VPOW, base, exponent)
+
+
+def _checked_div(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError(
+            f"division by zero: {a!r} / {b!r}; "
+            "make sure the denominator cannot be 0 (for example divide by x*x + eps)"
+        )
+    return a / b
+
+
+def _checked_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(
+            f"exp overflows a float for input {x!r} (the limit is about 709.78); "
+            "scale the input down or use a stable formula (e.g. sigmoid, log-sum-exp)"
+        ) from None
+
+
+def _checked_log(x: float) -> float:
+    if x <= 0.0:
+        raise ValueError(
+            f"log is only defined for inputs > 0, got log({x!r}); "
+            "keep the argument positive (for example log(x*x + 1) or log(sigmoid(x)))"
+        )
+    return math.log(x)
+
+
+def _relu(x: float) -> float:
+    return 0.0 if x <= 0.0 else x  # NaN > 0 is False, but NaN <= 0 too: NaN stays NaN
 
 
 # -- each op's local derivative, beside its forward -----------------------------------
@@ -337,18 +362,18 @@ def _vpow_vjp(g, out, a, b):
     return d_base, d_exponent
 
 
-_ADD = _Op("+", lambda g, out, a, b: (g, g))
-_SUB = _Op("-", lambda g, out, a, b: (g, -g))
-_MUL = _Op("*", lambda g, out, a, b: (g * b, g * a))
+_ADD = _Op("+", operator.add, lambda g, out, a, b: (g, g))
+_SUB = _Op("-", operator.sub, lambda g, out, a, b: (g, -g))
+_MUL = _Op("*", operator.mul, lambda g, out, a, b: (g * b, g * a))
 # Writing d/db as -g*out/b (not -g*a/b**2) makes x / x give exactly 0 to x.
-_DIV = _Op("/", lambda g, out, a, b: (g / b, -g * out / b))
-_NEG = _Op("neg", lambda g, out, a: (-g,))
-_VPOW = _Op("**", _vpow_vjp)
-_EXP = _Op("exp", lambda g, out, a: (g * out,))
-_LOG = _Op("log", lambda g, out, a: (g / a,))
-_TANH = _Op("tanh", lambda g, out, a: (g * (1 - out * out),))
-_SIGMOID = _Op("sigmoid", lambda g, out, a: (g * out * (1 - out),))
-_RELU = _Op("relu", lambda g, out, a: (g * _relu_slope(a),))
+_DIV = _Op("/", _checked_div, lambda g, out, a, b: (g / b, -g * out / b))
+_NEG = _Op("neg", operator.neg, lambda g, out, a: (-g,))
+_VPOW = _Op("**", _checked_vpow, _vpow_vjp)
+_EXP = _Op("exp", _checked_exp, lambda g, out, a: (g * out,))
+_LOG = _Op("log", _checked_log, lambda g, out, a: (g / a,))
+_TANH = _Op("tanh", math.tanh, lambda g, out, a: (g * (1 - out * out),))
+_SIGMOID = _Op("sigmoid", _sigmoid, lambda g, out, a: (g * out * (1 - out),))
+_RELU = _Op("relu", _relu, lambda g, out, a: (g * _relu_slope(a),))
 
 
 @lru_cache(maxsize=1024)
@@ -361,7 +386,7 @@ def _const_pow_op(c: float) -> _Op:
         return (g * c * _pow(a, c - 1),)
 
     name = f"**{int(c)}" if c.is_integer() and abs(c) < 1e15 else f"**{c!r}"
-    return _Op(name, vjp)
+    return _Op(name, lambda x: _checked_pow(x, c), vjp)
 
 
 # -- the graph machinery: no calculus below this line ----------------------------------

@@ -11,12 +11,12 @@ from micrograd_like import engine
 def _sin_with_wrong_second_derivative(x: Value) -> Value:
     # The vjp multiplies by cos(x) as a float: right first derivative, but in
     # create_graph mode the cos factor is a constant, so d2/dx2 comes out wrong.
-    op = engine._Op("sin", lambda g, out, a: (g * math.cos(engine._data(a)),))
+    op = engine._Op("sin", math.sin, lambda g, out, a: (g * math.cos(engine._data(a)),))
     return engine._node(math.sin(x.data), op, x)
 
 
 def _sin_with_wrong_derivative(x: Value) -> Value:
-    op = engine._Op("sin", lambda g, out, a: (g * 1.01 * math.cos(engine._data(a)),))
+    op = engine._Op("sin", math.sin, lambda g, out, a: (g * 1.01 * math.cos(engine._data(a)),))
     return engine._node(math.sin(x.data), op, x)
 
 
