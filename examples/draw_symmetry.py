@@ -25,39 +25,15 @@ from pathlib import Path
 
 import graphviz
 
-from micrograd_like.nn import MLP, find_symmetric_neurons
-from micrograd_like.symmetry import LEARNING_RATE, SEED, STEPS, TARGETS, build_network, cost, predict, train
+from micrograd_like.nn import MLP
+from micrograd_like.symmetry import LEARNING_RATE, SEED, STEPS, build_network, caption, run, start_name
 from micrograd_like.viz import draw_network, render
 
 
-def _row(values) -> str:
-    return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
-
-
-def picture(model: MLP, title: str, steps: int) -> graphviz.Digraph:
-    """Train ``model``, refresh its gradients, and draw it with a caption on top."""
-    train(model, steps, LEARNING_RATE)
-    loss = cost(model)
-    for p in model.parameters():
-        p.grad = 0.0
-    loss.backward()  # the gradients the next step would use
-    outputs = [[o.data for o in row] for row in predict(model)]
-    groups = find_symmetric_neurons(model)
-    means = [sum(column) / len(column) for column in zip(*TARGETS)]
-    trained = f"after {steps:,} steps of gradient descent (lr {LEARNING_RATE:g})" if steps else "before training"
-    lines = [
-        f"{title}, {trained}",
-        f"cost {loss.data:.4f}; outputs {_row(outputs[0])} and {_row(outputs[1])} for targets "
-        f"{_row(TARGETS[0])} and {_row(TARGETS[1])} (their column means: {_row(means)})",
-    ]
-    if groups:
-        lines.append(
-            "Each hidden layer still has 3 identical neurons (same colour): "
-            "same weights, same gradients, so it works like a single neuron."
-        )
-    else:
-        lines.append("Every neuron has its own weights and gradients: none are interchangeable.")
-    dot = draw_network(model, title="\n".join(lines))
+def picture(model: MLP, name: str, steps: int) -> graphviz.Digraph:
+    """Train ``model`` and draw it with the caption of ``micrograd-like symmetry``'s pictures."""
+    result = run(name, model, steps, LEARNING_RATE)  # leaves the gradients at the final weights
+    dot = draw_network(model, title=caption(result))
     dot.attr(dpi="110")  # crisper PNG for the README
     return dot
 
@@ -69,8 +45,8 @@ def main() -> None:
     args = parser.parse_args()
 
     runs = {
-        "constant": (build_network("constant"), "Constant start: every weight and bias = 1"),
-        "random": (build_network("uniform", seed=SEED), f"Random start: weights uniform in [-1, 1] (seed {SEED}), biases 0"),
+        "constant": (build_network("constant"), start_name("constant")),
+        "random": (build_network("uniform", seed=SEED), start_name("uniform", seed=SEED)),
     }
     for name, (model, title) in runs.items():
         dot = picture(model, title, args.steps)

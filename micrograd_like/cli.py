@@ -128,7 +128,6 @@ _INITS = ("constant", *INITS)
 
 def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from . import viz
-    from .nn import find_symmetric_neurons
 
     steps, lr = args.steps, args.lr
     constant = (f"constant {args.value:g}", "constant", lambda: symmetry.build_network("constant", value=args.value))
@@ -143,10 +142,9 @@ def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     pictures = _Pictures(err)
     written: list[Path] = []
-    results, before = [], []
+    results = []
     for name, tag, build in starts:
         model = build()
-        before.append(find_symmetric_neurons(model))
         if not results:  # the op-level graph of the chosen start, after its first backward
             loss = symmetry.cost(model)
             loss.backward()
@@ -154,23 +152,13 @@ def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             model.zero_grad()
         written += pictures.write(viz.draw_network(model), args.out / f"network_{tag}_before.svg")
         results.append(symmetry.run(name, model, steps=steps, lr=lr))
-        written += pictures.write(viz.draw_network(model), args.out / f"network_{tag}_after.svg")
+        after = viz.draw_network(model, title=symmetry.caption(results[-1]))  # gradients at the final weights
+        written += pictures.write(after, args.out / f"network_{tag}_after.svg")
 
-    print(symmetry.format_table(tuple(results), steps=steps, lr=lr), file=out)
-    print("", file=out)
-    for result, groups in zip(results, before):
-        print(f"interchangeable neurons, {result.name}:", file=out)
-        print(f"  before training: {_groups(groups)}", file=out)
-        print(f"  after training:  {_groups(result.symmetric)}", file=out)
+    print(symmetry.report(tuple(results)), file=out)  # table, computed verdict, neuron groups
     print("", file=out)
     print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written), file=out)
     return 0
-
-
-def _groups(groups) -> str:
-    if not groups:
-        return "none"
-    return "; ".join(f"layer {layer}: neurons {list(members)}" for layer, members in groups)
 
 
 # -- draw --------------------------------------------------------------------------------------------

@@ -6,25 +6,26 @@ squared errors, and found the outputs stuck near the column means of the
 targets. The reason: the three neurons of each hidden layer compute the same
 value and receive exactly the same gradient, so plain gradient descent keeps
 them identical forever and each hidden layer behaves like a single neuron
-(see :func:`micrograd_like.nn.find_symmetric_neurons`). Starting saturated
-(every sigmoid near 1), that collapsed network sits for thousands of steps on
-a plateau where the best it can do is predict the column means.
+(see :func:`micrograd_like.nn.find_symmetric_neurons`). Whether the collapsed
+network still fits the targets depends on the start, the learning rate and
+the budget (at ``lr = 1`` the all-ones start leaves the column means after
+about 2,500 steps; an all-0.5 start fits them within 5,000): what never
+changes is that its hidden neurons stay bit-for-bit identical.
 
-Honest caveat, worth telling learners: the plateau is not eternal. For these
-two observations a 2-1-1-2 network can fit the targets, and at ``lr = 1`` the
-constant start leaves the plateau after about 2,500 steps. What never
-changes is that its hidden neurons stay bit-for-bit identical: the extra
-neurons are wasted capacity. The default budget (2,300 steps) is chosen inside
-that plateau, where a seeded random start has already reached the targets.
-
-This module holds the reusable pieces so ``examples/symmetry.py`` and the
-``micrograd-like symmetry`` command print the same numbers.
+So nothing printed here is canned: :func:`verdict` turns each
+:class:`RunResult` into a :class:`Verdict` (plain data, judged with the named
+tolerances :data:`TARGET_TOLERANCE` and :data:`MEANS_TOLERANCE`), and
+:func:`explain` writes one sentence per fact of that verdict. :func:`report`
+is the whole text of ``micrograd-like symmetry``; :func:`caption` is the
+caption of its "after training" pictures and of the README's copies.
 """
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 
+from micrograd_like._checks import check_int
 from micrograd_like.engine import Value
 from micrograd_like.losses import sse
 from micrograd_like.nn import INITS, MLP, find_symmetric_neurons
@@ -33,42 +34,51 @@ from micrograd_like.optim import SGD
 __all__ = [
     "OBSERVATIONS",
     "TARGETS",
+    "COLUMN_MEANS",
     "LEARNING_RATE",
     "STEPS",
     "SEED",
-    "EXPLANATION",
+    "TARGET_TOLERANCE",
+    "MEANS_TOLERANCE",
     "RunResult",
+    "Verdict",
     "build_constant_network",
     "build_random_network",
     "build_network",
+    "start_name",
     "run",
     "predict",
     "cost",
+    "refresh_gradients",
     "train",
     "compare",
+    "verdict",
+    "explain",
     "format_table",
+    "report",
+    "caption",
 ]
 
 #: The user's two observations (inputs).
 OBSERVATIONS: tuple[tuple[float, float], ...] = ((0.8, 0.4), (0.3, 0.3))
 #: The user's targets, one row per observation.
 TARGETS: tuple[tuple[float, float], ...] = ((0.2, 0.4), (1.0, 0.0))
+#: The mean target of each output: the best answer that ignores the input.
+COLUMN_MEANS: tuple[float, ...] = tuple(sum(column) / len(column) for column in zip(*TARGETS))
 #: Plain SGD learning rate used by :func:`compare`.
 LEARNING_RATE = 1.0
-#: Training steps used by :func:`compare` (inside the constant start's plateau).
+#: Training steps used by :func:`compare` (the all-ones start is still at the column means).
 STEPS = 2300
 #: Seed of the random start used by :func:`compare`.
 SEED = 0
+#: A run *reaches the targets* when every output is within this of its target.
+TARGET_TOLERANCE = 0.05
+#: A run *sits at the column means* when every output is within this of its column's mean.
+#: Both tolerances are below half the smallest gap (0.2) between a target and its
+#: column's mean, so no run can be said to do both.
+MEANS_TOLERANCE = 0.05
 
-#: The one-sentence reason printed under the table.
-EXPLANATION = (
-    "Every hidden neuron of the constant start computes the same value and gets "
-    "exactly the same gradient, so gradient descent keeps them identical (bit for "
-    "bit) and each 3-neuron layer acts like one neuron, which from this saturated "
-    "start sits on a plateau at the column means of the targets; random weights "
-    "make the neurons differ from the first step, so they learn different features "
-    "and reach the targets."
-)
+Groups = tuple[tuple[int, tuple[int, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -76,13 +86,16 @@ class RunResult:
     """The outcome of one training run.
 
     Attributes:
-        name: Short description of the start ("constant 1" or "random, seed 0").
+        name: Short description of the start ("constant 1" or "random (uniform, seed 0)").
         initial_cost: The cost before training.
         final_cost: The cost after training.
         outputs: The network's outputs for each observation after training.
         max_error: Largest absolute difference between an output and its target.
         symmetric: ``find_symmetric_neurons`` of the trained network.
-        model: The trained network itself.
+        model: The trained network itself, its gradients taken at the final weights.
+        symmetric_before: ``find_symmetric_neurons`` before training.
+        steps: The number of SGD steps taken.
+        lr: The learning rate.
     """
 
     name: str
@@ -90,8 +103,11 @@ class RunResult:
     final_cost: float
     outputs: tuple[tuple[float, ...], ...]
     max_error: float
-    symmetric: tuple[tuple[int, tuple[int, ...]], ...]
+    symmetric: Groups
     model: MLP = field(repr=False, compare=False)
+    symmetric_before: Groups = ()
+    steps: int = 0
+    lr: float = LEARNING_RATE
 
 
 def build_constant_network(value: float = 1.0) -> MLP:
@@ -130,6 +146,11 @@ def build_network(scheme: str = "constant", *, value: float = 1.0, seed: int = S
                init=scheme, bias_init=0.0, seed=seed)
 
 
+def start_name(scheme: str = "constant", *, value: float = 1.0, seed: int = SEED) -> str:
+    """The column title of a start: ``"constant 1"`` or ``"random (xavier, seed 3)"``."""
+    return f"constant {value:g}" if scheme == "constant" else f"random ({scheme}, seed {seed})"
+
+
 def predict(model: MLP) -> list[list[Value]]:
     """The model's outputs (as Values) for each of :data:`OBSERVATIONS`."""
     return [list(model(list(x))) for x in OBSERVATIONS]  # type: ignore[arg-type]
@@ -138,6 +159,19 @@ def predict(model: MLP) -> list[list[Value]]:
 def cost(model: MLP) -> Value:
     """Sum of squared errors over both observations and both outputs (the user's cost)."""
     return sse(predict(model), [list(t) for t in TARGETS])
+
+
+def refresh_gradients(model: MLP) -> float:
+    """Set every parameter's ``.grad`` to the cost's gradient at the current weights.
+
+    One forward and one backward pass, no update, so that weights and
+    gradients (as drawn by :func:`micrograd_like.viz.draw_network`) belong to
+    the same moment. Returns the cost.
+    """
+    model.zero_grad()
+    c = cost(model)
+    c.backward()
+    return c.data
 
 
 def train(model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) -> float:
@@ -150,20 +184,21 @@ def train(model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) -> float:
         lr: Learning rate.
 
     Returns:
-        The cost after the last step.
+        The cost after the last step. The parameters' gradients are then
+        those at the final weights (see :func:`refresh_gradients`).
 
     Raises:
+        TypeError: If ``steps`` is not an int.
         ValueError: If ``steps`` is negative (and as :class:`SGD` for ``lr``).
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
+    check_int(steps, "steps", minimum=0, example=STEPS)
     opt = SGD(model.parameters(), lr=lr)
     for _ in range(steps):
         c = cost(model)
         opt.zero_grad()
         c.backward()
         opt.step()
-    return cost(model).data
+    return refresh_gradients(model)
 
 
 def run(name: str, model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) -> RunResult:
@@ -178,12 +213,17 @@ def run(name: str, model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) ->
     Returns:
         A :class:`RunResult` (holding the trained model too).
     """
+    before = _groups(model)
     initial = cost(model).data
     final = train(model, steps, lr)
     outputs = tuple(tuple(o.data for o in row) for row in predict(model))
     err = max(abs(o - t) for row, trow in zip(outputs, TARGETS) for o, t in zip(row, trow))
-    sym = tuple((li, tuple(group)) for li, group in find_symmetric_neurons(model))
-    return RunResult(name, initial, final, outputs, err, sym, model)
+    return RunResult(name, initial, final, outputs, err, _groups(model), model,
+                     symmetric_before=before, steps=steps, lr=lr)
+
+
+def _groups(model: MLP) -> Groups:
+    return tuple((li, tuple(group)) for li, group in find_symmetric_neurons(model))
 
 
 def compare(steps: int = STEPS, lr: float = LEARNING_RATE, seed: int = SEED) -> tuple[RunResult, RunResult]:
@@ -198,20 +238,182 @@ def compare(steps: int = STEPS, lr: float = LEARNING_RATE, seed: int = SEED) -> 
         ``(constant_run, random_run)``.
     """
     return (
-        run("constant 1", build_constant_network(1.0), steps, lr),
-        run(f"random, seed {seed}", build_random_network(seed), steps, lr),
+        run(start_name("constant"), build_constant_network(1.0), steps, lr),
+        run(start_name("uniform", seed=seed), build_random_network(seed), steps, lr),
     )
 
 
-def format_table(results: tuple[RunResult, ...], steps: int = STEPS, lr: float = LEARNING_RATE) -> str:
-    """Render runs side by side as a plain-text table, followed by :data:`EXPLANATION`."""
+# -- the verdict: data first --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one run shows, as numbers and yes/no facts (see :func:`verdict`).
+
+    Attributes:
+        name: The run's name.
+        steps: SGD steps taken.
+        groups_before: Interchangeable hidden neurons before training, as
+            ``((layer, (neurons...)), ...)``.
+        groups_after: The same after training.
+        shape: The network's widths, inputs first: ``(2, 3, 3, 2)``.
+        effective_shape: The widths once each group of interchangeable
+            neurons counts as one neuron: ``(2, 1, 1, 2)`` for a constant start.
+        copies: Per hidden layer, how many of its neurons copy another one of
+            the same layer (a group of k neurons holds k - 1 copies).
+        parameters: Number of parameters of the network.
+        free_parameters: Number of parameters of the effective network: the
+            independent numbers gradient descent can move.
+        max_error: Largest ``|output - target|``.
+        reaches_targets: ``max_error <= TARGET_TOLERANCE``.
+        means_distance: Largest ``|output - column mean of its targets|``.
+        at_column_means: ``means_distance <= MEANS_TOLERANCE``.
+    """
+
+    name: str
+    steps: int
+    groups_before: Groups
+    groups_after: Groups
+    shape: tuple[int, ...]
+    effective_shape: tuple[int, ...]
+    copies: tuple[int, ...]
+    parameters: int
+    free_parameters: int
+    max_error: float
+    reaches_targets: bool
+    means_distance: float
+    at_column_means: bool
+
+    @property
+    def hidden_neurons(self) -> int:
+        """Number of hidden neurons."""
+        return sum(self.shape[1:-1])
+
+    @property
+    def stays_symmetric(self) -> bool:
+        """It started with interchangeable neurons and they still are after training."""
+        return bool(self.groups_before) and self.groups_before == self.groups_after
+
+
+def _parameter_count(shape: tuple[int, ...]) -> int:
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(shape, shape[1:]))
+
+
+def verdict(result: RunResult) -> Verdict:
+    """Judge one run from its numbers, with :data:`TARGET_TOLERANCE` and :data:`MEANS_TOLERANCE`."""
+    layers = result.model.layers
+    shape = (len(layers[0].neurons[0].w), *(len(layer.neurons) for layer in layers))
+    copies = [0] * (len(shape) - 2)
+    for li, members in result.symmetric:
+        copies[li] += len(members) - 1
+    effective = (shape[0], *(w - c for w, c in zip(shape[1:-1], copies)), shape[-1])
+    distance = max(abs(o - m) for row in result.outputs for o, m in zip(row, COLUMN_MEANS))
+    return Verdict(
+        name=result.name,
+        steps=result.steps,
+        groups_before=result.symmetric_before,
+        groups_after=result.symmetric,
+        shape=shape,
+        effective_shape=effective,
+        copies=tuple(copies),
+        parameters=_parameter_count(shape),
+        free_parameters=_parameter_count(effective),
+        max_error=result.max_error,
+        reaches_targets=result.max_error <= TARGET_TOLERANCE,
+        means_distance=distance,
+        at_column_means=distance <= MEANS_TOLERANCE,
+    )
+
+
+# -- the verdict as text: one sentence per fact ---------------------------------------------------
+
+
+def _groups_text(groups: Groups) -> str:
+    if not groups:
+        return "none"
+    return "; ".join(f"layer {layer}: neurons {list(members)}" for layer, members in groups)
+
+
+def _vector(values) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "-".join(str(w) for w in shape)
+
+
+def _layers_text(groups: Groups) -> str:
+    return " and ".join(f"layer {layer} {list(members)}" for layer, members in groups) or "no layer"
+
+
+def _symmetry_sentence(v: Verdict) -> str:
+    if v.stays_symmetric:
+        return (f"{v.name}: interchangeable hidden neurons (same weights, same gradients) at the start "
+                f"and still after {v.steps} steps, in {_layers_text(v.groups_after)}.")
+    if not v.groups_before and not v.groups_after:
+        return f"{v.name}: no two hidden neurons are interchangeable, at the start or after {v.steps} steps."
+    return (f"{v.name}: interchangeable hidden neurons at the start in {_layers_text(v.groups_before)}, "
+            f"after {v.steps} steps in {_layers_text(v.groups_after)}.")
+
+
+def _waste_sentence(v: Verdict) -> str:
+    copies = sum(v.copies)
+    if not copies:
+        return (f"None of its {v.hidden_neurons} hidden neurons copies another, so all "
+                f"{v.parameters} parameters can learn different things.")
+    per_layer = ", ".join(f"layer {li}: {c} of {v.shape[li + 1]}" for li, c in enumerate(v.copies))
+    return (f"{copies} of its {v.hidden_neurons} hidden neurons copy another neuron of their layer "
+            f"({per_layer}), so its {v.parameters} parameters move as only {v.free_parameters} "
+            f"independent numbers: it trains like a {_shape_text(v.effective_shape)} network.")
+
+
+def _fit_sentences(v: Verdict) -> list[str]:
+    means = _vector(COLUMN_MEANS)
+    if v.reaches_targets:
+        sentences = [f"Every output is within {TARGET_TOLERANCE:g} of its target "
+                     f"(largest error {v.max_error:.4f})."]
+        if sum(v.copies):
+            sentences.append(f"So for these two observations a {_shape_text(v.effective_shape)} network "
+                             f"is enough, and the copied neurons added nothing.")
+        return sentences  # the tolerances are disjoint: not at the column means
+    sentences = [f"It has not reached the targets: its largest error is {v.max_error:.4f}, "
+                 f"more than {TARGET_TOLERANCE:g}."]
+    if v.at_column_means:
+        sentences.append(f"Its outputs are within {MEANS_TOLERANCE:g} of the column means of the targets "
+                         f"{means} for both observations: nearly the same answer whatever the input.")
+    else:
+        sentences.append(f"Nor are its outputs at the column means of the targets {means} "
+                         f"(one is {v.means_distance:.4f} away, more than {MEANS_TOLERANCE:g}).")
+    return sentences
+
+
+#: The closing sentence, printed when a run kept its interchangeable neurons.
+LESSON = ("Neurons that start equal compute the same value and get the same gradient, so plain "
+          "gradient descent keeps them equal forever; start from random weights to make them differ.")
+
+
+def explain(verdicts: tuple[Verdict, ...]) -> list[list[str]]:
+    """The verdicts as sentences: one paragraph (a list of sentences) per run, then the lesson.
+
+    Every sentence states a fact of its :class:`Verdict`; the lesson paragraph
+    (:data:`LESSON`) is there only when some run kept interchangeable neurons.
+    """
+    paragraphs = [[_symmetry_sentence(v), _waste_sentence(v), *_fit_sentences(v)] for v in verdicts]
+    if any(v.stays_symmetric for v in verdicts):
+        paragraphs.append([LESSON])
+    return paragraphs
+
+
+# -- tables, the report and captions ------------------------------------------------------------
+
+
+def format_table(results: tuple[RunResult, ...], steps: int | None = None, lr: float | None = None) -> str:
+    """Render runs side by side as a plain-text table (steps and lr default to the first run's)."""
+    steps = results[0].steps if steps is None else steps
+    lr = results[0].lr if lr is None else lr
+
     def fmt_row(row: tuple[float, ...]) -> str:
         return "[" + ", ".join(f"{x:.4f}" for x in row) + "]"
-
-    def fmt_sym(sym: tuple[tuple[int, tuple[int, ...]], ...]) -> str:
-        if not sym:
-            return "none"
-        return "; ".join(f"layer {li}: {list(g)}" for li, g in sym)
 
     lines: list[tuple[str, ...]] = [("", *(r.name for r in results))]
     lines.append(("cost before", *(f"{r.initial_cost:.6f}" for r in results)))
@@ -219,12 +421,74 @@ def format_table(results: tuple[RunResult, ...], steps: int = STEPS, lr: float =
     for i, target in enumerate(TARGETS):
         lines.append((f"output {i} (target {fmt_row(target)})", *(fmt_row(r.outputs[i]) for r in results)))
     lines.append(("max |output - target|", *(f"{r.max_error:.4f}" for r in results)))
-    lines.append(("identical hidden neurons", *(fmt_sym(r.symmetric) for r in results)))
+    lines.append(("identical hidden neurons",
+                  *(_groups_text(r.symmetric).replace("neurons ", "") for r in results)))
     widths = [max(len(line[c]) for line in lines) for c in range(len(lines[0]))]
     text = [f"Plain SGD, lr = {lr:g}, {steps} steps, cost = sum of squared errors", ""]
     for n, line in enumerate(lines):
         text.append("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
         if n == 0:
             text.append("  ".join("-" * w for w in widths))
-    text += ["", EXPLANATION]
     return "\n".join(text)
+
+
+def report(results: tuple[RunResult, ...], width: int = 100) -> str:
+    """The text of ``micrograd-like symmetry``: the table, the verdict, the neuron groups.
+
+    Args:
+        results: Runs from :func:`run` (trained the same way).
+        width: Column at which the verdict's paragraphs are wrapped.
+    """
+    text = [format_table(results), ""]
+    for paragraph in explain(tuple(verdict(r) for r in results)):
+        text += [*_wrap(" ".join(paragraph), width), ""]
+    for r in results:
+        text.append(f"interchangeable neurons, {r.name}:")
+        text.append(f"  before training: {_groups_text(r.symmetric_before)}")
+        text.append(f"  after training:  {_groups_text(r.symmetric)}")
+    return "\n".join(text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Wrap ``text`` without breaking inside a ``[...]`` list."""
+    glue = "\0"
+    depth, chars = 0, []
+    for ch in text:
+        depth += (ch == "[") - (ch == "]")
+        chars.append(glue if ch == " " and depth else ch)
+    return [line.replace(glue, " ") for line in textwrap.wrap("".join(chars), width, break_on_hyphens=False)]
+
+
+def caption(result: RunResult) -> str:
+    """The caption of a trained network's picture (lines separated by ``\\n``; see ``draw_network``).
+
+    The run's name and budget, its cost and outputs against the targets, and
+    the verdict's fit and symmetry facts, in short lines.
+    """
+    v = verdict(result)
+    when = f"after {result.steps:,} steps of plain SGD (lr {result.lr:g})" if result.steps else "before training"
+    outputs = " and ".join(_vector2(row) for row in result.outputs)
+    targets = " and ".join(_vector2(row) for row in TARGETS)
+    if v.reaches_targets:
+        fit = f"Every output is within {TARGET_TOLERANCE:g} of its target."
+    elif v.at_column_means:
+        fit = (f"Every output is within {MEANS_TOLERANCE:g} of the column means {_vector2(COLUMN_MEANS)} "
+               f"of the targets: nearly the same answer whatever the input.")
+    else:
+        fit = (f"The outputs are within neither {TARGET_TOLERANCE:g} of the targets nor "
+               f"{MEANS_TOLERANCE:g} of their column means {_vector2(COLUMN_MEANS)}.")
+    if sum(v.copies):
+        same = (f"{sum(v.copies)} of its {v.hidden_neurons} hidden neurons copy another (same colour): same "
+                f"weights, same gradients, so it trains like a {_shape_text(v.effective_shape)} network.")
+    else:
+        same = "Every neuron has its own weights and gradients: none are interchangeable."
+    return "\n".join([
+        f"{result.name}: weights and gradients {when}",
+        f"cost {result.final_cost:.4f}; outputs {outputs} for targets {targets}",
+        fit,
+        same,
+    ])
+
+
+def _vector2(values) -> str:
+    return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"

@@ -11,13 +11,14 @@ from micrograd_like.engine import grad
 from micrograd_like.losses import sse
 from micrograd_like.nn import find_symmetric_neurons
 from micrograd_like.symmetry import (
-    EXPLANATION,
+    COLUMN_MEANS,
     OBSERVATIONS,
     TARGETS,
     build_constant_network,
     compare,
     cost,
     format_table,
+    report,
     train,
 )
 
@@ -86,7 +87,7 @@ def test_constant_start_stays_symmetric_bit_for_bit_and_sits_at_column_means(run
     assert any(p.data != 1.0 for p in model.parameters())
     assert find_symmetric_neurons(model) == [(0, [0, 1, 2]), (1, [0, 1, 2])]
     means = [sum(col) / len(col) for col in zip(*TARGETS)]
-    assert means == [0.6, 0.2]
+    assert means == [0.6, 0.2] == list(COLUMN_MEANS)
     for x in OBSERVATIONS:
         assert [o.data for o in model(list(x))] == pytest.approx(means, abs=0.01)
 
@@ -106,18 +107,24 @@ def test_compare_reports_both_runs(runs):
     assert rand.final_cost < constant.final_cost < constant.initial_cost
 
 
-def test_example_prints_the_table_and_the_reason(runs, capsys):
+def test_example_prints_the_report(runs, capsys):
     runpy.run_path(str(EXAMPLE), run_name="__main__")
     printed = capsys.readouterr().out
-    assert printed.strip() == format_table(runs).strip()
-    assert "constant 1" in printed and "random, seed 0" in printed
+    assert printed.strip() == report(runs).strip()
+    assert printed.startswith(format_table(runs))
+    assert "constant 1" in printed and "random (uniform, seed 0)" in printed
     assert "[0.5937, 0.2004]" in printed  # the constant start, near the column means
-    assert EXPLANATION in printed
+    # The verdict under the table (its every sentence is checked in test_symmetry_verdict.py).
+    words = " ".join(printed.split())
+    assert "within 0.05 of the column means of the targets [0.6, 0.2]" in words
+    assert "it trains like a 2-1-1-2 network" in words
 
 
-def test_train_rejects_negative_steps():
+def test_train_rejects_bad_steps():
     with pytest.raises(ValueError, match="steps"):
         train(build_constant_network(), steps=-1)
+    with pytest.raises(TypeError, match="steps"):
+        train(build_constant_network(), steps=2.5)
 
 
 def test_build_network_schemes():
@@ -134,10 +141,10 @@ def test_build_network_schemes():
         build_network("ones")
 
 
-def test_plateau_is_not_eternal_but_the_symmetry_is():
+def test_column_means_are_not_eternal_but_the_symmetry_is():
     # The module docstring's caveat: trained longer, the collapsed 2-1-1-2 network
-    # leaves the plateau (two points can be fitted with one neuron per layer), yet
-    # its hidden neurons are still bit-for-bit identical.
+    # leaves the column means (two points can be fitted with one neuron per layer),
+    # yet its hidden neurons are still bit-for-bit identical.
     from micrograd_like.symmetry import build_network, run
 
     result = run("constant 1, longer", build_network("constant"), steps=3000)
