@@ -26,7 +26,15 @@ from pathlib import Path
 import graphviz
 
 from micrograd_like.nn import MLP
-from micrograd_like.symmetry import LEARNING_RATE, SEED, STEPS, build_network, caption, run, start_name
+from micrograd_like.symmetry import (
+    LEARNING_RATE,
+    SEED,
+    STEPS,
+    build_network,
+    caption,
+    run,
+    start_name,
+)
 from micrograd_like.viz import draw_network, render
 
 

@@ -22,6 +22,7 @@ caption of its "after training" pictures and of the README's copies.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from dataclasses import dataclass, field
 
@@ -32,31 +33,32 @@ from micrograd_like.nn import INITS, MLP, find_symmetric_neurons
 from micrograd_like.optim import SGD
 
 __all__ = [
-    "OBSERVATIONS",
-    "TARGETS",
     "COLUMN_MEANS",
     "LEARNING_RATE",
-    "STEPS",
-    "SEED",
-    "TARGET_TOLERANCE",
+    "LESSON",
     "MEANS_TOLERANCE",
+    "OBSERVATIONS",
+    "SEED",
+    "STEPS",
+    "TARGETS",
+    "TARGET_TOLERANCE",
     "RunResult",
     "Verdict",
     "build_constant_network",
-    "build_random_network",
     "build_network",
-    "start_name",
-    "run",
-    "predict",
-    "cost",
-    "refresh_gradients",
-    "train",
+    "build_random_network",
+    "caption",
     "compare",
-    "verdict",
+    "cost",
     "explain",
     "format_table",
+    "predict",
+    "refresh_gradients",
     "report",
-    "caption",
+    "run",
+    "start_name",
+    "train",
+    "verdict",
 ]
 
 #: The user's two observations (inputs).
@@ -296,7 +298,7 @@ class Verdict:
 
 
 def _parameter_count(shape: tuple[int, ...]) -> int:
-    return sum(n_in * n_out + n_out for n_in, n_out in zip(shape, shape[1:]))
+    return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(shape))
 
 
 def verdict(result: RunResult) -> Verdict:
@@ -370,14 +372,14 @@ def _waste_sentence(v: Verdict) -> str:
 def _fit_sentences(v: Verdict) -> list[str]:
     means = _vector(COLUMN_MEANS)
     if v.reaches_targets:
-        sentences = [f"Every output is within {TARGET_TOLERANCE:g} of its target "
-                     f"(largest error {v.max_error:.4f})."]
+        sentences = [(f"Every output is within {TARGET_TOLERANCE:g} of its target "
+                     f"(largest error {v.max_error:.4f}).")]
         if sum(v.copies):
             sentences.append(f"So for these two observations a {_shape_text(v.effective_shape)} network "
                              f"is enough, and the copied neurons added nothing.")
         return sentences  # the tolerances are disjoint: not at the column means
-    sentences = [f"It has not reached the targets: its largest error is {v.max_error:.4f}, "
-                 f"more than {TARGET_TOLERANCE:g}."]
+    sentences = [(f"It has not reached the targets: its largest error is {v.max_error:.4f}, "
+                 f"more than {TARGET_TOLERANCE:g}.")]
     if v.at_column_means:
         sentences.append(f"Its outputs are within {MEANS_TOLERANCE:g} of the column means of the targets "
                          f"{means} for both observations: nearly the same answer whatever the input.")

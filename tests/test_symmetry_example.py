@@ -150,3 +150,10 @@ def test_column_means_are_not_eternal_but_the_symmetry_is():
     result = run("constant 1, longer", build_network("constant"), steps=3000)
     assert result.max_error < 0.06
     assert result.symmetric == ((0, (0, 1, 2)), (1, (0, 1, 2)))
+
+
+def test_readme_shows_the_commands_real_report(runs):
+    # README's printed output block is the command's text for the default run, verdict included.
+    readme = (EXAMPLE.parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("prints:\n\n```\n", 1)[1].split("\n```", 1)[0]
+    assert block.split("\n\nwrote ")[0] == report(runs)

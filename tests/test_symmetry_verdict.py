@@ -27,7 +27,7 @@ MEANS = [sum(column) / len(column) for column in zip(*TARGETS)]  # [0.6, 0.2]
 FULL = ((0, (0, 1, 2)), (1, (0, 1, 2)))  # every hidden layer of a constant start
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run(scheme: str, value: float, seed: int, steps: int, lr: float) -> symmetry.RunResult:
     name = symmetry.start_name(scheme, value=value, seed=seed)
     return symmetry.run(name, symmetry.build_network(scheme, value=value, seed=seed), steps, lr)
