@@ -26,7 +26,7 @@ import itertools
 import textwrap
 from dataclasses import dataclass, field
 
-from micrograd_like._checks import check_int
+from micrograd_like._checks import check_int, describe
 from micrograd_like.engine import Value
 from micrograd_like.losses import sse
 from micrograd_like.nn import INITS, MLP, find_symmetric_neurons
@@ -297,12 +297,32 @@ class Verdict:
         return bool(self.groups_before) and self.groups_before == self.groups_after
 
 
+def _check_run(result: object, name: str = "result") -> RunResult:
+    if not isinstance(result, RunResult):
+        raise TypeError(f"{name} must be a RunResult made by symmetry.run(), got {describe(result)}; "
+                        f"pass e.g. compare()[0]")
+    return result
+
+
+def _check_runs(results: object) -> tuple[RunResult, ...]:
+    if not isinstance(results, tuple):
+        raise TypeError(f"results must be a tuple of RunResult, got {describe(results)}; pass e.g. compare()")
+    if not results:
+        raise ValueError("results must hold at least one RunResult, got (); pass e.g. compare()")
+    return tuple(_check_run(r, f"results[{k}]") for k, r in enumerate(results))
+
+
 def _parameter_count(shape: tuple[int, ...]) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(shape))
 
 
 def verdict(result: RunResult) -> Verdict:
-    """Judge one run from its numbers, with :data:`TARGET_TOLERANCE` and :data:`MEANS_TOLERANCE`."""
+    """Judge one run from its numbers, with :data:`TARGET_TOLERANCE` and :data:`MEANS_TOLERANCE`.
+
+    Raises:
+        TypeError: If ``result`` is not a :class:`RunResult`.
+    """
+    _check_run(result)
     layers = result.model.layers
     shape = (len(layers[0].neurons[0].w), *(len(layer.neurons) for layer in layers))
     copies = [0] * (len(shape) - 2)
@@ -410,7 +430,13 @@ def explain(verdicts: tuple[Verdict, ...]) -> list[list[str]]:
 
 
 def format_table(results: tuple[RunResult, ...], steps: int | None = None, lr: float | None = None) -> str:
-    """Render runs side by side as a plain-text table (steps and lr default to the first run's)."""
+    """Render runs side by side as a plain-text table (steps and lr default to the first run's).
+
+    Raises:
+        TypeError: If ``results`` is not a tuple of :class:`RunResult`.
+        ValueError: If ``results`` is empty.
+    """
+    _check_runs(results)
     steps = results[0].steps if steps is None else steps
     lr = results[0].lr if lr is None else lr
 
@@ -439,8 +465,15 @@ def report(results: tuple[RunResult, ...], width: int = 100) -> str:
 
     Args:
         results: Runs from :func:`run` (trained the same way).
-        width: Column at which the verdict's paragraphs are wrapped.
+        width: Column at which the verdict's paragraphs are wrapped, >= 20.
+
+    Raises:
+        TypeError: If ``results`` is not a tuple of :class:`RunResult` or
+            ``width`` is not an int.
+        ValueError: If ``results`` is empty or ``width`` is below 20.
     """
+    _check_runs(results)
+    check_int(width, "width", minimum=20, example=100)
     text = [format_table(results), ""]
     for paragraph in explain(tuple(verdict(r) for r in results)):
         text += [*_wrap(" ".join(paragraph), width), ""]
@@ -466,6 +499,9 @@ def caption(result: RunResult) -> str:
 
     The run's name and budget, its cost and outputs against the targets, and
     the verdict's fit and symmetry facts, in short lines.
+
+    Raises:
+        TypeError: If ``result`` is not a :class:`RunResult`.
     """
     v = verdict(result)
     when = f"after {result.steps:,} steps of plain SGD (lr {result.lr:g})" if result.steps else "before training"

@@ -331,3 +331,21 @@ def _load_example(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_bad_arguments_name_the_value_and_the_fix():
+    good = run("constant", 1.0, 0, 0, 1.0)
+    with pytest.raises(TypeError, match=r"result must be a RunResult .* got str 'x'; pass e.g. compare\(\)\[0\]"):
+        symmetry.verdict("x")
+    with pytest.raises(TypeError, match=r"result must be a RunResult"):
+        symmetry.caption(None)
+    with pytest.raises(TypeError, match=r"results must be a tuple of RunResult, got list"):
+        symmetry.report([good])
+    with pytest.raises(TypeError, match=r"results\[1\] must be a RunResult"):
+        symmetry.report((good, 3))
+    with pytest.raises(ValueError, match=r"at least one RunResult"):
+        symmetry.format_table(())
+    with pytest.raises(ValueError, match=r"width must be an int >= 20, got 5"):
+        symmetry.report((good,), width=5)
+    with pytest.raises(TypeError, match=r"width must be"):
+        symmetry.report((good,), width=True)
