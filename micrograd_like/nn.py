@@ -5,13 +5,14 @@ The layout mirrors micrograd so its code keeps working (``MLP.layers``,
 order), with the additions a teacher needs:
 
 * named activations and initialisations, including a *constant* initialisation
-  (every weight equal), which is how the motivating user's network was built;
+  (every weight equal);
 * stable dotted parameter names (``layers.0.neurons.2.w.1``) that are also put
   on each parameter's ``label`` so graph drawings show them;
-* :func:`find_symmetric_neurons`, which says when gradient descent can never
-  make two neurons differ;
-* JSON save/load that is atomic and validates everything before touching
-  the model.
+* ``save``/``load``/``load_state_dict``, implemented in
+  :mod:`micrograd_like.serialization` (atomic, validated JSON files).
+
+``find_symmetric_neurons`` lives in :mod:`micrograd_like.analysis`; it is
+importable from here too, as before.
 
 Randomness always comes from a private :class:`random.Random` (built from
 ``seed``/``rng``); the process-wide :mod:`random` state is never read or
@@ -20,15 +21,15 @@ changed, so building a model cannot perturb anyone else's random stream.
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import os
 import random
-import tempfile
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
+from micrograd_like import serialization
 from micrograd_like.engine import Value
+from micrograd_like.serialization import FORMAT_VERSION
 
 __all__ = [
     "ACTIVATIONS",
@@ -38,21 +39,28 @@ __all__ = [
     "Neuron",
     "Layer",
     "MLP",
-    "find_symmetric_neurons",
+    "find_symmetric_neurons",  # noqa: F822 - provided by __getattr__ below
 ]
 
 #: Names accepted for ``activation`` / ``output_activation``.
 ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear")
 #: Names accepted for ``init`` / ``bias_init`` (besides a number or a callable).
 INITS: tuple[str, ...] = ("uniform", "xavier", "he", "normal")
-#: Version written to (and required from) files made by :meth:`Module.save`.
-FORMAT_VERSION = 1
-_FORMAT_NAME = "micrograd_like.nn"
 
 Activation = Union[str, Callable[[Value], Value]]
 InitFn = Callable[[int, int, random.Random], float]
 Init = Union[str, float, int, InitFn]
 Scalar = Union[Value, float, int]
+
+
+def __getattr__(name: str) -> Any:
+    # find_symmetric_neurons moved to analysis, which imports this module; it is
+    # resolved on first use so both import orders work and old imports keep working.
+    if name == "find_symmetric_neurons":
+        from micrograd_like.analysis import find_symmetric_neurons
+
+        return find_symmetric_neurons
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------
@@ -277,15 +285,7 @@ class Module:
             ValueError: If names are missing or unknown, or a value is not a
                 finite real number (bools, strings and NaN are rejected).
         """
-        if not isinstance(state, Mapping):
-            raise TypeError(
-                f"state must be a mapping of parameter names to floats (as returned by "
-                f"state_dict()), got {type(state).__name__}"
-            )
-        named = self.named_parameters()
-        values = _validate_state(state, [n for n, _ in named], "state")
-        for (_, p), v in zip(named, values):
-            p.data = v
+        serialization.load_state_dict(self, state)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the architecture and every parameter to ``path`` as JSON, atomically.
@@ -308,19 +308,7 @@ class Module:
                 not be loaded back).
             OSError: If the folder is not writable; the old file is untouched.
         """
-        for name, p in self.named_parameters():
-            if not math.isfinite(p.data):
-                raise ValueError(
-                    f"parameter {name} is {p.data!r}; refusing to save a non-finite "
-                    f"value (training probably diverged: lower the learning rate)"
-                )
-        document = {
-            "format": _FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "architecture": self.architecture(),
-            "parameters": self.state_dict(),
-        }
-        _atomic_write_json(os.fspath(path), document)
+        serialization.save(self, path)
 
     def load(self, path: str | os.PathLike[str]) -> "Module":
         """Load parameters saved by :meth:`save` into this module.
@@ -342,138 +330,11 @@ class Module:
                 or invalid parameters. The module is then unchanged.
             OSError: If the file cannot be read.
         """
-        path_str = os.fspath(path)
-        with open(path_str, "rb") as f:
-            raw = f.read()
-        try:
-            document = json.loads(
-                raw.decode("utf-8"),
-                parse_constant=_reject_constant,
-                object_pairs_hook=_reject_duplicate_keys,
-            )
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nesting too deep for json
-            raise ValueError(
-                f"{path_str} is not a valid model file (not JSON or truncated): {exc}"
-            ) from None
-        if not isinstance(document, dict):
-            raise ValueError(f"{path_str}: expected a JSON object at the top level")
-        if document.get("format") != _FORMAT_NAME:
-            raise ValueError(
-                f"{path_str}: 'format' is {document.get('format')!r}, expected "
-                f"{_FORMAT_NAME!r}; this file was not written by Module.save"
-            )
-        version = document.get("version")
-        if version != FORMAT_VERSION or isinstance(version, bool):
-            raise ValueError(
-                f"{path_str}: unsupported format version {version!r}; this library "
-                f"reads version {FORMAT_VERSION}"
-            )
-        arch = document.get("architecture")
-        if arch != self.architecture():
-            raise ValueError(
-                f"{path_str}: the file describes architecture {arch!r} but this model "
-                f"is {self.architecture()!r}; build a matching model before loading"
-            )
-        params = document.get("parameters")
-        if not isinstance(params, dict):
-            raise ValueError(f"{path_str}: 'parameters' must be a JSON object")
-        named = self.named_parameters()
-        values = _validate_state(params, [n for n, _ in named], path_str)
-        for (_, p), v in zip(named, values):
-            p.data = v
+        serialization.load(self, path)
         return self
 
     def __call__(self, x: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-def _reject_constant(token: str) -> float:
-    # json accepts NaN/Infinity by default; a saved model never contains them.
-    raise ValueError(f"non-finite number {token} is not allowed")
-
-
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json keeps the last of two equal keys silently; a file that names a
-    # parameter twice is ambiguous, so it is refused rather than guessed at.
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _validate_state(state: Mapping[str, Any], names: list[str], where: str) -> list[float]:
-    """Check a name -> number mapping against the expected names; return floats in order."""
-    expected = set(names)
-    missing = [n for n in names if n not in state]
-    unknown = [k for k in state if k not in expected]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"missing {len(missing)} parameter(s): {', '.join(map(str, missing[:10]))}"
-                         + (" ..." if len(missing) > 10 else ""))
-        if unknown:
-            parts.append(f"unknown parameter(s): {', '.join(map(repr, unknown[:10]))}"
-                         + (" ..." if len(unknown) > 10 else ""))
-        raise ValueError(
-            f"{where}: {'; '.join(parts)} (expected exactly {len(names)} parameters "
-            f"named like {names[0] if names else '<none>'!r})"
-        )
-    values = []
-    for n in names:
-        v = state[n]
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise ValueError(
-                f"{where}: parameter {n} is {v!r} of type {type(v).__name__}; "
-                f"expected a finite real number"
-            )
-        try:
-            f = float(v)
-        except OverflowError:
-            raise ValueError(f"{where}: parameter {n} = {v!r} is too large for a float") from None
-        if not math.isfinite(f):
-            raise ValueError(f"{where}: parameter {n} is {f!r}; expected a finite number")
-        values.append(f)
-    return values
-
-
-def _atomic_write_json(path: str, document: Any) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-    try:
-        # mkstemp makes the file private (0600); keep the mode of the file being
-        # replaced, or use the usual 0644 for a new one.
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o644
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        # Leave no stray temp file; the destination was never touched.
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    # Make the rename itself durable. Not every platform can open a folder.
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 class Neuron(Module):
@@ -659,8 +520,8 @@ class MLP(Module):
     """A multi-layer perceptron: layers applied one after the other.
 
     ``MLP(2, [16, 16, 1])`` matches micrograd's: relu hidden layers, a linear
-    output layer, weights drawn from U(-1, 1) and biases 0. The motivating
-    user's network is ``MLP(2, [3, 3, 2], activation="sigmoid",
+    output layer, weights drawn from U(-1, 1) and biases 0. A sigmoid network
+    with every weight and bias 1 is ``MLP(2, [3, 3, 2], activation="sigmoid",
     output_activation="sigmoid", init=1.0, bias_init=1.0)``.
 
     Args:
@@ -742,9 +603,11 @@ class MLP(Module):
             ValueError: If ``len(x) != nin``.
         """
         xs: Sequence[Scalar] = _as_inputs(x, self.nin, "MLP")
-        for layer in self.layers:
-            xs = layer._forward(xs)
-        return xs[0] if len(xs) == 1 else list(xs)  # type: ignore[return-value]
+        outs: list[Value] = []
+        for layer in self.layers:  # at least one
+            outs = layer._forward(xs)
+            xs = outs
+        return outs[0] if len(outs) == 1 else outs
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Return ``[("layers.0.neurons.0.w.0", ...), ...]`` in :meth:`parameters` order."""
@@ -760,98 +623,3 @@ class MLP(Module):
     def __repr__(self) -> str:
         acts = [_layer_arch(layer)["activation"] for layer in self.layers]
         return f"MLP(nin={self.nin}, nouts={self.nouts}, activations={acts!r})"
-
-
-# --------------------------------------------------------------------------
-# symmetry diagnosis
-# --------------------------------------------------------------------------
-
-def _close(a: float, b: float, tol: float) -> bool:
-    return a == b if tol == 0.0 else abs(a - b) <= tol
-
-
-def find_symmetric_neurons(model: MLP, tol: float = 0.0) -> list[tuple[int, list[int]]]:
-    """Find groups of hidden neurons that gradient descent can never tell apart.
-
-    Rule: neurons ``j`` and ``k`` of hidden layer ``i`` (any layer but the
-    last) are *interchangeable* when they have the same activation, equal
-    incoming weights (``w[j][m] == w[k][m]`` for every input ``m``), equal
-    biases, and equal outgoing weights (``layers[i+1].neurons[n].w[j] ==
-    layers[i+1].neurons[n].w[k]`` for every neuron ``n`` of the next layer).
-
-    Why they stay interchangeable (proof sketch): swapping ``j`` and ``k``
-    (their incoming weights, biases and outgoing weights together) is a
-    permutation ``P`` of the parameters that never changes what the network
-    computes, so the loss satisfies ``L(P θ) = L(θ)`` and, by the chain rule,
-    ``∇L(P θ) = P ∇L(θ)``. At a point with ``P θ = θ`` this gives
-    ``∇L(θ) = P ∇L(θ)``: the two neurons get identical gradients. An update
-    that treats every parameter alike (SGD, momentum, weight decay, Adam) then
-    gives ``P θ' = θ'`` again, and by induction they stay equal forever. In
-    floating point the equality is exact, because both neurons perform the
-    same operations on the same numbers. Output neurons are never reported:
-    each has its own target, so swapping them changes the loss.
-
-    Groups are the connected components of the pairwise relation, so with
-    ``tol > 0`` a group's ends may differ by more than ``tol``.
-
-    Args:
-        model: An :class:`MLP` (or anything with ``.layers`` of :class:`Layer`).
-        tol: Largest absolute difference counted as equal. ``0.0`` (default)
-            means bit-for-bit equality, which is what plain gradient descent
-            preserves.
-
-    Returns:
-        ``[(layer_index, [neuron indices]), ...]`` for every group of two or
-        more interchangeable neurons, ordered by layer then first neuron;
-        ``[]`` when every neuron can learn something different.
-
-    Raises:
-        TypeError: If ``model`` has no ``layers`` or ``tol`` is not a number.
-        ValueError: If ``tol`` is negative or not finite.
-    """
-    layers = getattr(model, "layers", None)
-    if not isinstance(layers, list) or not all(isinstance(l, Layer) for l in layers):
-        raise TypeError(
-            f"find_symmetric_neurons needs an MLP (something with .layers, a list of "
-            f"Layer), got {type(model).__name__}"
-        )
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
-        raise TypeError(f"tol must be a non-negative float, got {tol!r}")
-    tol = float(tol)
-    if not (math.isfinite(tol) and tol >= 0.0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-
-    groups: list[tuple[int, list[int]]] = []
-    for li in range(len(layers) - 1):  # the last layer holds output neurons
-        neurons = layers[li].neurons
-        nxt = layers[li + 1].neurons
-
-        def signature(j: int) -> list[float]:
-            n = neurons[j]
-            return [w.data for w in n.w] + [n.b.data] + [m.w[j].data for m in nxt]
-
-        sigs = [signature(j) for j in range(len(neurons))]
-        parent = list(range(len(neurons)))
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        for j in range(len(neurons)):
-            for k in range(j + 1, len(neurons)):
-                if neurons[j].activation != neurons[k].activation:
-                    continue
-                if all(_close(a, b, tol) for a, b in zip(sigs[j], sigs[k])):
-                    rj, rk = find(j), find(k)
-                    if rj != rk:
-                        parent[max(rj, rk)] = min(rj, rk)
-        members: dict[int, list[int]] = {}
-        for j in range(len(neurons)):
-            members.setdefault(find(j), []).append(j)
-        for root in sorted(members):
-            if len(members[root]) > 1:
-                groups.append((li, members[root]))
-    return groups
-
