@@ -18,10 +18,10 @@ Mismatched shapes raise ValueError saying where they differ.
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any, Iterable, Sequence, Union
 
+from micrograd_like._checks import check_bool, check_real, describe
 from micrograd_like.engine import Value
 
 __all__ = ["mse", "sse", "hinge", "binary_cross_entropy", "cross_entropy", "l2_penalty"]
@@ -35,10 +35,7 @@ def _is_scalar(x: Any) -> bool:
 
 def _check_scalar(x: Any, where: str) -> Scalar:
     if not _is_scalar(x):
-        raise TypeError(
-            f"{where} must be a float, an int or a Value, got {x!r} of type "
-            f"{type(x).__name__}"
-        )
+        raise TypeError(f"{where} must be a float, an int or a Value, got {describe(x)}")
     return x
 
 
@@ -59,10 +56,7 @@ def _pairs(predictions: Any, targets: Any) -> list[tuple[Scalar, Scalar, str]]:
             continue
         for x, name in ((p, "prediction"), (t, "target")):
             if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-                raise TypeError(
-                    f"{name}{pos} must be a number, a Value or a list of them, got "
-                    f"{x!r} of type {type(x).__name__}"
-                )
+                raise TypeError(f"{name}{pos} must be a number, a Value or a list of them, got {describe(x)}")
         if len(p) != len(t):
             raise ValueError(
                 f"predictions{pos} has {len(p)} element(s) but targets{pos} has "
@@ -89,8 +83,6 @@ def _total(terms: Iterable[Value | float]) -> Value:
 
 def sse(predictions: Any, targets: Any) -> Value:
     """Sum of squared errors, ``sum((p - t) ** 2)`` over every scalar pair.
-
-    This is the motivating user's cost (summed over observations and outputs).
 
     Args:
         predictions: A scalar, a list of scalars, or a batch (list of lists).
@@ -181,6 +173,7 @@ def binary_cross_entropy(predictions: Any, targets: Any, *, from_logits: bool = 
             is outside [0, 1], or a probability of exactly 0 or 1 meets a target
             that makes the loss infinite (use ``from_logits=True``).
     """
+    check_bool(from_logits, "from_logits")
     pairs = _pairs(predictions, targets)
     terms: list[Value | float] = []
     for p, t, pos in pairs:
@@ -230,16 +223,13 @@ def _is_class_index(t: Any) -> bool:
 
 def _one_cross_entropy(logits: Any, target: Any, where: str) -> Value:
     if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence):
-        raise TypeError(f"logits{where} must be a list of Values or floats, got {logits!r}")
+        raise TypeError(f"logits{where} must be a list of Values or floats, got {describe(logits)}")
     if len(logits) == 0:
         raise ValueError(f"logits{where} is empty; give one score per class")
     for i, z in enumerate(logits):
         _check_scalar(z, f"logits{where}[{i}]")
     if not _is_class_index(target):
-        raise TypeError(
-            f"target{where} must be an int class index, got {target!r} of type "
-            f"{type(target).__name__}"
-        )
+        raise TypeError(f"target{where} must be an int class index, got {describe(target)}")
     if not 0 <= target < len(logits):
         raise ValueError(
             f"target{where} = {target} is not a class index for {len(logits)} logits "
@@ -273,12 +263,9 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
     if _is_class_index(targets):
         return _one_cross_entropy(logits, targets, "")
     if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
-        raise TypeError(
-            f"targets must be an int class index or a list of them, got {targets!r} "
-            f"of type {type(targets).__name__}"
-        )
+        raise TypeError(f"targets must be an int class index or a list of them, got {describe(targets)}")
     if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence):
-        raise TypeError(f"logits must be a list of lists of scores for a batch, got {logits!r}")
+        raise TypeError(f"logits must be a list of lists of scores for a batch, got {describe(logits)}")
     if len(logits) != len(targets):
         raise ValueError(
             f"batch of {len(logits)} logit lists but {len(targets)} targets; give one "
@@ -304,10 +291,7 @@ def l2_penalty(params: Iterable[Value], alpha: float) -> Value:
         TypeError: If ``alpha`` is not a real number.
         ValueError: If ``alpha`` is negative or not finite, or ``params`` is empty.
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a float, got {alpha!r}")
-    if not (math.isfinite(alpha) and alpha >= 0):
-        raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
+    alpha = check_real(alpha, "alpha", minimum=0.0, example=1e-4)
     params = list(params)
     if not params:
         raise ValueError("params is empty; pass model.parameters()")

@@ -28,6 +28,7 @@ import random
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
 from micrograd_like import serialization
+from micrograd_like._checks import check_bool, check_choice, check_instance, check_int, check_real, describe
 from micrograd_like.engine import Value
 from micrograd_like.serialization import FORMAT_VERSION
 
@@ -67,55 +68,35 @@ def __getattr__(name: str) -> Any:
 # argument checking helpers
 # --------------------------------------------------------------------------
 
-def _check_positive_int(value: Any, name: str) -> int:
-    # bool is an int subclass; MLP(True, ...) is almost surely a bug.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be a positive int, got {value!r} of type "
-            f"{type(value).__name__}; pass e.g. {name}=2"
-        )
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value!r}")
-    return int(value)
-
-
 def _check_activation(activation: Any, name: str = "activation") -> Activation:
-    if isinstance(activation, str):
-        if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown {name} {activation!r}; valid choices are "
-                f"{', '.join(repr(a) for a in ACTIVATIONS)} or a callable Value -> Value"
-            )
+    """A name from ACTIVATIONS (ValueError if unknown) or a callable."""
+    if callable(activation) and not isinstance(activation, str):
         return activation
-    if callable(activation):
-        return activation
-    raise TypeError(
-        f"{name} must be one of {', '.join(repr(a) for a in ACTIVATIONS)} or a "
-        f"callable Value -> Value, got {activation!r} of type {type(activation).__name__}"
-    )
+    choices = ", ".join(repr(a) for a in ACTIVATIONS)
+    if isinstance(activation, bool):
+        raise TypeError(
+            f"{name} must be one of {choices} or a callable Value -> Value, got "
+            f"{describe(activation)}; micrograd's flag is spelled nonlin={activation!r}"
+        )
+    if not isinstance(activation, str):
+        raise TypeError(
+            f"{name} must be one of {choices} or a callable Value -> Value, got {describe(activation)}"
+        )
+    return check_choice(activation, name, ACTIVATIONS)
 
 
 def _check_init(init: Any, name: str) -> Init:
+    """A name from INITS, a finite number (a constant) or a callable (fan_in, fan_out, rng)."""
     if isinstance(init, str):
-        if init not in INITS:
-            raise ValueError(
-                f"unknown {name} {init!r}; valid choices are "
-                f"{', '.join(repr(i) for i in INITS)}, a number (constant) or a "
-                f"callable (fan_in, fan_out, rng) -> float"
-            )
-        return init
-    if isinstance(init, bool):
-        raise TypeError(f"{name} must not be a bool, got {init!r}; pass a number such as 1.0")
-    if isinstance(init, numbers.Real):
-        if not math.isfinite(float(init)):
-            raise ValueError(f"{name} must be a finite number, got {init!r}")
-        return float(init)
+        return check_choice(init, name, INITS)
     if callable(init):
         return init
+    if isinstance(init, numbers.Real):  # bool included: check_real refuses it with a TypeError
+        return check_real(init, name, example=1.0)
+    choices = ", ".join(repr(i) for i in INITS)
     raise TypeError(
-        f"{name} must be one of {', '.join(repr(i) for i in INITS)}, a number or a "
-        f"callable (fan_in, fan_out, rng) -> float, got {init!r} of type "
-        f"{type(init).__name__}"
+        f"{name} must be one of {choices}, a number or a callable (fan_in, fan_out, rng) -> float, "
+        f"got {describe(init)}; pass e.g. {name}='uniform'"
     )
 
 
@@ -123,12 +104,7 @@ def _check_rng(rng: Any) -> random.Random:
     if rng is None:
         # A fresh generator seeded from the OS: never touches the global state.
         return random.Random()
-    if not isinstance(rng, random.Random):
-        raise TypeError(
-            f"rng must be a random.Random instance or None, got {rng!r} of type "
-            f"{type(rng).__name__}; pass rng=random.Random(0) for reproducibility"
-        )
-    return rng
+    return check_instance(rng, "rng", random.Random, "a random.Random or None", example="random.Random(0)")
 
 
 def _draw(init: Init, fan_in: int, fan_out: int, rng: random.Random, name: str) -> float:
@@ -145,15 +121,7 @@ def _draw(init: Init, fan_in: int, fan_out: int, rng: random.Random, name: str) 
     if init == "normal":
         return rng.gauss(0.0, 1.0)
     value = init(fan_in, fan_out, rng)  # type: ignore[operator]
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} callable returned {value!r} of type {type(value).__name__}; "
-            f"it must return a float"
-        )
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} callable returned the non-finite value {value!r}")
-    return value
+    return check_real(value, f"the value returned by the {name} callable")
 
 
 def _apply_activation(activation: Activation, x: Value) -> Value:
@@ -178,8 +146,7 @@ def _from_nonlin(nonlin: Any, activation: Any) -> Any:
     """Translate micrograd's ``nonlin=True/False`` into an activation name."""
     if nonlin is None:
         return activation
-    if not isinstance(nonlin, bool):
-        raise TypeError(f"nonlin must be True or False (micrograd's flag), got {nonlin!r}")
+    check_bool(nonlin, "nonlin")
     if activation != "relu":
         raise ValueError(
             f"pass either nonlin={nonlin!r} (micrograd's flag) or activation={activation!r}, "
@@ -205,10 +172,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
     elif isinstance(x, Iterable) and not isinstance(x, (str, bytes, Mapping, Sequence)):
         x = tuple(x)  # a generator, a numpy row: anything micrograd's zip() would take
     elif isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-        raise TypeError(
-            f"{who} expects a sequence of {nin} floats or Values, got {x!r} of "
-            f"type {type(x).__name__}"
-        )
+        raise TypeError(f"{who} expects a sequence of {nin} floats or Values, got {describe(x)}")
     if len(x) != nin:
         raise ValueError(
             f"{who} expects {nin} input{'s' if nin != 1 else ''} but got {len(x)}; "
@@ -216,10 +180,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
         )
     for i, xi in enumerate(x):
         if not isinstance(xi, (Value, numbers.Real)):
-            raise TypeError(
-                f"{who} input [{i}] is {xi!r} of type {type(xi).__name__}; inputs must be "
-                f"floats, ints or Values"
-            )
+            raise TypeError(f"{who} input [{i}] is {describe(xi)}; inputs must be floats, ints or Values")
     return x
 
 
@@ -373,8 +334,8 @@ class Neuron(Module):
         fan_out: int = 1,
         nonlin: bool | None = None,
     ) -> None:
-        self.nin = _check_positive_int(nin, "nin")
-        fan_out = _check_positive_int(fan_out, "fan_out")
+        self.nin = check_int(nin, "nin", minimum=1, example=2)
+        fan_out = check_int(fan_out, "fan_out", minimum=1)
         self.activation: Activation = _check_activation(_from_nonlin(nonlin, activation))
         init = _check_init(init, "init")
         bias_init = _check_init(bias_init, "bias_init")
@@ -455,8 +416,8 @@ class Layer(Module):
         *,
         nonlin: bool | None = None,
     ) -> None:
-        self.nin = _check_positive_int(nin, "nin")
-        self.nout = _check_positive_int(nout, "nout")
+        self.nin = check_int(nin, "nin", minimum=1, example=2)
+        self.nout = check_int(nout, "nout", minimum=1, example=2)
         activation = _check_activation(_from_nonlin(nonlin, activation))
         rng = _check_rng(rng)
         self.neurons: list[Neuron] = [
@@ -553,22 +514,18 @@ class MLP(Module):
         *,
         rng: random.Random | None = None,
     ) -> None:
-        self.nin = _check_positive_int(nin, "nin")
+        self.nin = check_int(nin, "nin", minimum=1, example=2)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
-            raise TypeError(
-                f"nouts must be a list of layer widths such as [16, 16, 1], got {nouts!r}"
-            )
+            raise TypeError(f"nouts must be a list of layer widths, got {describe(nouts)}; pass e.g. [16, 16, 1]")
         if len(nouts) == 0:
             raise ValueError("nouts must list at least one layer width, e.g. [16, 16, 1]")
-        sizes = [self.nin] + [_check_positive_int(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        sizes = [self.nin] + [check_int(n, f"nouts[{i}]", minimum=1, example=16) for i, n in enumerate(nouts)]
         activation = _check_activation(activation)
         output_activation = _check_activation(output_activation, "output_activation")
         if seed is not None and rng is not None:
             raise ValueError("pass either seed or rng, not both")
         if seed is not None:
-            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-                raise TypeError(f"seed must be an int or None, got {seed!r}")
-            rng = random.Random(int(seed))
+            rng = random.Random(check_int(seed, "seed", example=0))
         rng = _check_rng(rng)
         last = len(nouts) - 1
         self.layers: list[Layer] = [

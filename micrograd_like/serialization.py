@@ -83,6 +83,8 @@ def _values(state: Mapping[str, Any], names: list[str], where: str, *, from_file
         try:
             values.append(check_real(state[n], f"{where}: parameter {n}"))
         except TypeError as exc:
+            if not from_file:
+                raise
             raise ValueError(str(exc)) from None
     return values
 

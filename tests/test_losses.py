@@ -195,6 +195,8 @@ def test_l2_penalty():
         l2_penalty(ps, -1.0)
     with pytest.raises(TypeError, match="alpha"):
         l2_penalty(ps, "1")
+    with pytest.raises(TypeError, match="alpha"):
+        l2_penalty(ps, True)  # a bool is a slip, not a strength
     with pytest.raises(ValueError, match="empty"):
         l2_penalty([], 1.0)
 
@@ -221,3 +223,9 @@ def test_bce_passes_gradcheck_in_both_forms(z, data):
     t = data.draw(st.lists(st.floats(0, 1), min_size=len(z), max_size=len(z)))
     assert gradcheck(lambda *v: binary_cross_entropy(list(v), t, from_logits=True), z)
     assert gradcheck(lambda *v: binary_cross_entropy([x.sigmoid() for x in v], t), z)
+
+
+@pytest.mark.parametrize("flag", [1, "yes", None])
+def test_from_logits_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match="from_logits must be True or False"):
+        binary_cross_entropy([0.0], [1.0], from_logits=flag)
