@@ -242,9 +242,10 @@ class Module:
                 number (as returned by :meth:`state_dict`).
 
         Raises:
-            TypeError: If ``state`` is not a mapping.
-            ValueError: If names are missing or unknown, or a value is not a
-                finite real number (bools, strings and NaN are rejected).
+            TypeError: If ``state`` is not a mapping, or a value is not a real
+                number (bools and strings included).
+            ValueError: If names are missing or unknown, or a value is NaN,
+                infinite or too large for a float.
         """
         serialization.load_state_dict(self, state)
 
@@ -255,6 +256,8 @@ class Module:
         flushed and fsync'ed, then renamed over ``path``; a crash at any point
         leaves either the old file or the new one, never a mix. Floats are
         written with ``repr`` (JSON's default), so they load back bit-identical.
+        When ``path`` is a symbolic link, the file it points to is replaced
+        (atomically, as above) and the link stays a link.
 
         A model with a custom (callable) activation is saved with the
         activation recorded as ``"custom:<qualname>"``; functions cannot be
@@ -265,9 +268,11 @@ class Module:
             path: Destination file.
 
         Raises:
+            TypeError: If a parameter's ``data`` is not a real number.
             ValueError: If a parameter is NaN or infinite (such a file could
                 not be loaded back).
-            OSError: If the folder is not writable; the old file is untouched.
+            OSError: If the folder is not writable, or ``path`` is a loop of
+                symbolic links; the old file is untouched.
         """
         serialization.save(self, path)
 
@@ -277,6 +282,9 @@ class Module:
         The whole file is read and checked (JSON syntax, format name and
         version, architecture equal to this module's, exactly the expected
         parameter names, finite real values) before any parameter changes.
+        Anything that is not a regular file (``/dev/zero``, a pipe, a folder)
+        and any file over :data:`micrograd_like.serialization.MAX_FILE_BYTES`
+        (64 MiB) is refused without being read.
 
         Args:
             path: File written by :meth:`save`.
@@ -287,8 +295,9 @@ class Module:
         Raises:
             ValueError: Naming the problem, if the file is not valid JSON, was
                 not written by :meth:`save`, has another format version,
-                describes a different architecture, or has missing, unknown
-                or invalid parameters. The module is then unchanged.
+                describes a different architecture, has missing, unknown
+                or invalid parameters, is not a regular file or is too large.
+                The module is then unchanged.
             OSError: If the file cannot be read.
         """
         serialization.load(self, path)

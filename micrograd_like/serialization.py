@@ -130,7 +130,8 @@ def save(module: Parametrized, path: str | os.PathLike[str]) -> None:
 
 def _write_target(path: str) -> str:
     """The file a save replaces: a symbolic link is followed, so the link itself stays."""
-    return path
+    if not os.path.islink(path):
+        return path
     target = os.path.realpath(path)
     if os.path.islink(target):  # realpath stops at a loop and returns a link
         raise OSError(errno.ELOOP, "cannot save through a loop of symbolic links", path)
@@ -192,8 +193,33 @@ def load(module: Parametrized, path: str | os.PathLike[str]) -> None:
 
 def _read_bounded(path: str) -> bytes:
     """The bytes of a regular file of at most MAX_FILE_BYTES; anything else is refused unread."""
-    with open(path, "rb") as f:
-        return f.read()
+    # O_NONBLOCK: opening a named pipe must not wait for a writer.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(
+                f"{path} is not a regular file ({_kind(info.st_mode)}); pass the path of a "
+                f"model file written by Module.save"
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise ValueError(_too_large(path))
+        f = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    with f:
+        raw = f.read(MAX_FILE_BYTES + 1)  # one byte more, in case the file grew since fstat
+    if len(raw) > MAX_FILE_BYTES:
+        raise ValueError(_too_large(path))
+    return raw
+
+
+def _too_large(path: str) -> str:
+    return (
+        f"{path} is larger than {MAX_FILE_BYTES} bytes, the limit for a model file "
+        f"(far above any real model); check that this is the file Module.save wrote"
+    )
 
 
 def _kind(mode: int) -> str:
