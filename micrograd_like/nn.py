@@ -76,7 +76,8 @@ def _check_activation(activation: Any, name: str = "activation") -> Activation:
     if isinstance(activation, bool):
         raise TypeError(
             f"{name} must be one of {choices} or a callable Value -> Value, got "
-            f"{describe(activation)}; micrograd's flag is spelled nonlin={activation!r}"
+            f"{describe(activation)}; for micrograd's nonlin flag pass "
+            f"{name}={'relu' if activation else 'linear'!r}"
         )
     if not isinstance(activation, str):
         raise TypeError(
@@ -143,7 +144,20 @@ def _apply_activation(activation: Activation, x: Value) -> Value:
 
 
 def _from_nonlin(nonlin: Any, activation: Any) -> Any:
-    """Translate micrograd's ``nonlin=True/False`` into an activation name."""
+    """Translate micrograd's ``nonlin`` flag into an activation name.
+
+    The flag may be a keyword (``nonlin=False``) or, as in micrograd's
+    ``Neuron(nin, nonlin=True)``, the second positional argument, which is
+    ``activation``'s place here: a bool is never an activation, so
+    ``Neuron(2, False)`` is unambiguous.
+    """
+    if isinstance(activation, bool):
+        if nonlin is not None:
+            raise ValueError(
+                f"micrograd's flag was given twice: {activation!r} in activation's place and "
+                f"nonlin={nonlin!r}; pass it once"
+            )
+        nonlin, activation = activation, "relu"
     if nonlin is None:
         return activation
     check_bool(nonlin, "nonlin")
@@ -325,7 +339,8 @@ class Neuron(Module):
         fan_out: Width of the layer this neuron belongs to (only used by
             ``"xavier"`` and custom inits). Default 1.
         nonlin: micrograd's spelling, accepted so its code runs unchanged:
-            ``True`` means ``"relu"``, ``False`` means ``"linear"``.
+            ``True`` means ``"relu"``, ``False`` means ``"linear"``. As in
+            micrograd it may also be passed positionally, ``Neuron(2, False)``.
 
     Raises:
         TypeError: If an argument has the wrong type.
@@ -335,7 +350,7 @@ class Neuron(Module):
     def __init__(
         self,
         nin: int,
-        activation: Activation = "relu",
+        activation: Activation | bool = "relu",  # a bool: micrograd's positional nonlin
         init: Init = "uniform",
         bias_init: Init = 0.0,
         rng: random.Random | None = None,
@@ -418,7 +433,7 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: Activation = "relu",
+        activation: Activation | bool = "relu",  # a bool: micrograd's positional nonlin
         init: Init = "uniform",
         bias_init: Init = 0.0,
         rng: random.Random | None = None,

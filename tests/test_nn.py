@@ -87,6 +87,27 @@ def test_micrograd_nonlin_flag_is_accepted():
         Layer(2, 3, nonlin=1)
 
 
+def test_micrograd_positional_nonlin_works_like_the_keyword():
+    # micrograd's signature is Neuron(nin, nonlin=True); its code passes the flag positionally.
+    for flag, name in ((True, "relu"), (False, "linear")):
+        a, b = Neuron(2, flag, rng=random.Random(3)), Neuron(2, nonlin=flag, rng=random.Random(3))
+        assert a.activation == name and a.nonlin is flag
+        assert a.state_dict() == b.state_dict()
+        assert a([0.5, -2.0]).data == b([0.5, -2.0]).data
+        assert [n.activation for n in Layer(2, 3, flag).neurons] == [name] * 3
+    assert Neuron(2, False, init=-1.0)([1.0, 1.0]).data == -2.0  # linear: no relu clamp
+    assert Neuron(2, True, init=-1.0)([1.0, 1.0]).data == 0.0
+    with pytest.raises(ValueError, match="given twice"):
+        Neuron(2, False, nonlin=False)
+
+
+def test_a_bool_activation_on_mlp_is_a_type_error_that_names_the_fix():
+    with pytest.raises(TypeError, match="activation='linear'"):
+        MLP(2, [3, 1], activation=False)
+    with pytest.raises(TypeError, match="output_activation='relu'"):
+        MLP(2, [3, 1], output_activation=True)
+
+
 def test_one_output_returns_value_else_list():
     assert isinstance(MLP(2, [3, 1], seed=0)([1.0, 2.0]), Value)
     out = MLP(2, [3, 2], seed=0)([1.0, 2.0])
