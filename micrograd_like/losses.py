@@ -140,7 +140,10 @@ def hinge(scores: Any, labels: Any) -> Value:
                 f"labels with y * 2 - 1"
             )
         # Same expression as micrograd's demo, so the two agree exactly.
-        terms.append((1 + -y * s).relu())
+        margin = 1 + -y * s
+        if not isinstance(margin, Value):  # a float score with a float label
+            margin = Value(margin)
+        terms.append(margin.relu())
     return _total(terms) * (1.0 / len(terms))
 
 
@@ -179,7 +182,10 @@ def binary_cross_entropy(predictions: Any, targets: Any, *, from_logits: bool = 
     for p, t, pos in pairs:
         tv = t.data if isinstance(t, Value) else float(t)
         if not 0.0 <= tv <= 1.0:
-            raise ValueError(f"target{pos} = {tv!r} is outside [0, 1]")
+            raise ValueError(
+                f"target{pos} = {tv!r} is outside [0, 1]; binary_cross_entropy wants 0/1 targets "
+                f"(map -1/+1 labels with (t + 1) / 2, or use hinge for them)"
+            )
         pv = p.data if isinstance(p, Value) else float(p)
         if from_logits:
             z = p if isinstance(p, Value) else Value(pv)

@@ -229,3 +229,19 @@ def test_bce_passes_gradcheck_in_both_forms(z, data):
 def test_from_logits_must_be_a_bool(flag):
     with pytest.raises(TypeError, match="from_logits must be True or False"):
         binary_cross_entropy([0.0], [1.0], from_logits=flag)
+
+
+def test_hinge_accepts_plain_float_scores_and_labels():
+    # Both sides plain numbers used to fail with "'float' object has no attribute 'relu'".
+    loss = hinge([0.25, -3.0, 2.0], [1, 1, -1.0])
+    assert isinstance(loss, Value)
+    assert loss.data == pytest.approx((0.75 + 4.0 + 3.0) / 3)
+
+
+def test_bce_refuses_moons_labels_and_says_how_to_map_them():
+    from micrograd_like.datasets import make_moons
+
+    _, y = make_moons(6, seed=0)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\].*\(t \+ 1\) / 2.*hinge"):
+        binary_cross_entropy([0.5] * 6, y)
+    assert binary_cross_entropy([0.5] * 6, [(t + 1) / 2 for t in y]).data == pytest.approx(math.log(2))
