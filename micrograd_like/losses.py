@@ -19,9 +19,9 @@ Mismatched shapes raise ValueError saying where they differ.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterable, Sequence, Union
+from typing import Any, Iterable, Sequence, Union, cast
 
-from micrograd_like._checks import check_bool, check_real, describe
+from micrograd_like._checks import check_bool, check_instance, check_real, describe
 from micrograd_like.engine import Value
 
 __all__ = ["mse", "sse", "hinge", "binary_cross_entropy", "cross_entropy", "l2_penalty"]
@@ -177,50 +177,55 @@ def binary_cross_entropy(predictions: Any, targets: Any, *, from_logits: bool = 
             that makes the loss infinite (use ``from_logits=True``).
     """
     check_bool(from_logits, "from_logits")
-    pairs = _pairs(predictions, targets)
     terms: list[Value | float] = []
-    for p, t, pos in pairs:
+    for p, t, pos in _pairs(predictions, targets):
         tv = t.data if isinstance(t, Value) else float(t)
         if not 0.0 <= tv <= 1.0:
             raise ValueError(
                 f"target{pos} = {tv!r} is outside [0, 1]; binary_cross_entropy wants 0/1 targets "
                 f"(map -1/+1 labels with (t + 1) / 2, or use hinge for them)"
             )
-        pv = p.data if isinstance(p, Value) else float(p)
-        if from_logits:
-            z = p if isinstance(p, Value) else Value(pv)
-            # max(z, 0) - z*t + log(1 + exp(-|z|)), written per sign of z so exp()
-            # only sees non-positive arguments and the two branches agree at 0.
-            if pv > 0.0:
-                terms.append(z * (1 - t) + (1 + (-z).exp()).log())
-            else:
-                terms.append(-(z * t) + (1 + z.exp()).log())
-            continue
-        if not 0.0 <= pv <= 1.0:
-            raise ValueError(
-                f"prediction{pos} = {pv!r} is not a probability in [0, 1]; pass "
-                f"from_logits=True if these are raw scores"
-            )
-        term: Value | float = 0.0
-        # Skip a term only when its weight is a constant 0, so log(0) is never
-        # needed for a correct, confident prediction.
-        if isinstance(t, Value) or tv != 0.0:
-            if pv == 0.0:
-                raise ValueError(
-                    f"prediction{pos} is exactly 0 but target{pos} = {tv!r}: the loss is "
-                    f"infinite; use from_logits=True with the pre-sigmoid score"
-                )
-            term = term - t * (p if isinstance(p, Value) else Value(pv)).log()
-        if isinstance(t, Value) or tv != 1.0:
-            if pv == 1.0:
-                raise ValueError(
-                    f"prediction{pos} is exactly 1 but target{pos} = {tv!r}: the loss is "
-                    f"infinite; use from_logits=True with the pre-sigmoid score"
-                )
-            q = 1 - p if isinstance(p, Value) else Value(1.0 - pv)
-            term = term - (1 - t) * q.log()
-        terms.append(term)
+        terms.append(_bce_from_logit(p, t) if from_logits else _bce_from_probability(p, t, tv, pos))
     return _total(terms) * (1.0 / len(terms))
+
+
+def _bce_from_logit(z: Scalar, t: Scalar) -> Value:
+    """``max(z, 0) - z*t + log(1 + exp(-|z|))``, per sign of z so exp() never overflows."""
+    zv = z.data if isinstance(z, Value) else float(z)
+    zz = z if isinstance(z, Value) else Value(zv)
+    # Both branches agree at 0; exp() only ever sees a non-positive argument.
+    if zv > 0.0:
+        return zz * (1 - t) + (1 + (-zz).exp()).log()
+    return -(zz * t) + (1 + zz.exp()).log()
+
+
+def _bce_from_probability(p: Scalar, t: Scalar, tv: float, pos: str) -> Value | float:
+    """``-(t * log(p) + (1 - t) * log(1 - p))``, skipping a term whose weight is a constant 0."""
+    pv = p.data if isinstance(p, Value) else float(p)
+    if not 0.0 <= pv <= 1.0:
+        raise ValueError(
+            f"prediction{pos} = {pv!r} is not a probability in [0, 1]; pass "
+            f"from_logits=True if these are raw scores"
+        )
+    term: Value | float = 0.0
+    # Skip a term only when its weight is a constant 0, so log(0) is never
+    # needed for a correct, confident prediction.
+    if isinstance(t, Value) or tv != 0.0:
+        if pv == 0.0:
+            raise ValueError(
+                f"prediction{pos} is exactly 0 but target{pos} = {tv!r}: the loss is "
+                f"infinite; use from_logits=True with the pre-sigmoid score"
+            )
+        term = term - t * (p if isinstance(p, Value) else Value(pv)).log()
+    if isinstance(t, Value) or tv != 1.0:
+        if pv == 1.0:
+            raise ValueError(
+                f"prediction{pos} is exactly 1 but target{pos} = {tv!r}: the loss is "
+                f"infinite; use from_logits=True with the pre-sigmoid score"
+            )
+        q = 1 - p if isinstance(p, Value) else Value(1.0 - pv)
+        term = term - (1 - t) * q.log()
+    return term
 
 
 def _is_class_index(t: Any) -> bool:
@@ -294,12 +299,14 @@ def l2_penalty(params: Iterable[Value], alpha: float) -> Value:
         The penalty as a Value.
 
     Raises:
-        TypeError: If ``alpha`` is not a real number.
+        TypeError: If ``alpha`` is not a real number or a parameter not a Value.
         ValueError: If ``alpha`` is negative or not finite, or ``params`` is empty.
     """
     alpha = check_real(alpha, "alpha", minimum=0.0, example=1e-4)
     params = list(params)
     if not params:
         raise ValueError("params is empty; pass model.parameters()")
+    for i, p in enumerate(params):
+        check_instance(p, f"params[{i}]", Value, "a Value (a parameter)", example="model.parameters()")
     # alpha * sum, with the sum starting at 0 like Python's sum(), as micrograd's demo does.
-    return alpha * sum((p * p for p in params))
+    return cast(Value, alpha * sum(p * p for p in params))

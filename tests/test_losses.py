@@ -199,6 +199,8 @@ def test_l2_penalty():
         l2_penalty(ps, True)  # a bool is a slip, not a strength
     with pytest.raises(ValueError, match="empty"):
         l2_penalty([], 1.0)
+    with pytest.raises(TypeError, match=r"params\[1\] must be a Value"):
+        l2_penalty([Value(1.0), 2.0], 1.0)  # a float would make the penalty a float, not a Value
 
 
 # ------------------------------------------- gradients vs finite differences
