@@ -433,3 +433,15 @@ def test_any_iterable_of_numbers_is_an_input_and_nonlin_reads_like_micrograd():
     assert model(iter([0.1, 0.2, 0.3])).data == expected
     assert model.layers[0].neurons[0].nonlin is True
     assert model.layers[1].neurons[0].nonlin is False
+
+
+def test_find_symmetric_neurons_is_one_function_under_three_names():
+    # It lives in analysis; nn and the package keep the names docs and users import.
+    import micrograd_like
+    from micrograd_like import analysis, nn
+
+    assert nn.find_symmetric_neurons is analysis.find_symmetric_neurons
+    assert micrograd_like.find_symmetric_neurons is analysis.find_symmetric_neurons
+    assert "find_symmetric_neurons" in nn.__all__
+    with pytest.raises(AttributeError, match="no_such_name"):
+        nn.no_such_name  # noqa: B018 - the module __getattr__ still refuses unknown names
