@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
-__all__ = ["check_int", "check_real", "check_bool", "check_str", "check_choice", "describe"]
+T = TypeVar("T")
+
+__all__ = ["check_int", "check_real", "check_bool", "check_str", "check_choice", "check_instance", "describe"]
 
 
 def describe(value: Any) -> str:
@@ -105,4 +107,12 @@ def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
         raise TypeError(f"{name} must be one of {listed}, got {describe(value)}")
     if value not in choices:
         raise ValueError(f"{name} must be one of {listed}, got {value!r}")
+    return value
+
+
+def check_instance(value: Any, name: str, cls: type[T], expected: str, *, example: str | None = None) -> T:
+    """An instance of ``cls``; ``expected`` says it in words (``"a random.Random"``)."""
+    if not isinstance(value, cls):
+        hint = f"; pass e.g. {name}={example}" if example is not None else ""
+        raise TypeError(f"{name} must be {expected}, got {describe(value)}{hint}")
     return value

@@ -7,8 +7,9 @@ Randomness comes from a private :class:`random.Random`; the process-wide
 from __future__ import annotations
 
 import math
-import numbers
 import random
+
+from micrograd_like._checks import check_bool, check_int, check_real
 
 __all__ = ["make_moons"]
 
@@ -41,20 +42,14 @@ def make_moons(
         ``-1``/``+1`` ints.
 
     Raises:
-        TypeError: If ``n`` or ``seed`` is not an int or ``noise`` not a number.
+        TypeError: If ``n`` or ``seed`` is not an int, ``noise`` not a number or
+            ``shuffle`` not a bool.
         ValueError: If ``n < 2`` or ``noise`` is negative or not finite.
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(f"n must be an int, got {n!r} of type {type(n).__name__}")
-    if n < 2:
-        raise ValueError(f"n must be >= 2 (one point per moon at least), got {n}")
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
-        raise TypeError(f"noise must be a float, got {noise!r} of type {type(noise).__name__}")
-    if not (math.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"seed must be an int or None, got {seed!r}")
-    rng = random.Random(seed) if seed is not None else random.Random()
+    n = check_int(n, "n", minimum=2, example=100)  # one point per moon at least
+    noise = check_real(noise, "noise", minimum=0.0, example=0.1)
+    check_bool(shuffle, "shuffle")
+    rng = random.Random(check_int(seed, "seed", example=0)) if seed is not None else random.Random()
 
     n_upper = n // 2
     n_lower = n - n_upper

@@ -18,10 +18,10 @@ Mismatched shapes raise ValueError saying where they differ.
 
 from __future__ import annotations
 
-import math
 import numbers
-from typing import Any, Iterable, Sequence, Union
+from typing import Any, Iterable, Sequence, Union, cast
 
+from micrograd_like._checks import check_bool, check_instance, check_real, describe
 from micrograd_like.engine import Value
 
 __all__ = ["mse", "sse", "hinge", "binary_cross_entropy", "cross_entropy", "l2_penalty"]
@@ -35,10 +35,7 @@ def _is_scalar(x: Any) -> bool:
 
 def _check_scalar(x: Any, where: str) -> Scalar:
     if not _is_scalar(x):
-        raise TypeError(
-            f"{where} must be a float, an int or a Value, got {x!r} of type "
-            f"{type(x).__name__}"
-        )
+        raise TypeError(f"{where} must be a float, an int or a Value, got {describe(x)}")
     return x
 
 
@@ -59,10 +56,7 @@ def _pairs(predictions: Any, targets: Any) -> list[tuple[Scalar, Scalar, str]]:
             continue
         for x, name in ((p, "prediction"), (t, "target")):
             if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-                raise TypeError(
-                    f"{name}{pos} must be a number, a Value or a list of them, got "
-                    f"{x!r} of type {type(x).__name__}"
-                )
+                raise TypeError(f"{name}{pos} must be a number, a Value or a list of them, got {describe(x)}")
         if len(p) != len(t):
             raise ValueError(
                 f"predictions{pos} has {len(p)} element(s) but targets{pos} has "
@@ -89,8 +83,6 @@ def _total(terms: Iterable[Value | float]) -> Value:
 
 def sse(predictions: Any, targets: Any) -> Value:
     """Sum of squared errors, ``sum((p - t) ** 2)`` over every scalar pair.
-
-    This is the motivating user's cost (summed over observations and outputs).
 
     Args:
         predictions: A scalar, a list of scalars, or a batch (list of lists).
@@ -148,7 +140,10 @@ def hinge(scores: Any, labels: Any) -> Value:
                 f"labels with y * 2 - 1"
             )
         # Same expression as micrograd's demo, so the two agree exactly.
-        terms.append((1 + -y * s).relu())
+        margin = 1 + -y * s
+        if not isinstance(margin, Value):  # a float score with a float label
+            margin = Value(margin)
+        terms.append(margin.relu())
     return _total(terms) * (1.0 / len(terms))
 
 
@@ -181,47 +176,56 @@ def binary_cross_entropy(predictions: Any, targets: Any, *, from_logits: bool = 
             is outside [0, 1], or a probability of exactly 0 or 1 meets a target
             that makes the loss infinite (use ``from_logits=True``).
     """
-    pairs = _pairs(predictions, targets)
+    check_bool(from_logits, "from_logits")
     terms: list[Value | float] = []
-    for p, t, pos in pairs:
+    for p, t, pos in _pairs(predictions, targets):
         tv = t.data if isinstance(t, Value) else float(t)
         if not 0.0 <= tv <= 1.0:
-            raise ValueError(f"target{pos} = {tv!r} is outside [0, 1]")
-        pv = p.data if isinstance(p, Value) else float(p)
-        if from_logits:
-            z = p if isinstance(p, Value) else Value(pv)
-            # max(z, 0) - z*t + log(1 + exp(-|z|)), written per sign of z so exp()
-            # only sees non-positive arguments and the two branches agree at 0.
-            if pv > 0.0:
-                terms.append(z * (1 - t) + (1 + (-z).exp()).log())
-            else:
-                terms.append(-(z * t) + (1 + z.exp()).log())
-            continue
-        if not 0.0 <= pv <= 1.0:
             raise ValueError(
-                f"prediction{pos} = {pv!r} is not a probability in [0, 1]; pass "
-                f"from_logits=True if these are raw scores"
+                f"target{pos} = {tv!r} is outside [0, 1]; binary_cross_entropy wants 0/1 targets "
+                f"(map -1/+1 labels with (t + 1) / 2, or use hinge for them)"
             )
-        term: Value | float = 0.0
-        # Skip a term only when its weight is a constant 0, so log(0) is never
-        # needed for a correct, confident prediction.
-        if isinstance(t, Value) or tv != 0.0:
-            if pv == 0.0:
-                raise ValueError(
-                    f"prediction{pos} is exactly 0 but target{pos} = {tv!r}: the loss is "
-                    f"infinite; use from_logits=True with the pre-sigmoid score"
-                )
-            term = term - t * (p if isinstance(p, Value) else Value(pv)).log()
-        if isinstance(t, Value) or tv != 1.0:
-            if pv == 1.0:
-                raise ValueError(
-                    f"prediction{pos} is exactly 1 but target{pos} = {tv!r}: the loss is "
-                    f"infinite; use from_logits=True with the pre-sigmoid score"
-                )
-            q = 1 - p if isinstance(p, Value) else Value(1.0 - pv)
-            term = term - (1 - t) * q.log()
-        terms.append(term)
+        terms.append(_bce_from_logit(p, t) if from_logits else _bce_from_probability(p, t, tv, pos))
     return _total(terms) * (1.0 / len(terms))
+
+
+def _bce_from_logit(z: Scalar, t: Scalar) -> Value:
+    """``max(z, 0) - z*t + log(1 + exp(-|z|))``, per sign of z so exp() never overflows."""
+    zv = z.data if isinstance(z, Value) else float(z)
+    zz = z if isinstance(z, Value) else Value(zv)
+    # Both branches agree at 0; exp() only ever sees a non-positive argument.
+    if zv > 0.0:
+        return zz * (1 - t) + (1 + (-zz).exp()).log()
+    return -(zz * t) + (1 + zz.exp()).log()
+
+
+def _bce_from_probability(p: Scalar, t: Scalar, tv: float, pos: str) -> Value | float:
+    """``-(t * log(p) + (1 - t) * log(1 - p))``, skipping a term whose weight is a constant 0."""
+    pv = p.data if isinstance(p, Value) else float(p)
+    if not 0.0 <= pv <= 1.0:
+        raise ValueError(
+            f"prediction{pos} = {pv!r} is not a probability in [0, 1]; pass "
+            f"from_logits=True if these are raw scores"
+        )
+    term: Value | float = 0.0
+    # Skip a term only when its weight is a constant 0, so log(0) is never
+    # needed for a correct, confident prediction.
+    if isinstance(t, Value) or tv != 0.0:
+        if pv == 0.0:
+            raise ValueError(
+                f"prediction{pos} is exactly 0 but target{pos} = {tv!r}: the loss is "
+                f"infinite; use from_logits=True with the pre-sigmoid score"
+            )
+        term = term - t * (p if isinstance(p, Value) else Value(pv)).log()
+    if isinstance(t, Value) or tv != 1.0:
+        if pv == 1.0:
+            raise ValueError(
+                f"prediction{pos} is exactly 1 but target{pos} = {tv!r}: the loss is "
+                f"infinite; use from_logits=True with the pre-sigmoid score"
+            )
+        q = 1 - p if isinstance(p, Value) else Value(1.0 - pv)
+        term = term - (1 - t) * q.log()
+    return term
 
 
 def _is_class_index(t: Any) -> bool:
@@ -230,16 +234,13 @@ def _is_class_index(t: Any) -> bool:
 
 def _one_cross_entropy(logits: Any, target: Any, where: str) -> Value:
     if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence):
-        raise TypeError(f"logits{where} must be a list of Values or floats, got {logits!r}")
+        raise TypeError(f"logits{where} must be a list of Values or floats, got {describe(logits)}")
     if len(logits) == 0:
         raise ValueError(f"logits{where} is empty; give one score per class")
     for i, z in enumerate(logits):
         _check_scalar(z, f"logits{where}[{i}]")
     if not _is_class_index(target):
-        raise TypeError(
-            f"target{where} must be an int class index, got {target!r} of type "
-            f"{type(target).__name__}"
-        )
+        raise TypeError(f"target{where} must be an int class index, got {describe(target)}")
     if not 0 <= target < len(logits):
         raise ValueError(
             f"target{where} = {target} is not a class index for {len(logits)} logits "
@@ -273,12 +274,9 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
     if _is_class_index(targets):
         return _one_cross_entropy(logits, targets, "")
     if isinstance(targets, (str, bytes)) or not isinstance(targets, Sequence):
-        raise TypeError(
-            f"targets must be an int class index or a list of them, got {targets!r} "
-            f"of type {type(targets).__name__}"
-        )
+        raise TypeError(f"targets must be an int class index or a list of them, got {describe(targets)}")
     if isinstance(logits, (str, bytes)) or not isinstance(logits, Sequence):
-        raise TypeError(f"logits must be a list of lists of scores for a batch, got {logits!r}")
+        raise TypeError(f"logits must be a list of lists of scores for a batch, got {describe(logits)}")
     if len(logits) != len(targets):
         raise ValueError(
             f"batch of {len(logits)} logit lists but {len(targets)} targets; give one "
@@ -301,15 +299,14 @@ def l2_penalty(params: Iterable[Value], alpha: float) -> Value:
         The penalty as a Value.
 
     Raises:
-        TypeError: If ``alpha`` is not a real number.
+        TypeError: If ``alpha`` is not a real number or a parameter not a Value.
         ValueError: If ``alpha`` is negative or not finite, or ``params`` is empty.
     """
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha must be a float, got {alpha!r}")
-    if not (math.isfinite(alpha) and alpha >= 0):
-        raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
+    alpha = check_real(alpha, "alpha", minimum=0.0, example=1e-4)
     params = list(params)
     if not params:
         raise ValueError("params is empty; pass model.parameters()")
+    for i, p in enumerate(params):
+        check_instance(p, f"params[{i}]", Value, "a Value (a parameter)", example="model.parameters()")
     # alpha * sum, with the sum starting at 0 like Python's sum(), as micrograd's demo does.
-    return alpha * sum((p * p for p in params))
+    return cast(Value, alpha * sum(p * p for p in params))

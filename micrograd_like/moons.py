@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
+from ._checks import check_int, check_real
 from .engine import Value
 from .losses import hinge, l2_penalty
 from .nn import MLP
@@ -78,12 +79,11 @@ def train(
         One :class:`Step` per update, computed before the update.
 
     Raises:
+        TypeError: ``steps`` is not an int or ``lr`` not a number.
         ValueError: ``steps`` < 0 or ``lr`` <= 0 (as the loss for bad data).
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an int >= 0, got {steps!r}")
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a number > 0, got {lr!r}")
+    steps = check_int(steps, "steps", minimum=0, example=100)
+    lr = check_real(lr, "lr", above=0.0, example=1.0)
     params = model.parameters()
     for k in range(steps):
         loss, accuracy = loss_and_accuracy(model, X, y)

@@ -5,13 +5,14 @@ The layout mirrors micrograd so its code keeps working (``MLP.layers``,
 order), with the additions a teacher needs:
 
 * named activations and initialisations, including a *constant* initialisation
-  (every weight equal), which is how the motivating user's network was built;
+  (every weight equal);
 * stable dotted parameter names (``layers.0.neurons.2.w.1``) that are also put
   on each parameter's ``label`` so graph drawings show them;
-* :func:`find_symmetric_neurons`, which says when gradient descent can never
-  make two neurons differ;
-* JSON save/load that is atomic and validates everything before touching
-  the model.
+* ``save``/``load``/``load_state_dict``, implemented in
+  :mod:`micrograd_like.serialization` (atomic, validated JSON files).
+
+``find_symmetric_neurons`` lives in :mod:`micrograd_like.analysis`; it is
+importable from here too, as before.
 
 Randomness always comes from a private :class:`random.Random` (built from
 ``seed``/``rng``); the process-wide :mod:`random` state is never read or
@@ -20,15 +21,16 @@ changed, so building a model cannot perturb anyone else's random stream.
 
 from __future__ import annotations
 
-import json
 import math
 import numbers
 import os
 import random
-import tempfile
 from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
+from micrograd_like import serialization
+from micrograd_like._checks import check_bool, check_choice, check_instance, check_int, check_real, describe
 from micrograd_like.engine import Value
+from micrograd_like.serialization import FORMAT_VERSION
 
 __all__ = [
     "ACTIVATIONS",
@@ -38,16 +40,13 @@ __all__ = [
     "Neuron",
     "Layer",
     "MLP",
-    "find_symmetric_neurons",
+    "find_symmetric_neurons",  # noqa: F822 - provided by __getattr__ below
 ]
 
 #: Names accepted for ``activation`` / ``output_activation``.
 ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear")
 #: Names accepted for ``init`` / ``bias_init`` (besides a number or a callable).
 INITS: tuple[str, ...] = ("uniform", "xavier", "he", "normal")
-#: Version written to (and required from) files made by :meth:`Module.save`.
-FORMAT_VERSION = 1
-_FORMAT_NAME = "micrograd_like.nn"
 
 Activation = Union[str, Callable[[Value], Value]]
 InitFn = Callable[[int, int, random.Random], float]
@@ -55,59 +54,50 @@ Init = Union[str, float, int, InitFn]
 Scalar = Union[Value, float, int]
 
 
+def __getattr__(name: str) -> Any:
+    # find_symmetric_neurons moved to analysis, which imports this module; it is
+    # resolved on first use so both import orders work and old imports keep working.
+    if name == "find_symmetric_neurons":
+        from micrograd_like.analysis import find_symmetric_neurons
+
+        return find_symmetric_neurons
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # --------------------------------------------------------------------------
 # argument checking helpers
 # --------------------------------------------------------------------------
 
-def _check_positive_int(value: Any, name: str) -> int:
-    # bool is an int subclass; MLP(True, ...) is almost surely a bug.
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be a positive int, got {value!r} of type "
-            f"{type(value).__name__}; pass e.g. {name}=2"
-        )
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value!r}")
-    return int(value)
-
-
 def _check_activation(activation: Any, name: str = "activation") -> Activation:
-    if isinstance(activation, str):
-        if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"unknown {name} {activation!r}; valid choices are "
-                f"{', '.join(repr(a) for a in ACTIVATIONS)} or a callable Value -> Value"
-            )
+    """A name from ACTIVATIONS (ValueError if unknown) or a callable."""
+    if callable(activation) and not isinstance(activation, str):
         return activation
-    if callable(activation):
-        return activation
-    raise TypeError(
-        f"{name} must be one of {', '.join(repr(a) for a in ACTIVATIONS)} or a "
-        f"callable Value -> Value, got {activation!r} of type {type(activation).__name__}"
-    )
+    choices = ", ".join(repr(a) for a in ACTIVATIONS)
+    if isinstance(activation, bool):
+        raise TypeError(
+            f"{name} must be one of {choices} or a callable Value -> Value, got "
+            f"{describe(activation)}; for micrograd's nonlin flag pass "
+            f"{name}={'relu' if activation else 'linear'!r}"
+        )
+    if not isinstance(activation, str):
+        raise TypeError(
+            f"{name} must be one of {choices} or a callable Value -> Value, got {describe(activation)}"
+        )
+    return check_choice(activation, name, ACTIVATIONS)
 
 
 def _check_init(init: Any, name: str) -> Init:
+    """A name from INITS, a finite number (a constant) or a callable (fan_in, fan_out, rng)."""
     if isinstance(init, str):
-        if init not in INITS:
-            raise ValueError(
-                f"unknown {name} {init!r}; valid choices are "
-                f"{', '.join(repr(i) for i in INITS)}, a number (constant) or a "
-                f"callable (fan_in, fan_out, rng) -> float"
-            )
-        return init
-    if isinstance(init, bool):
-        raise TypeError(f"{name} must not be a bool, got {init!r}; pass a number such as 1.0")
-    if isinstance(init, numbers.Real):
-        if not math.isfinite(float(init)):
-            raise ValueError(f"{name} must be a finite number, got {init!r}")
-        return float(init)
+        return check_choice(init, name, INITS)
     if callable(init):
         return init
+    if isinstance(init, numbers.Real):  # bool included: check_real refuses it with a TypeError
+        return check_real(init, name, example=1.0)
+    choices = ", ".join(repr(i) for i in INITS)
     raise TypeError(
-        f"{name} must be one of {', '.join(repr(i) for i in INITS)}, a number or a "
-        f"callable (fan_in, fan_out, rng) -> float, got {init!r} of type "
-        f"{type(init).__name__}"
+        f"{name} must be one of {choices}, a number or a callable (fan_in, fan_out, rng) -> float, "
+        f"got {describe(init)}; pass e.g. {name}='uniform'"
     )
 
 
@@ -115,12 +105,7 @@ def _check_rng(rng: Any) -> random.Random:
     if rng is None:
         # A fresh generator seeded from the OS: never touches the global state.
         return random.Random()
-    if not isinstance(rng, random.Random):
-        raise TypeError(
-            f"rng must be a random.Random instance or None, got {rng!r} of type "
-            f"{type(rng).__name__}; pass rng=random.Random(0) for reproducibility"
-        )
-    return rng
+    return check_instance(rng, "rng", random.Random, "a random.Random or None", example="random.Random(0)")
 
 
 def _draw(init: Init, fan_in: int, fan_out: int, rng: random.Random, name: str) -> float:
@@ -137,15 +122,7 @@ def _draw(init: Init, fan_in: int, fan_out: int, rng: random.Random, name: str) 
     if init == "normal":
         return rng.gauss(0.0, 1.0)
     value = init(fan_in, fan_out, rng)  # type: ignore[operator]
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} callable returned {value!r} of type {type(value).__name__}; "
-            f"it must return a float"
-        )
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} callable returned the non-finite value {value!r}")
-    return value
+    return check_real(value, f"the value returned by the {name} callable")
 
 
 def _apply_activation(activation: Activation, x: Value) -> Value:
@@ -167,11 +144,23 @@ def _apply_activation(activation: Activation, x: Value) -> Value:
 
 
 def _from_nonlin(nonlin: Any, activation: Any) -> Any:
-    """Translate micrograd's ``nonlin=True/False`` into an activation name."""
+    """Translate micrograd's ``nonlin`` flag into an activation name.
+
+    The flag may be a keyword (``nonlin=False``) or, as in micrograd's
+    ``Neuron(nin, nonlin=True)``, the second positional argument, which is
+    ``activation``'s place here: a bool is never an activation, so
+    ``Neuron(2, False)`` is unambiguous.
+    """
+    if isinstance(activation, bool):
+        if nonlin is not None:
+            raise ValueError(
+                f"micrograd's flag was given twice: {activation!r} in activation's place and "
+                f"nonlin={nonlin!r}; pass it once"
+            )
+        nonlin, activation = activation, "relu"
     if nonlin is None:
         return activation
-    if not isinstance(nonlin, bool):
-        raise TypeError(f"nonlin must be True or False (micrograd's flag), got {nonlin!r}")
+    check_bool(nonlin, "nonlin")
     if activation != "relu":
         raise ValueError(
             f"pass either nonlin={nonlin!r} (micrograd's flag) or activation={activation!r}, "
@@ -197,10 +186,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
     elif isinstance(x, Iterable) and not isinstance(x, (str, bytes, Mapping, Sequence)):
         x = tuple(x)  # a generator, a numpy row: anything micrograd's zip() would take
     elif isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-        raise TypeError(
-            f"{who} expects a sequence of {nin} floats or Values, got {x!r} of "
-            f"type {type(x).__name__}"
-        )
+        raise TypeError(f"{who} expects a sequence of {nin} floats or Values, got {describe(x)}")
     if len(x) != nin:
         raise ValueError(
             f"{who} expects {nin} input{'s' if nin != 1 else ''} but got {len(x)}; "
@@ -208,10 +194,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
         )
     for i, xi in enumerate(x):
         if not isinstance(xi, (Value, numbers.Real)):
-            raise TypeError(
-                f"{who} input [{i}] is {xi!r} of type {type(xi).__name__}; inputs must be "
-                f"floats, ints or Values"
-            )
+            raise TypeError(f"{who} input [{i}] is {describe(xi)}; inputs must be floats, ints or Values")
     return x
 
 
@@ -273,19 +256,12 @@ class Module:
                 number (as returned by :meth:`state_dict`).
 
         Raises:
-            TypeError: If ``state`` is not a mapping.
-            ValueError: If names are missing or unknown, or a value is not a
-                finite real number (bools, strings and NaN are rejected).
+            TypeError: If ``state`` is not a mapping, or a value is not a real
+                number (bools and strings included).
+            ValueError: If names are missing or unknown, or a value is NaN,
+                infinite or too large for a float.
         """
-        if not isinstance(state, Mapping):
-            raise TypeError(
-                f"state must be a mapping of parameter names to floats (as returned by "
-                f"state_dict()), got {type(state).__name__}"
-            )
-        named = self.named_parameters()
-        values = _validate_state(state, [n for n, _ in named], "state")
-        for (_, p), v in zip(named, values):
-            p.data = v
+        serialization.load_state_dict(self, state)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the architecture and every parameter to ``path`` as JSON, atomically.
@@ -294,6 +270,8 @@ class Module:
         flushed and fsync'ed, then renamed over ``path``; a crash at any point
         leaves either the old file or the new one, never a mix. Floats are
         written with ``repr`` (JSON's default), so they load back bit-identical.
+        When ``path`` is a symbolic link, the file it points to is replaced
+        (atomically, as above) and the link stays a link.
 
         A model with a custom (callable) activation is saved with the
         activation recorded as ``"custom:<qualname>"``; functions cannot be
@@ -304,23 +282,13 @@ class Module:
             path: Destination file.
 
         Raises:
+            TypeError: If a parameter's ``data`` is not a real number.
             ValueError: If a parameter is NaN or infinite (such a file could
                 not be loaded back).
-            OSError: If the folder is not writable; the old file is untouched.
+            OSError: If the folder is not writable, or ``path`` is a loop of
+                symbolic links; the old file is untouched.
         """
-        for name, p in self.named_parameters():
-            if not math.isfinite(p.data):
-                raise ValueError(
-                    f"parameter {name} is {p.data!r}; refusing to save a non-finite "
-                    f"value (training probably diverged: lower the learning rate)"
-                )
-        document = {
-            "format": _FORMAT_NAME,
-            "version": FORMAT_VERSION,
-            "architecture": self.architecture(),
-            "parameters": self.state_dict(),
-        }
-        _atomic_write_json(os.fspath(path), document)
+        serialization.save(self, path)
 
     def load(self, path: str | os.PathLike[str]) -> "Module":
         """Load parameters saved by :meth:`save` into this module.
@@ -328,6 +296,9 @@ class Module:
         The whole file is read and checked (JSON syntax, format name and
         version, architecture equal to this module's, exactly the expected
         parameter names, finite real values) before any parameter changes.
+        Anything that is not a regular file (``/dev/zero``, a pipe, a folder)
+        and any file over :data:`micrograd_like.serialization.MAX_FILE_BYTES`
+        (64 MiB) is refused without being read.
 
         Args:
             path: File written by :meth:`save`.
@@ -338,142 +309,16 @@ class Module:
         Raises:
             ValueError: Naming the problem, if the file is not valid JSON, was
                 not written by :meth:`save`, has another format version,
-                describes a different architecture, or has missing, unknown
-                or invalid parameters. The module is then unchanged.
+                describes a different architecture, has missing, unknown
+                or invalid parameters, is not a regular file or is too large.
+                The module is then unchanged.
             OSError: If the file cannot be read.
         """
-        path_str = os.fspath(path)
-        with open(path_str, "rb") as f:
-            raw = f.read()
-        try:
-            document = json.loads(
-                raw.decode("utf-8"),
-                parse_constant=_reject_constant,
-                object_pairs_hook=_reject_duplicate_keys,
-            )
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # nesting too deep for json
-            raise ValueError(
-                f"{path_str} is not a valid model file (not JSON or truncated): {exc}"
-            ) from None
-        if not isinstance(document, dict):
-            raise ValueError(f"{path_str}: expected a JSON object at the top level")
-        if document.get("format") != _FORMAT_NAME:
-            raise ValueError(
-                f"{path_str}: 'format' is {document.get('format')!r}, expected "
-                f"{_FORMAT_NAME!r}; this file was not written by Module.save"
-            )
-        version = document.get("version")
-        if version != FORMAT_VERSION or isinstance(version, bool):
-            raise ValueError(
-                f"{path_str}: unsupported format version {version!r}; this library "
-                f"reads version {FORMAT_VERSION}"
-            )
-        arch = document.get("architecture")
-        if arch != self.architecture():
-            raise ValueError(
-                f"{path_str}: the file describes architecture {arch!r} but this model "
-                f"is {self.architecture()!r}; build a matching model before loading"
-            )
-        params = document.get("parameters")
-        if not isinstance(params, dict):
-            raise ValueError(f"{path_str}: 'parameters' must be a JSON object")
-        named = self.named_parameters()
-        values = _validate_state(params, [n for n, _ in named], path_str)
-        for (_, p), v in zip(named, values):
-            p.data = v
+        serialization.load(self, path)
         return self
 
     def __call__(self, x: Any) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-def _reject_constant(token: str) -> float:
-    # json accepts NaN/Infinity by default; a saved model never contains them.
-    raise ValueError(f"non-finite number {token} is not allowed")
-
-
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json keeps the last of two equal keys silently; a file that names a
-    # parameter twice is ambiguous, so it is refused rather than guessed at.
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _validate_state(state: Mapping[str, Any], names: list[str], where: str) -> list[float]:
-    """Check a name -> number mapping against the expected names; return floats in order."""
-    expected = set(names)
-    missing = [n for n in names if n not in state]
-    unknown = [k for k in state if k not in expected]
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"missing {len(missing)} parameter(s): {', '.join(map(str, missing[:10]))}"
-                         + (" ..." if len(missing) > 10 else ""))
-        if unknown:
-            parts.append(f"unknown parameter(s): {', '.join(map(repr, unknown[:10]))}"
-                         + (" ..." if len(unknown) > 10 else ""))
-        raise ValueError(
-            f"{where}: {'; '.join(parts)} (expected exactly {len(names)} parameters "
-            f"named like {names[0] if names else '<none>'!r})"
-        )
-    values = []
-    for n in names:
-        v = state[n]
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise ValueError(
-                f"{where}: parameter {n} is {v!r} of type {type(v).__name__}; "
-                f"expected a finite real number"
-            )
-        try:
-            f = float(v)
-        except OverflowError:
-            raise ValueError(f"{where}: parameter {n} = {v!r} is too large for a float") from None
-        if not math.isfinite(f):
-            raise ValueError(f"{where}: parameter {n} is {f!r}; expected a finite number")
-        values.append(f)
-    return values
-
-
-def _atomic_write_json(path: str, document: Any) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-    try:
-        # mkstemp makes the file private (0600); keep the mode of the file being
-        # replaced, or use the usual 0644 for a new one.
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o644
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        # Leave no stray temp file; the destination was never touched.
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    # Make the rename itself durable. Not every platform can open a folder.
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 class Neuron(Module):
@@ -494,7 +339,8 @@ class Neuron(Module):
         fan_out: Width of the layer this neuron belongs to (only used by
             ``"xavier"`` and custom inits). Default 1.
         nonlin: micrograd's spelling, accepted so its code runs unchanged:
-            ``True`` means ``"relu"``, ``False`` means ``"linear"``.
+            ``True`` means ``"relu"``, ``False`` means ``"linear"``. As in
+            micrograd it may also be passed positionally, ``Neuron(2, False)``.
 
     Raises:
         TypeError: If an argument has the wrong type.
@@ -504,7 +350,7 @@ class Neuron(Module):
     def __init__(
         self,
         nin: int,
-        activation: Activation = "relu",
+        activation: Activation | bool = "relu",  # a bool: micrograd's positional nonlin
         init: Init = "uniform",
         bias_init: Init = 0.0,
         rng: random.Random | None = None,
@@ -512,8 +358,8 @@ class Neuron(Module):
         fan_out: int = 1,
         nonlin: bool | None = None,
     ) -> None:
-        self.nin = _check_positive_int(nin, "nin")
-        fan_out = _check_positive_int(fan_out, "fan_out")
+        self.nin = check_int(nin, "nin", minimum=1, example=2)
+        fan_out = check_int(fan_out, "fan_out", minimum=1)
         self.activation: Activation = _check_activation(_from_nonlin(nonlin, activation))
         init = _check_init(init, "init")
         bias_init = _check_init(bias_init, "bias_init")
@@ -587,15 +433,15 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: Activation = "relu",
+        activation: Activation | bool = "relu",  # a bool: micrograd's positional nonlin
         init: Init = "uniform",
         bias_init: Init = 0.0,
         rng: random.Random | None = None,
         *,
         nonlin: bool | None = None,
     ) -> None:
-        self.nin = _check_positive_int(nin, "nin")
-        self.nout = _check_positive_int(nout, "nout")
+        self.nin = check_int(nin, "nin", minimum=1, example=2)
+        self.nout = check_int(nout, "nout", minimum=1, example=2)
         activation = _check_activation(_from_nonlin(nonlin, activation))
         rng = _check_rng(rng)
         self.neurons: list[Neuron] = [
@@ -659,8 +505,8 @@ class MLP(Module):
     """A multi-layer perceptron: layers applied one after the other.
 
     ``MLP(2, [16, 16, 1])`` matches micrograd's: relu hidden layers, a linear
-    output layer, weights drawn from U(-1, 1) and biases 0. The motivating
-    user's network is ``MLP(2, [3, 3, 2], activation="sigmoid",
+    output layer, weights drawn from U(-1, 1) and biases 0. A sigmoid network
+    with every weight and bias 1 is ``MLP(2, [3, 3, 2], activation="sigmoid",
     output_activation="sigmoid", init=1.0, bias_init=1.0)``.
 
     Args:
@@ -692,22 +538,18 @@ class MLP(Module):
         *,
         rng: random.Random | None = None,
     ) -> None:
-        self.nin = _check_positive_int(nin, "nin")
+        self.nin = check_int(nin, "nin", minimum=1, example=2)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
-            raise TypeError(
-                f"nouts must be a list of layer widths such as [16, 16, 1], got {nouts!r}"
-            )
+            raise TypeError(f"nouts must be a list of layer widths, got {describe(nouts)}; pass e.g. [16, 16, 1]")
         if len(nouts) == 0:
             raise ValueError("nouts must list at least one layer width, e.g. [16, 16, 1]")
-        sizes = [self.nin] + [_check_positive_int(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        sizes = [self.nin] + [check_int(n, f"nouts[{i}]", minimum=1, example=16) for i, n in enumerate(nouts)]
         activation = _check_activation(activation)
         output_activation = _check_activation(output_activation, "output_activation")
         if seed is not None and rng is not None:
             raise ValueError("pass either seed or rng, not both")
         if seed is not None:
-            if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-                raise TypeError(f"seed must be an int or None, got {seed!r}")
-            rng = random.Random(int(seed))
+            rng = random.Random(check_int(seed, "seed", example=0))
         rng = _check_rng(rng)
         last = len(nouts) - 1
         self.layers: list[Layer] = [
@@ -742,9 +584,11 @@ class MLP(Module):
             ValueError: If ``len(x) != nin``.
         """
         xs: Sequence[Scalar] = _as_inputs(x, self.nin, "MLP")
-        for layer in self.layers:
-            xs = layer._forward(xs)
-        return xs[0] if len(xs) == 1 else list(xs)  # type: ignore[return-value]
+        outs: list[Value] = []
+        for layer in self.layers:  # at least one
+            outs = layer._forward(xs)
+            xs = outs
+        return outs[0] if len(outs) == 1 else outs
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Return ``[("layers.0.neurons.0.w.0", ...), ...]`` in :meth:`parameters` order."""
@@ -760,98 +604,3 @@ class MLP(Module):
     def __repr__(self) -> str:
         acts = [_layer_arch(layer)["activation"] for layer in self.layers]
         return f"MLP(nin={self.nin}, nouts={self.nouts}, activations={acts!r})"
-
-
-# --------------------------------------------------------------------------
-# symmetry diagnosis
-# --------------------------------------------------------------------------
-
-def _close(a: float, b: float, tol: float) -> bool:
-    return a == b if tol == 0.0 else abs(a - b) <= tol
-
-
-def find_symmetric_neurons(model: MLP, tol: float = 0.0) -> list[tuple[int, list[int]]]:
-    """Find groups of hidden neurons that gradient descent can never tell apart.
-
-    Rule: neurons ``j`` and ``k`` of hidden layer ``i`` (any layer but the
-    last) are *interchangeable* when they have the same activation, equal
-    incoming weights (``w[j][m] == w[k][m]`` for every input ``m``), equal
-    biases, and equal outgoing weights (``layers[i+1].neurons[n].w[j] ==
-    layers[i+1].neurons[n].w[k]`` for every neuron ``n`` of the next layer).
-
-    Why they stay interchangeable (proof sketch): swapping ``j`` and ``k``
-    (their incoming weights, biases and outgoing weights together) is a
-    permutation ``P`` of the parameters that never changes what the network
-    computes, so the loss satisfies ``L(P θ) = L(θ)`` and, by the chain rule,
-    ``∇L(P θ) = P ∇L(θ)``. At a point with ``P θ = θ`` this gives
-    ``∇L(θ) = P ∇L(θ)``: the two neurons get identical gradients. An update
-    that treats every parameter alike (SGD, momentum, weight decay, Adam) then
-    gives ``P θ' = θ'`` again, and by induction they stay equal forever. In
-    floating point the equality is exact, because both neurons perform the
-    same operations on the same numbers. Output neurons are never reported:
-    each has its own target, so swapping them changes the loss.
-
-    Groups are the connected components of the pairwise relation, so with
-    ``tol > 0`` a group's ends may differ by more than ``tol``.
-
-    Args:
-        model: An :class:`MLP` (or anything with ``.layers`` of :class:`Layer`).
-        tol: Largest absolute difference counted as equal. ``0.0`` (default)
-            means bit-for-bit equality, which is what plain gradient descent
-            preserves.
-
-    Returns:
-        ``[(layer_index, [neuron indices]), ...]`` for every group of two or
-        more interchangeable neurons, ordered by layer then first neuron;
-        ``[]`` when every neuron can learn something different.
-
-    Raises:
-        TypeError: If ``model`` has no ``layers`` or ``tol`` is not a number.
-        ValueError: If ``tol`` is negative or not finite.
-    """
-    layers = getattr(model, "layers", None)
-    if not isinstance(layers, list) or not all(isinstance(l, Layer) for l in layers):
-        raise TypeError(
-            f"find_symmetric_neurons needs an MLP (something with .layers, a list of "
-            f"Layer), got {type(model).__name__}"
-        )
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
-        raise TypeError(f"tol must be a non-negative float, got {tol!r}")
-    tol = float(tol)
-    if not (math.isfinite(tol) and tol >= 0.0):
-        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
-
-    groups: list[tuple[int, list[int]]] = []
-    for li in range(len(layers) - 1):  # the last layer holds output neurons
-        neurons = layers[li].neurons
-        nxt = layers[li + 1].neurons
-
-        def signature(j: int) -> list[float]:
-            n = neurons[j]
-            return [w.data for w in n.w] + [n.b.data] + [m.w[j].data for m in nxt]
-
-        sigs = [signature(j) for j in range(len(neurons))]
-        parent = list(range(len(neurons)))
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        for j in range(len(neurons)):
-            for k in range(j + 1, len(neurons)):
-                if neurons[j].activation != neurons[k].activation:
-                    continue
-                if all(_close(a, b, tol) for a, b in zip(sigs[j], sigs[k])):
-                    rj, rk = find(j), find(k)
-                    if rj != rk:
-                        parent[max(rj, rk)] = min(rj, rk)
-        members: dict[int, list[int]] = {}
-        for j in range(len(neurons)):
-            members.setdefault(find(j), []).append(j)
-        for root in sorted(members):
-            if len(members[root]) > 1:
-                groups.append((li, members[root]))
-    return groups
-

@@ -17,22 +17,12 @@ between neurons: see :func:`micrograd_like.nn.find_symmetric_neurons`.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any, Iterable
 
+from micrograd_like._checks import check_instance, check_real, describe
 from micrograd_like.engine import Value
 
 __all__ = ["Optimizer", "SGD", "Adam"]
-
-
-def _check_hyper(value: Any, name: str, *, low: float = 0.0, below: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a float, got {value!r} of type {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value) or value < low or (below is not None and value >= below):
-        upper = f" and < {below}" if below is not None else ""
-        raise ValueError(f"{name} must be a finite number >= {low}{upper}, got {value!r}")
-    return value
 
 
 class Optimizer:
@@ -57,15 +47,13 @@ class Optimizer:
             plist = list(params)
         except TypeError:
             raise TypeError(
-                f"params must be an iterable of Values (e.g. model.parameters()), got "
-                f"{type(params).__name__}"
+                f"params must be an iterable of Values, got {describe(params)}; pass model.parameters()"
             ) from None
         if not plist:
             raise ValueError("params is empty; pass model.parameters()")
         seen: set[int] = set()
         for i, p in enumerate(plist):
-            if not isinstance(p, Value):
-                raise TypeError(f"params[{i}] is {p!r} of type {type(p).__name__}; expected a Value")
+            check_instance(p, f"params[{i}]", Value, "a Value (a parameter)")
             if id(p) in seen:
                 raise ValueError(
                     f"params[{i}] ({p.label or p!r}) appears more than once; each parameter "
@@ -110,9 +98,9 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params)
-        self.lr = _check_hyper(lr, "lr")
-        self.momentum = _check_hyper(momentum, "momentum")
-        self.weight_decay = _check_hyper(weight_decay, "weight_decay")
+        self.lr = check_real(lr, "lr", minimum=0.0, example=0.1)
+        self.momentum = check_real(momentum, "momentum", minimum=0.0, example=0.9)
+        self.weight_decay = check_real(weight_decay, "weight_decay", minimum=0.0, example=0.0)
         self._buffers: list[float] | None = None  # created on the first step, as in PyTorch
 
     def step(self) -> None:
@@ -159,16 +147,17 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params)
-        self.lr = _check_hyper(lr, "lr")
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise TypeError(f"betas must be a pair (b1, b2) such as (0.9, 0.999), got {betas!r}")
+        self.lr = check_real(lr, "lr", minimum=0.0, example=1e-3)
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"betas must be a pair (b1, b2), got {describe(betas)}; pass e.g. betas=(0.9, 0.999)")
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair (b1, b2), got {len(betas)} numbers; pass e.g. betas=(0.9, 0.999)")
         self.betas = (
-            _check_hyper(betas[0], "betas[0]", below=1.0),
-            _check_hyper(betas[1], "betas[1]", below=1.0),
+            check_real(betas[0], "betas[0]", minimum=0.0, below=1.0, example=0.9),
+            check_real(betas[1], "betas[1]", minimum=0.0, below=1.0, example=0.999),
         )
-        self.eps = _check_hyper(eps, "eps")
-        if self.eps == 0.0:  # with eps 0 a zero gradient makes 0/0 mid-update
-            raise ValueError("eps must be > 0 (it keeps the update finite when a gradient is 0), got 0.0; try 1e-8")
+        # eps > 0: with eps 0 a zero gradient makes 0/0 mid-update.
+        self.eps = check_real(eps, "eps", above=0.0, example=1e-8)
         self.t = 0
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)

@@ -195,8 +195,12 @@ def test_l2_penalty():
         l2_penalty(ps, -1.0)
     with pytest.raises(TypeError, match="alpha"):
         l2_penalty(ps, "1")
+    with pytest.raises(TypeError, match="alpha"):
+        l2_penalty(ps, True)  # a bool is a slip, not a strength
     with pytest.raises(ValueError, match="empty"):
         l2_penalty([], 1.0)
+    with pytest.raises(TypeError, match=r"params\[1\] must be a Value"):
+        l2_penalty([Value(1.0), 2.0], 1.0)  # a float would make the penalty a float, not a Value
 
 
 # ------------------------------------------- gradients vs finite differences
@@ -221,3 +225,25 @@ def test_bce_passes_gradcheck_in_both_forms(z, data):
     t = data.draw(st.lists(st.floats(0, 1), min_size=len(z), max_size=len(z)))
     assert gradcheck(lambda *v: binary_cross_entropy(list(v), t, from_logits=True), z)
     assert gradcheck(lambda *v: binary_cross_entropy([x.sigmoid() for x in v], t), z)
+
+
+@pytest.mark.parametrize("flag", [1, "yes", None])
+def test_from_logits_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match="from_logits must be True or False"):
+        binary_cross_entropy([0.0], [1.0], from_logits=flag)
+
+
+def test_hinge_accepts_plain_float_scores_and_labels():
+    # Both sides plain numbers used to fail with "'float' object has no attribute 'relu'".
+    loss = hinge([0.25, -3.0, 2.0], [1, 1, -1.0])
+    assert isinstance(loss, Value)
+    assert loss.data == pytest.approx((0.75 + 4.0 + 3.0) / 3)
+
+
+def test_bce_refuses_moons_labels_and_says_how_to_map_them():
+    from micrograd_like.datasets import make_moons
+
+    _, y = make_moons(6, seed=0)
+    with pytest.raises(ValueError, match=r"outside \[0, 1\].*\(t \+ 1\) / 2.*hinge"):
+        binary_cross_entropy([0.5] * 6, y)
+    assert binary_cross_entropy([0.5] * 6, [(t + 1) / 2 for t in y]).data == pytest.approx(math.log(2))

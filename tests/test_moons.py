@@ -55,13 +55,14 @@ def test_seeded_is_reproducible_and_global_random_untouched():
 @pytest.mark.parametrize(
     "kwargs, exc, match",
     [
-        ({"n": 1}, ValueError, "n must be >= 2"),
+        ({"n": 1}, ValueError, "n must be an int >= 2"),
         ({"n": 10.0}, TypeError, "n must be an int"),
         ({"n": True}, TypeError, "n must be an int"),
         ({"noise": -0.1}, ValueError, "noise"),
         ({"noise": math.nan}, ValueError, "noise"),
         ({"noise": "0.1"}, TypeError, "noise"),
         ({"seed": 1.5}, TypeError, "seed"),
+        ({"shuffle": 1}, TypeError, "shuffle"),
     ],
 )
 def test_argument_validation(kwargs, exc, match):
@@ -98,7 +99,10 @@ def test_the_demo_schedule_reaches_full_accuracy_and_decays_the_rate():
     assert loss_and_accuracy(model, X, y)[1] >= 0.95
 
 
-@pytest.mark.parametrize("kwargs", [{"steps": -1}, {"steps": 1.5}, {"lr": 0.0}, {"lr": "1"}])
-def test_train_validates_its_arguments(kwargs):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [({"steps": -1}, ValueError), ({"steps": 1.5}, TypeError), ({"lr": 0.0}, ValueError), ({"lr": "1"}, TypeError)],
+)
+def test_train_validates_its_arguments(kwargs, exc):
+    with pytest.raises(exc, match=next(iter(kwargs))):
         next(train(MLP(2, [2, 1], seed=0), [[0.0, 0.0]], [1], **kwargs))

@@ -87,6 +87,27 @@ def test_micrograd_nonlin_flag_is_accepted():
         Layer(2, 3, nonlin=1)
 
 
+def test_micrograd_positional_nonlin_works_like_the_keyword():
+    # micrograd's signature is Neuron(nin, nonlin=True); its code passes the flag positionally.
+    for flag, name in ((True, "relu"), (False, "linear")):
+        a, b = Neuron(2, flag, rng=random.Random(3)), Neuron(2, nonlin=flag, rng=random.Random(3))
+        assert a.activation == name and a.nonlin is flag
+        assert a.state_dict() == b.state_dict()
+        assert a([0.5, -2.0]).data == b([0.5, -2.0]).data
+        assert [n.activation for n in Layer(2, 3, flag).neurons] == [name] * 3
+    assert Neuron(2, False, init=-1.0)([1.0, 1.0]).data == -2.0  # linear: no relu clamp
+    assert Neuron(2, True, init=-1.0)([1.0, 1.0]).data == 0.0
+    with pytest.raises(ValueError, match="given twice"):
+        Neuron(2, False, nonlin=False)
+
+
+def test_a_bool_activation_on_mlp_is_a_type_error_that_names_the_fix():
+    with pytest.raises(TypeError, match="activation='linear'"):
+        MLP(2, [3, 1], activation=False)
+    with pytest.raises(TypeError, match="output_activation='relu'"):
+        MLP(2, [3, 1], output_activation=True)
+
+
 def test_one_output_returns_value_else_list():
     assert isinstance(MLP(2, [3, 1], seed=0)([1.0, 2.0]), Value)
     out = MLP(2, [3, 2], seed=0)([1.0, 2.0])
@@ -412,3 +433,15 @@ def test_any_iterable_of_numbers_is_an_input_and_nonlin_reads_like_micrograd():
     assert model(iter([0.1, 0.2, 0.3])).data == expected
     assert model.layers[0].neurons[0].nonlin is True
     assert model.layers[1].neurons[0].nonlin is False
+
+
+def test_find_symmetric_neurons_is_one_function_under_three_names():
+    # It lives in analysis; nn and the package keep the names docs and users import.
+    import micrograd_like
+    from micrograd_like import analysis, nn
+
+    assert nn.find_symmetric_neurons is analysis.find_symmetric_neurons
+    assert micrograd_like.find_symmetric_neurons is analysis.find_symmetric_neurons
+    assert "find_symmetric_neurons" in nn.__all__
+    with pytest.raises(AttributeError, match="no_such_name"):
+        nn.no_such_name  # noqa: B018 - the module __getattr__ still refuses unknown names

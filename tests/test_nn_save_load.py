@@ -265,24 +265,25 @@ def test_missing_file_is_an_os_error(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "edit, match",
+    "edit, exc, match",
     [
-        (lambda sd: sd.pop(next(iter(sd))), "missing"),
-        (lambda sd: sd.update({"extra": 1.0}), "unknown"),
-        (lambda sd: sd.update({"layers.0.neurons.0.b": math.inf}), "finite"),
-        (lambda sd: sd.update({"layers.0.neurons.0.b": math.nan}), "finite"),
-        (lambda sd: sd.update({"layers.0.neurons.0.b": False}), "bool"),
-        (lambda sd: sd.update({"layers.0.neurons.0.b": "1"}), "str"),
-        (lambda sd: sd.update({"layers.0.neurons.0.b": 10**400}), "too large"),
-        (lambda sd: sd.update({"layers.0.neurons.0.b": 1 + 2j}), "complex"),
+        (lambda sd: sd.pop(next(iter(sd))), ValueError, "missing"),
+        (lambda sd: sd.update({"extra": 1.0}), ValueError, "unknown"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": math.inf}), ValueError, "finite"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": math.nan}), ValueError, "finite"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": 10**400}), ValueError, "too large"),
+        # a value of the wrong type in a mapping the caller built is a TypeError
+        (lambda sd: sd.update({"layers.0.neurons.0.b": False}), TypeError, "bool"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": "1"}), TypeError, "str"),
+        (lambda sd: sd.update({"layers.0.neurons.0.b": 1 + 2j}), TypeError, "complex"),
     ],
 )
-def test_load_state_dict_validates_before_changing(edit, match):
+def test_load_state_dict_validates_before_changing(edit, exc, match):
     model = _model()
     before = _bits(model)
     sd = _awkward_model(3).state_dict()
     edit(sd)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(exc, match=match):
         model.load_state_dict(sd)
     assert _bits(model) == before
 
