@@ -2,10 +2,12 @@
 
 The engine (``Value``, ``grad``, ``gradcheck``) is importable on its own; the
 neural-net layer lives in ``micrograd_like.nn`` (also ``losses``, ``optim``),
-drawings in ``micrograd_like.viz``, Hypothesis strategies in ``micrograd_like.testing``.
+drawings in ``micrograd_like.viz``, the chain-rule ledger
+``explain(root)`` in ``micrograd_like.explain``, Hypothesis strategies in ``micrograd_like.testing``.
 """
 
 from .engine import Value, grad
+from .explain import explain
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .nn import MLP, Layer, Module, Neuron, find_symmetric_neurons
 from .viz import draw_dot, draw_network
@@ -23,5 +25,6 @@ __all__ = [
     "find_symmetric_neurons",
     "draw_dot",
     "draw_network",
+    "explain",
 ]
 __version__ = "0.1.0"

@@ -1,0 +1,236 @@
+"""The chain-rule ledger (explain) and the network explanation (explain_network)."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import pytest
+from hypothesis import given
+
+from micrograd_like import MLP, Value, explain, grad
+from micrograd_like.engine import _Op, _node, iter_graph
+from micrograd_like.explain import explain_network
+from micrograd_like.losses import sse
+from micrograd_like.symmetry import OBSERVATIONS, TARGETS, build_constant_network, build_random_network
+from micrograd_like.testing import expressions, points
+
+
+def bits(x: float) -> bytes:
+    """Bit pattern of a float: tells -0.0 from 0.0 and compares NaNs exactly."""
+    return struct.pack("<d", x)
+
+
+def user_cost(outs):
+    return sse(outs, [list(t) for t in TARGETS])
+
+
+@given(expr=expressions(3), point=points(3))
+def test_ledger_gradients_are_bit_identical_to_backward(expr, point):
+    xs = [Value(p, label=f"x{i}") for i, p in enumerate(point)]
+    root = expr(*xs)
+    ledger = explain(root)
+    nodes = list(iter_graph(root))
+    assert all(v.grad == 0.0 for v in nodes)  # explain touches no .grad
+    root.backward()
+    assert [bits(n.grad) for n in ledger.nodes] == [bits(v.grad) for v in nodes]
+    # One row per edge; each input's final row carries its final gradient.
+    assert len(ledger.rows) == sum(len(v.children) for v in nodes)
+    for n in ledger.nodes[:-1]:
+        row = ledger.rows[n.final_step]
+        assert row.final and row.input_index == n.index and bits(0.0 + row.total) == bits(n.grad)
+
+
+@given(expr=expressions(2), point=points(2))
+def test_rows_follow_reverse_mode(expr, point):
+    root = expr(*(Value(p) for p in point))
+    ledger = explain(root)
+    finals = [n.grad for n in ledger.nodes]
+    running: dict[int, float] = {}
+    for k, row in enumerate(ledger.rows):
+        assert row.step == k
+        # A node passes its gradient on only once that gradient is complete.
+        assert bits(0.0 + row.node_grad) == bits(finals[row.node_index])
+        assert row.input_index < row.node_index
+        before = running.get(row.input_index)
+        expected = row.contribution if before is None else before + row.contribution
+        assert bits(row.total) == bits(expected)
+        running[row.input_index] = row.total
+    node_order = [row.node_index for row in ledger.rows]
+    assert node_order == sorted(node_order, reverse=True)
+
+
+def test_the_issue_example_reads_as_arithmetic():
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
+    e = a * b
+    d = e + c
+    L = d.tanh()
+    L.label = "L"
+    ledger = explain(L)
+    formulas = [r.formula for r in ledger]
+    assert formulas[0] == "d(tanh(n4))/dn4 = 1 - L**2"
+    assert "d(a*b)/da = b" in formulas and "d(a*b)/db = a" in formulas
+    row_a = next(r for r in ledger if r.input == "a")
+    assert row_a.local == b.data and row_a.node == "n2"
+    assert row_a.contribution == row_a.node_grad * b.data
+    text = str(ledger)
+    assert "d(a*b)/da = b = -3" in text
+    assert [n.name for n in ledger.nodes] == ["a", "b", "n2", "c", "n4", "L"]
+    assert ledger.nodes[2].expression == "a*b" and ledger.nodes[-1].final_step is None
+
+
+def test_text_table_is_aligned():
+    x, y = Value(0.5, label="x"), Value(-1.25, label="weight")
+    ledger = explain((x * y + x.exp() / y).sigmoid())
+    lines = str(ledger).splitlines()
+    header = lines[2]
+    body = lines[4 : 4 + len(ledger.rows)]
+    start = header.rindex("input")
+    end = header.index("contribution") + len("contribution")
+    for row, line in zip(ledger.rows, body):
+        assert line[start:].startswith(row.input + " ")  # left-aligned column
+        assert line[:end].endswith(format(row.contribution, ".6g"))  # right-aligned column
+        assert line[end : end + 2] == "  "
+
+
+def test_formulas_cover_every_op_and_constant_power():
+    x, y = Value(0.7, label="x"), Value(1.3, label="y")
+    cases = {
+        "d(x + y)/dy = 1": x + y, "d(x - y)/dy = -1": x - y, "d(x/y)/dy = -n2/y": x / y,
+        "d(-x)/dx = -1": -x, "d(x**y)/dy = n2 * log(x)": x**y, "d(exp(x))/dx = n1": x.exp(),
+        "d(log(x))/dx = 1/x": x.log(), "d(sigmoid(x))/dx = n1 * (1 - n1)": x.sigmoid(),
+        "d(relu(x))/dx = 1 if x > 0 else 0": x.relu(), "d(x**3)/dx = 3 * x**2": x**3,
+        "d(x**0.5)/dx = 0.5 * x**-0.5": x**0.5, "d(x**2)/dx = 2 * x": x**2,
+    }
+    for expected, root in cases.items():
+        formulas = [r.formula for r in explain(root)]
+        assert expected in formulas, (expected, formulas)
+
+
+def test_an_op_with_its_own_formulas_is_used():
+    class Cube(_Op):  # an op from the future: carries its formulas
+        formulas = ("3 * x**2",)
+
+    op = Cube("cube", lambda v: v**3, lambda g, out, a: (g * 3 * a * a,))
+    x = Value(2.0, label="t")
+    ledger = explain(_node(8.0, op, x))
+    assert ledger[0].formula == "d(cube(t))/dt = 3 * t**2"
+    assert ledger[0].local == 12.0
+
+
+@pytest.mark.parametrize("x0", [0.2, 0.4, 1.0, 1.3])
+def test_a_node_that_is_both_arguments_adds_in_the_engines_order(x0):
+    # The engine adds the second argument's contribution first; with an earlier
+    # contribution already in x, (acc - g) + g and (acc + g) - g round differently.
+    x = Value(x0, label="x")
+    root = (x - x) * 0.3 + x.tanh()
+    ledger = explain(root)
+    root.backward()
+    assert bits(ledger.nodes[0].grad) == bits(x.grad)
+    rows = [r for r in ledger if r.node == "n1"]
+    assert [r.formula for r in rows] == ["d(x - x)/dx = -1", "d(x - x)/dx = 1"]
+
+
+def test_an_input_used_twice_accumulates_as_the_engine_does():
+    x = Value(0.3, label="x")
+    u = x.exp()
+    root = u * x + (x * x)  # x * x: one input is both arguments
+    ledger = explain(root)
+    root.backward()
+    assert bits(ledger.nodes[0].grad) == bits(x.grad)
+    square = [r for r in ledger if r.node_index == ledger.nodes[-2].index]
+    assert [r.input for r in square] == ["x", "x"]
+
+
+def test_constants_and_unnamed_nodes_get_readable_names():
+    x = Value(4.0, label="x")
+    ledger = explain(1 / x - 2.5)
+    formulas = [r.formula for r in ledger]
+    assert "d(1/x)/d(1) = 1/x" in formulas
+    assert "d(n2 - 2.5)/d(2.5) = -1" in formulas
+
+
+def test_a_100000_node_graph_is_explained_without_recursion():
+    x = Value(1.0, label="x")
+    k = Value(0.5, label="k")
+    y = x
+    for _ in range(100_000):
+        y = y * k + x
+    ledger = explain(y)
+    assert len(ledger.nodes) == 200_002
+    assert len(ledger.rows) == 400_000
+    assert ledger.nodes[0].grad == pytest.approx(2.0)  # sum of 0.5**i
+
+
+def test_errors_are_those_of_backward():
+    with pytest.raises(TypeError, match=r"explain\(root\) needs a Value, got int 3"):
+        explain(3)
+    x = Value(0.0)
+    y = x**0.5
+    with pytest.raises(ZeroDivisionError) as from_backward:
+        y.backward()
+    with pytest.raises(ZeroDivisionError) as from_explain:
+        explain(y)
+    assert str(from_explain.value) == str(from_backward.value)
+
+
+def test_a_leaf_root_has_no_rows():
+    x = Value(3.0, label="x")
+    ledger = explain(x)
+    assert ledger.rows == () and ledger.nodes[0].grad == 1.0
+    assert "dL/d(x) = 1" in str(ledger)
+
+
+# -- explain_network ------------------------------------------------------------------
+
+
+def test_network_gradients_equal_backward():
+    model = build_constant_network()
+    result = explain_network(model, OBSERVATIONS, user_cost)
+    cost = user_cost([list(model(list(x))) for x in OBSERVATIONS])
+    assert all(p.grad == 0.0 for p in model.parameters())  # explain_network touches no .grad
+    cost.backward()
+    flat = [g for layer in result.weight_grads for neuron in layer for g in neuron]
+    assert [bits(g) for g in flat] == [bits(p.grad) for p in model.parameters()]
+    assert result.cost == cost.data
+
+
+def test_constant_start_shows_twins_and_says_why():
+    result = explain_network(build_constant_network(), OBSERVATIONS, user_cost)
+    assert result.twins == (((1, 2, 3),), ((1, 2, 3),), ())
+    for layer in result.activation_grads:  # same upstream gradient, observation by observation
+        for obs in layer:
+            assert len(set(obs)) == 1
+    text = str(result)
+    assert text.count("= neuron 1, bit for bit") == 4
+    assert text.count("the same weights and bias") == 2
+    assert "the same inputs (the network's inputs" in text and "the same inputs (the outputs of layer 1" in text
+    assert "dC/dy_2" in text and "dC/da[2,3]" in text and "dC/dw[1,j,2]" in text
+
+
+def test_random_start_has_no_twins():
+    result = explain_network(build_random_network(), OBSERVATIONS, user_cost)
+    assert result.twins == ((), (), ())
+    assert str(result).count("No two neurons of this layer have identical gradients.") == 3
+    assert "bit for bit" not in str(result)
+
+
+def test_equal_gradients_without_symmetry_are_called_a_coincidence():
+    model = MLP(2, [2, 1], activation="tanh", init="uniform", seed=3)
+    for w in model.layers[1].neurons[0].w:
+        w.data = 0.0  # nothing flows back to layer 1: its gradients are all 0
+    result = explain_network(model, [(0.5, -0.2)], lambda outs: (outs[0][0] - 1.0) ** 2)
+    assert result.twins[0] == ((1, 2),)
+    assert "although their weights differ" in str(result)
+    assert "the same weights and bias" not in str(result)
+
+
+def test_network_argument_errors():
+    with pytest.raises(TypeError, match="needs an MLP"):
+        explain_network("net", OBSERVATIONS, user_cost)
+    with pytest.raises(TypeError, match="loss must be a function"):
+        explain_network(build_constant_network(), OBSERVATIONS, 3)
+    with pytest.raises(TypeError, match="must return a Value"):
+        explain_network(build_constant_network(), OBSERVATIONS, lambda outs: 1.0)
+    with pytest.raises(TypeError, match="non-empty list of input vectors"):
+        explain_network(build_constant_network(), [], user_cost)

@@ -1,0 +1,187 @@
+"""The backprop stepper page, tested in a real browser.
+
+Debian's headless Chromium (``/usr/bin/chromium``, installed by ``.ci/run``) is
+driven by Playwright's Python package; no browser is ever downloaded. These
+tests never skip: if the browser or Playwright is missing, they fail.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from micrograd_like import MLP, Value, explain
+from micrograd_like.engine import iter_graph
+from micrograd_like.losses import sse
+from micrograd_like.stepper import stepper
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+ROW_FIELDS = ("row-node", "row-node-grad", "row-formula", "row-local", "row-contribution", "row-input", "row-total")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a written page; record every request and refuse all but the file itself."""
+    pages = []
+
+    def open_(path):
+        page = browser.new_page()
+        url = path.as_uri()
+        requested, refused, errors = [], [], []
+        page.on("request", lambda r: requested.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def guard(route):
+            if route.request.url == url:
+                route.continue_()
+            else:
+                refused.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", guard)
+        page.goto(url)
+        pages.append((page, url, requested, refused, errors))
+        return page
+
+    yield open_
+    for page, url, requested, refused, errors in pages:
+        page.close()
+        assert refused == [] and set(requested) == {url}, f"the page fetched {requested}"
+        assert errors == []
+
+
+def read_row(page) -> dict[str, str]:
+    return {f: page.text_content(f"#{f}") for f in ROW_FIELDS}
+
+
+def grad_text(page, i: int) -> str:
+    """The gradient shown in the box of Value i (its last text line)."""
+    return page.locator(f"#plain g.node:has(> title:text-is('v{i}')) text").last.text_content()
+
+
+def node_classes(page, i: int) -> str:
+    return page.locator(f"#plain g.node:has(> title:text-is('v{i}'))").get_attribute("class")
+
+
+def expression():
+    a, b, c = Value(0.5, label="a"), Value(-0.3, label="b"), Value(0.1, label="c")
+    s = a * b + c * b
+    root = s.tanh() * s
+    root.label = "L"
+    return root
+
+
+def test_each_step_shows_its_ledger_row(tmp_path, open_page):
+    root = expression()
+    ledger = explain(root)
+    page = open_page(stepper(root, tmp_path / "steps.html"))
+    n = len(ledger.rows)
+    assert page.text_content("#counter") == f"Step 0 of {n}"
+    assert grad_text(page, ledger.nodes[-1].index) == format(1.0, "#.4g")
+    assert all(grad_text(page, i) == "?" for i in range(len(ledger.nodes) - 1))
+    for k in range(1, n + 1):
+        if k % 2:
+            page.click("#next")
+        else:
+            page.keyboard.press("ArrowRight")
+        row = ledger.rows[k - 1]
+        shown = read_row(page)
+        assert page.text_content("#counter") == f"Step {k} of {n}"
+        assert (shown["row-node"], shown["row-input"], shown["row-formula"]) == (row.node, row.input, row.formula)
+        for field, value in (("row-node-grad", row.node_grad), ("row-local", row.local),
+                             ("row-contribution", row.contribution), ("row-total", row.total)):
+            assert float(shown[field]) == value, (k, field)
+        assert "passing" in node_classes(page, row.node_index)
+        assert "receiving" in node_classes(page, row.input_index)
+        # A gradient is filled in exactly when it is final.
+        for node in ledger.nodes[:-1]:
+            text = grad_text(page, node.index)
+            if node.final_step < k:
+                assert text == format(node.grad, "#.4g"), (k, node.name)
+            else:
+                assert text == "?" or text.endswith("\u2026"), (k, node.name, text)
+
+
+def test_last_step_is_the_coloured_drawing_and_previous_goes_back(tmp_path, open_page):
+    x = Value(0.7, label="x")
+    w = [Value(0.2 * (i + 1), label=f"w{i}") for i in range(3)]
+    root = (w[0] * x + w[1] * x + w[2] * x).sigmoid()  # the three products share a gradient
+    ledger = explain(root)
+    page = open_page(stepper(root, tmp_path / "coloured"))
+    assert page.is_hidden("#coloured")
+    for _ in range(len(ledger.rows) + 1):
+        page.keyboard.press("ArrowRight")
+    assert page.text_content("#counter") == "Overview"
+    assert page.is_hidden("#plain") and page.is_visible("#coloured")
+    shared = next(n.grad for n in ledger.nodes if n.expression == "w0*x")
+    members = [n for n in ledger.nodes if n.grad == shared]
+    assert len(members) == 5  # three products and two sums
+    titles = page.locator("#coloured g.grad-group-A > title").all_text_contents()
+    assert sorted(titles) == sorted(f"v{n.index}" for n in members)
+    assert "Same colour and letter = same gradient" in page.text_content("#coloured svg")
+    assert page.is_disabled("#next")
+    page.keyboard.press("ArrowRight")  # past the end: stays on the overview
+    assert page.text_content("#counter") == "Overview"
+    page.keyboard.press("ArrowLeft")
+    page.click("#prev")
+    k = len(ledger.rows) - 1
+    assert page.text_content("#counter") == f"Step {k} of {k + 1}"
+    assert float(page.text_content("#row-total")) == ledger.rows[k - 1].total
+
+
+def test_a_network_steps_through_its_first_rows(tmp_path, open_page):
+    model = MLP(2, [3, 1], activation="sigmoid", init=1.0, bias_init=1.0)
+    loss = sse([[model([0.8, 0.4])]], [[0.2]])
+    ledger = explain(loss)
+    page = open_page(stepper(loss, tmp_path / "mlp.html", title="The first backward pass"))
+    assert page.text_content("h1") == "The first backward pass"
+    for k in range(1, 8):
+        page.click("#next")
+        assert float(page.text_content("#row-total")) == ledger.rows[k - 1].total
+        assert page.text_content("#row-formula") == ledger.rows[k - 1].formula
+
+
+def test_the_file_is_self_contained_and_the_graph_untouched(tmp_path):
+    root = expression()
+    nodes = list(iter_graph(root))
+    root.backward()
+    before = [(v.grad, v.label) for v in nodes]
+    path = stepper(root, str(tmp_path / "sub" / "page.htm"))
+    assert path == tmp_path / "sub" / "page.htm"
+    assert [(v.grad, v.label) for v in nodes] == before
+    text = path.read_text(encoding="utf-8")
+    assert "<svg" in text and "<?xml" not in text and "DOCTYPE svg" not in text
+    assert not re.search(r"<script[^>]*\bsrc=|<link\b|<img\b|@import|url\(", text)
+    assert re.findall(r"https?://[^\"' ]+", text) == ["http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"] * 2
+    assert [p.name for p in (tmp_path / "sub").iterdir()] == ["page.htm"]  # no temporary file left
+
+
+def test_labels_cannot_break_out_of_the_page(tmp_path):
+    x = Value(1.0, label="</script><script>alert(1)</script>")
+    text = stepper(x * 2.0, tmp_path / "label.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in text
+    assert text.count("<script") == 2
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="needs a Value as root, got float 1.0"):
+        stepper(1.0, "x.html")
+    with pytest.raises(TypeError, match="path must be a str or pathlib.Path"):
+        stepper(Value(1.0), 3)
+    with pytest.raises(ValueError, match="ends in .svg; use a name ending in .html such as 'x.html'"):
+        stepper(Value(1.0), "x.svg")
+    with pytest.raises(TypeError, match="title must be a str or None"):
+        stepper(Value(1.0), "x.html", title=3)
