@@ -3,11 +3,11 @@
 The engine (``Value``, ``grad``, ``gradcheck``) is importable on its own; the
 neural-net layer lives in ``micrograd_like.nn`` (also ``losses``, ``optim``),
 drawings in ``micrograd_like.viz``, the chain-rule ledger
-``explain(root)`` in ``micrograd_like.explain``, Hypothesis strategies in ``micrograd_like.testing``.
+``explain(root)`` in ``micrograd_like.ledger``, Hypothesis strategies in ``micrograd_like.testing``.
 """
 
 from .engine import Value, grad
-from .explain import explain
+from .ledger import explain, explain_network
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .nn import MLP, Layer, Module, Neuron, find_symmetric_neurons
 from .viz import draw_dot, draw_network
@@ -26,5 +26,6 @@ __all__ = [
     "draw_dot",
     "draw_network",
     "explain",
+    "explain_network",
 ]
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """A backprop stepper: one self-contained HTML page that walks through a backward pass.
 
 :func:`stepper` draws the graph with :func:`~micrograd_like.viz.draw_dot`, inlines
-the SVG, and adds the rows of :func:`~micrograd_like.explain.explain` plus a little
+the SVG, and adds the rows of :func:`~micrograd_like.ledger.explain` plus a little
 script: Next/Previous (buttons or arrow keys) move one chain-rule step; each step
 highlights the node passing its gradient on and its inputs, shows the ledger row,
 and fills in each gradient once it is final. The last step shows the drawing with
@@ -20,7 +20,7 @@ from typing import Any
 
 from ._checks import check_str, describe
 from .engine import Value, iter_graph
-from .explain import Ledger, explain
+from .ledger import Ledger, explain
 from .viz import draw_dot, render
 
 __all__ = ["stepper"]

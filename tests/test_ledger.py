@@ -10,7 +10,7 @@ from hypothesis import given
 
 from micrograd_like import MLP, Value, explain, grad
 from micrograd_like.engine import _Op, _node, iter_graph
-from micrograd_like.explain import explain_network
+from micrograd_like.ledger import explain_network
 from micrograd_like.losses import sse
 from micrograd_like.symmetry import OBSERVATIONS, TARGETS, build_constant_network, build_random_network
 from micrograd_like.testing import expressions, points
