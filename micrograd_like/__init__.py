@@ -3,25 +3,51 @@
 The engine (``Value``, ``grad``, ``gradcheck``) is importable on its own; the
 neural-net layer lives in ``micrograd_like.nn`` (also ``losses``, ``optim``),
 drawings in ``micrograd_like.viz``, Hypothesis strategies in ``micrograd_like.testing``.
+
+The names below are imported on first use (PEP 562), so ``import micrograd_like``
+runs almost nothing: the ``micrograd-like`` command starts with its Ctrl-C
+handling in place, and Graphviz is only imported when a drawing is asked for.
 """
 
-from .engine import Value, grad
-from .gradcheck import GradcheckError, gradcheck, numerical_grad
-from .nn import MLP, Layer, Module, Neuron, find_symmetric_neurons
-from .viz import draw_dot, draw_network
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports nothing
+if TYPE_CHECKING:
+    from .engine import Value, grad
+    from .gradcheck import GradcheckError, gradcheck, numerical_grad
+    from .nn import MLP, Layer, Module, Neuron, find_symmetric_neurons
+    from .viz import draw_dot, draw_network
 
-__all__ = [
-    "Value",
-    "grad",
-    "gradcheck",
-    "numerical_grad",
-    "GradcheckError",
-    "MLP",
-    "Layer",
-    "Module",
-    "Neuron",
-    "find_symmetric_neurons",
-    "draw_dot",
-    "draw_network",
-]
+#: Public name -> the submodule that defines it.
+_EXPORTS = {
+    "Value": "engine",
+    "grad": "engine",
+    "gradcheck": "gradcheck",
+    "numerical_grad": "gradcheck",
+    "GradcheckError": "gradcheck",
+    "MLP": "nn",
+    "Layer": "nn",
+    "Module": "nn",
+    "Neuron": "nn",
+    "find_symmetric_neurons": "nn",
+    "draw_dot": "viz",
+    "draw_network": "viz",
+}
+_SUBMODULES = ("datasets", "engine", "expr", "gradcheck", "losses", "moons", "nn", "optim", "symmetry", "testing", "viz")
+
+__all__ = list(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    from importlib import import_module
+
+    if name in _SUBMODULES:
+        return import_module(f"{__name__}.{name}")
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS, *_SUBMODULES})
