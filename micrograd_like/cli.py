@@ -12,16 +12,18 @@ including while the rest of the command line (argparse, the engine, Graphviz)
 is being imported. The work is done in :mod:`micrograd_like._cli`.
 """
 
-from __future__ import annotations
-
 __all__ = ["main"]
 
-TYPE_CHECKING = False  # typing itself is not imported: this module must load instantly
+# Not even `from __future__ import annotations` (a real import at run time), nor typing:
+# annotations are strings, read only by type checkers.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Sequence, TextIO
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: "Sequence[str] | None" = None, *, out: "TextIO | None" = None, err: "TextIO | None" = None
+) -> int:
     """Run the command line and return its exit status.
 
     Args:
@@ -37,7 +39,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return _interrupted(err)
 
 
-def _interrupted(err: TextIO | None) -> int:
+def _interrupted(err: "TextIO | None") -> int:
     """Ctrl-C: one line on stderr (if it can be written at all), status 130."""
     try:
         import sys

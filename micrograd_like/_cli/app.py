@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
 import sys
 from typing import Sequence, TextIO
 
@@ -85,5 +86,8 @@ def _hint(argv: list[str]) -> str | None:
     formula = next((w for w in words if w.startswith("-") and not w.startswith("--") and w != "-h"), None)
     if formula is None:
         return None
-    rest = " ".join(w for w in words if w != formula and "=" in w)
-    return f"hint: a formula that starts with '-' goes after '--': {PROG} draw -- \"{formula}\" {rest}".rstrip()
+    others = [w for w in words if w != formula]
+    values = [w for w in others if "=" in w and not w.startswith("-")]
+    options = [w for w in others if w not in values]
+    line = " ".join([PROG, "draw", *map(shlex.quote, options), "--", f'"{formula}"', *map(shlex.quote, values)])
+    return f"hint: a formula that starts with '-' goes after '--' (and the options before it): {line}"
