@@ -11,10 +11,11 @@ handling in place, and Graphviz is only imported when a drawing is asked for.
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports nothing
 if TYPE_CHECKING:
-    from .engine import Value, grad
-    from .gradcheck import GradcheckError, gradcheck, numerical_grad
-    from .nn import MLP, Layer, Module, Neuron, find_symmetric_neurons
-    from .viz import draw_dot, draw_network
+    from .engine import Value as Value, grad as grad
+    from .gradcheck import GradcheckError as GradcheckError, gradcheck as gradcheck, numerical_grad as numerical_grad
+    from .nn import MLP as MLP, Layer as Layer, Module as Module, Neuron as Neuron
+    from .nn import find_symmetric_neurons as find_symmetric_neurons
+    from .viz import draw_dot as draw_dot, draw_network as draw_network
 
 #: Public name -> the submodule that defines it.
 _EXPORTS = {

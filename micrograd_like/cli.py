@@ -18,7 +18,8 @@ __all__ = ["main"]
 # annotations are strings, read only by type checkers.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Sequence, TextIO
+    from collections.abc import Sequence
+    from typing import TextIO
 
 
 def main(
@@ -45,6 +46,6 @@ def _interrupted(err: "TextIO | None") -> int:
         import sys
 
         print("micrograd-like: interrupted", file=err or sys.stderr, flush=True)
-    except BaseException:  # a second Ctrl-C, or stderr gone: stay quiet
+    except (KeyboardInterrupt, OSError, ValueError):  # a second Ctrl-C, or stderr gone: stay quiet
         pass
     return 130

@@ -345,3 +345,25 @@ def test_usage_hints_speak_the_command_lines_language(tmp_path):
     assert 'micrograd-like draw --format gv -- "-x*2" x=1' in result.stderr
     fixed = run("draw", "--format", "gv", "--", "-x*2", "x=1", cwd=tmp_path)
     assert fixed.returncode == 0 and "-x*2 = -2" in fixed.stdout
+
+
+@pytest.mark.parametrize(
+    "formula, values, message",
+    [
+        ("1e308*1e308", [], "1e308*1e308 is inf"),  # a result
+        ("x*10", ["x=1e308"], "x*10 is inf"),
+        ("exp(x) - exp(x)", ["x=710"], "exp"),
+        ("1e999*x", ["x=1"], "beyond the float range"),  # a literal
+        ("1" + "0" * 400 + "*x", ["x=1"], "beyond the float range"),
+        ("x", ["x=inf"], "finite"),  # a variable
+        ("x", ["x=nan"], "the value of x is nan"),
+        ("log(x)", ["x=5e-324"], "the gradient of x is inf"),  # a gradient
+    ],
+)
+def test_one_rule_for_numbers_every_one_finite(tmp_path, monkeypatch, formula, values, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = in_process("draw", formula, *values, "--format", "gv")
+    assert code == 2 and out == "" and message in err, err
+    assert list(tmp_path.iterdir()) == []
+    code, out, err = in_process("draw", "1e308*1.5 - 1e308", "--format", "gv")  # large but finite: fine
+    assert code == 0 and out.startswith("1e308*1.5 - 1e308 = 5e+307"), err

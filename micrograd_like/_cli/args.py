@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:

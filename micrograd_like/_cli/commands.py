@@ -8,8 +8,9 @@ To add a command, write ``add_<name>(commands)`` and list it in ``COMMANDS``.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from .. import moons, symmetry
 from ..nn import INITS
