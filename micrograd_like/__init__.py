@@ -52,3 +52,22 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_EXPORTS, *_SUBMODULES})
+
+
+import sys as _sys  # noqa: E402 (always loaded already: no import happens here)
+
+
+class _Package(type(_sys)):  # type: ignore[misc]
+    """Keeps ``micrograd_like.gradcheck`` the function when its submodule of that name is imported.
+
+    Importing a submodule sets the package attribute of the same name to the module;
+    names exported here win, as when the package imported them eagerly.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _EXPORTS and isinstance(value, type(_sys)):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

@@ -198,3 +198,10 @@ def test_ctrl_c_after_a_delay_is_clean(tmp_path, probe_env, delay):
             child.kill()
             child.wait()
     assert interrupted_cleanly(child.returncode, stderr), (child.returncode, stderr)
+
+
+def test_the_entry_point_imports_nothing_before_main_runs():
+    """The console script's first import must be tiny: nothing runs outside main's Ctrl-C handling."""
+    code = "import sys; before = set(sys.modules); import micrograd_like.cli; print(sorted(set(sys.modules) - before))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip() == "['micrograd_like', 'micrograd_like.cli']"
