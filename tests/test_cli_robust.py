@@ -205,3 +205,37 @@ def test_the_entry_point_imports_nothing_before_main_runs():
     code = "import sys; before = set(sys.modules); import micrograd_like.cli; print(sorted(set(sys.modules) - before))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip() == "['micrograd_like', 'micrograd_like.cli']"
+
+
+def test_ctrl_c_typed_on_a_terminal_during_training_is_clean(tmp_path):
+    """The real thing: ^C typed on a pseudo-terminal while the progress bar runs."""
+    import pty
+
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a session of its own, the pty as its terminal
+        try:
+            os.chdir(tmp_path)
+            os.execv(SCRIPT, [SCRIPT, "train", "moons", "--steps", "100000", "--hidden", "4"])
+        finally:
+            os._exit(127)  # never back into pytest
+    output = b""
+    try:
+        while b"training" not in output:  # the progress bar is drawn: training has started
+            ready, _, _ = select.select([master], [], [], 120)
+            assert ready, output
+            output += os.read(master, 4096)
+        os.write(master, b"\x03")  # the terminal turns ^C into SIGINT for the foreground job
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: the child has gone and closed its side
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        os.close(master)
+        _, status = os.waitpid(pid, 0)
+    text = output.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) in (130, -signal.SIGINT), text
+    assert clean(text) and "interrupted" in text
