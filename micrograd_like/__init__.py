@@ -2,30 +2,79 @@
 
 The engine (``Value``, ``grad``, ``gradcheck``) is importable on its own; the
 neural-net layer lives in ``micrograd_like.nn`` (also ``losses``, ``optim``),
-drawings in ``micrograd_like.viz``, the chain-rule ledger
-``explain(root)`` in ``micrograd_like.ledger``, Hypothesis strategies in ``micrograd_like.testing``.
+drawings in ``micrograd_like.viz``, the chain-rule ledger ``explain(root)`` in
+``micrograd_like.ledger``, Hypothesis strategies in ``micrograd_like.testing``.
+
+The names below are imported on first use (PEP 562), so ``import micrograd_like``
+runs almost nothing: the ``micrograd-like`` command starts with its Ctrl-C
+handling in place, and Graphviz is only imported when a drawing is asked for.
 """
 
-from .engine import Value, grad
-from .ledger import explain, explain_network
-from .gradcheck import GradcheckError, gradcheck, numerical_grad
-from .nn import MLP, Layer, Module, Neuron, find_symmetric_neurons
-from .viz import draw_dot, draw_network
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports nothing
+if TYPE_CHECKING:
+    from .engine import Value as Value, grad as grad
+    from .gradcheck import GradcheckError as GradcheckError, gradcheck as gradcheck, numerical_grad as numerical_grad
+    from .nn import MLP as MLP, Layer as Layer, Module as Module, Neuron as Neuron
+    from .analysis import find_symmetric_neurons as find_symmetric_neurons
+    from .ledger import explain as explain, explain_network as explain_network
+    from .viz import draw_dot as draw_dot, draw_network as draw_network
 
-__all__ = [
-    "Value",
-    "grad",
-    "gradcheck",
-    "numerical_grad",
-    "GradcheckError",
-    "MLP",
-    "Layer",
-    "Module",
-    "Neuron",
-    "find_symmetric_neurons",
-    "draw_dot",
-    "draw_network",
-    "explain",
-    "explain_network",
-]
+#: Public name -> the submodule that defines it.
+_EXPORTS = {
+    "Value": "engine",
+    "grad": "engine",
+    "gradcheck": "gradcheck",
+    "numerical_grad": "gradcheck",
+    "GradcheckError": "gradcheck",
+    "MLP": "nn",
+    "Layer": "nn",
+    "Module": "nn",
+    "Neuron": "nn",
+    "find_symmetric_neurons": "analysis",
+    "explain": "ledger",
+    "explain_network": "ledger",
+    "draw_dot": "viz",
+    "draw_network": "viz",
+}
+_SUBMODULES = (
+    "analysis", "datasets", "engine", "expr", "gradcheck", "ledger", "losses", "moons", "nn", "optim",
+    "serialization", "stepper", "symmetry", "testing", "viz",
+)
+
+__all__ = list(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    from importlib import import_module
+
+    if name in _SUBMODULES:
+        return import_module(f"{__name__}.{name}")
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS, *_SUBMODULES})
+
+
+import sys as _sys  # noqa: E402 (always loaded already: no import happens here)
+
+
+class _Package(type(_sys)):  # type: ignore[misc]
+    """Keeps ``micrograd_like.gradcheck`` the function when its submodule of that name is imported.
+
+    Importing a submodule sets the package attribute of the same name to the module;
+    names exported here win, as when the package imported them eagerly.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _EXPORTS and isinstance(value, type(_sys)):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

@@ -5,6 +5,11 @@ The text is untrusted (it comes from the command line), so it is never given to
 tree must be on a short whitelist: numbers, variable names, ``+ - * / **``, unary
 minus (and plus), and calls of ``exp log tanh sigmoid relu`` with one argument.
 Anything else is refused, with the reason, before anything is evaluated.
+
+One rule for numbers: every number is a finite float. A constant (``1e999``,
+a 400-digit integer), a variable's value (``inf``, ``nan``) and the value of
+every part of the formula (``1e308*1e308``) are checked alike, and the first one
+that is not finite is refused, naming it.
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
             value = node.value
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise _refuse(node, f"the constant {value!r} ({type(value).__name__})")
+            _finite_constant(node)
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise _refuse(node, f"using the function {node.id!r} without calling it")
@@ -114,12 +120,32 @@ def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
             raise _refuse(node, _DESCRIPTIONS.get(type(node), type(node).__name__))
 
 
-def _evaluate(tree: ast.Expression, variables: Mapping[str, Value]) -> Value:
+def _finite_constant(node: ast.Constant) -> None:
+    try:
+        finite = math.isfinite(float(node.value))
+    except OverflowError:  # an int beyond the float range
+        finite = False
+    if not finite:
+        raise ExpressionError(
+            f"the number at column {node.col_offset + 1} is beyond the float range (about 1.8e308); "
+            "every number in a formula must be finite"
+        )
+
+
+def _finite_result(value: Value, node: ast.AST, text: str) -> Value:
+    if not math.isfinite(value.data):
+        part = ast.get_source_segment(text, node) or ast.unparse(node)
+        raise ExpressionError(f"{part} is {value.data}, beyond the float range; every number in a formula must be finite")
+    return value
+
+
+def _evaluate(tree: ast.Expression, variables: Mapping[str, Value], text: str) -> Value:
     """Evaluate a checked tree, iteratively (post-order), into a Value graph.
 
     Each result carries whether it is a constant (uses no variable), so that
     ``x ** 2`` and ``x ** -1`` take a plain-number exponent: that works for negative
     bases, where a Value exponent (differentiated too) would need log of the base.
+    ``text`` is the source of ``tree``, to name a part whose value is not finite.
     """
     results: list[tuple[Value, bool]] = []
     stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
@@ -140,15 +166,17 @@ def _evaluate(tree: ast.Expression, variables: Mapping[str, Value]) -> Value:
         elif isinstance(node, ast.BinOp):
             (right, right_const), (left, left_const) = results.pop(), results.pop()
             if isinstance(node.op, ast.Pow) and right_const:
-                results.append((left**right.data, left_const))
+                result = left**right.data
             else:
-                results.append((_BINARY[type(node.op)](left, right), left_const and right_const))
+                result = _BINARY[type(node.op)](left, right)
+            results.append((_finite_result(result, node, text), left_const and right_const))
         elif isinstance(node, ast.UnaryOp):
             operand, const = results.pop()
             results.append((-operand if isinstance(node.op, ast.USub) else operand, const))
         else:
             operand, const = results.pop()
-            results.append((FUNCTIONS[node.func.id](operand), const))  # type: ignore[attr-defined]
+            result = FUNCTIONS[node.func.id](operand)  # type: ignore[attr-defined]
+            results.append((_finite_result(result, node, text), const))
     ((out, _),) = results
     return out
 
@@ -166,8 +194,9 @@ def parse_expression(text: str, variables: Mapping[str, float]) -> tuple[Value, 
 
     Raises:
         ExpressionError: The formula is too long, too deep, not valid syntax, uses
-            something off the whitelist or a name without a value, or cannot be
-            evaluated (log of a negative number, division by zero, overflow).
+            something off the whitelist or a name without a value, a number in it
+            (constant, variable or result) is not finite, or it cannot be
+            evaluated (log of a negative number, division by zero).
     """
     if not isinstance(text, str):
         raise TypeError(f"the formula must be a str, got {type(text).__name__}")
@@ -182,9 +211,12 @@ def parse_expression(text: str, variables: Mapping[str, float]) -> tuple[Value, 
     except (RecursionError, MemoryError, ValueError) as e:  # nesting beyond the parser
         raise ExpressionError(f"the formula cannot be parsed ({type(e).__name__}); simplify it") from None
     _check(tree, variables)
+    for name, value in variables.items():
+        if not math.isfinite(value):
+            raise ExpressionError(f"the value of {name} is {value}; every number in a formula must be finite")
     leaves = {name: Value(float(value), label=name) for name, value in variables.items()}
     try:
-        return _evaluate(tree, leaves), leaves
+        return _evaluate(tree, leaves, text.strip()), leaves
     except (ValueError, ZeroDivisionError, OverflowError) as e:
         raise ExpressionError(f"cannot evaluate the formula: {e}") from None
 

@@ -7,6 +7,7 @@ command, the tests and the benchmark all run the same workload.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator, Sequence
 
 from ._checks import check_int, check_real
@@ -14,10 +15,21 @@ from .engine import Value
 from .losses import hinge, l2_penalty
 from .nn import MLP
 
-__all__ = ["ALPHA", "Step", "loss_and_accuracy", "train"]
+__all__ = [
+    "ALPHA", "POINTS", "NOISE", "SEED", "HIDDEN", "STEPS", "LEARNING_RATE",
+    "Step", "loss_and_accuracy", "train", "plot_boundary",
+]
 
 #: Strength of the L2 weight penalty in micrograd's demo.
 ALPHA = 1e-4
+#: The demo's data: this many points, with this much noise, from this seed.
+POINTS = 100
+NOISE = 0.1
+SEED = 0
+#: The demo's hidden layer widths, number of steps and starting learning rate.
+HIDDEN = (16, 16)
+STEPS = 100
+LEARNING_RATE = 1.0
 
 
 @dataclass(frozen=True)
@@ -93,3 +105,44 @@ def train(
         for p in params:
             p.data -= rate * p.grad
         yield Step(k, loss.data, accuracy, rate)
+
+
+def plot_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], path: str | Path, *, grid: int = 60) -> Path:
+    """Save a picture of the plane coloured by the model's decision, with the points on top.
+
+    Needs matplotlib (``pip install 'micrograd-like[plot]'``); draws off screen.
+
+    Args:
+        model: A network with 2 inputs and 1 output (a score; > 0 is class +1).
+        X: Points, each ``[x0, x1]``.
+        y: Labels, each -1 or +1.
+        path: The image file; its suffix (``.png``, ``.svg``, ...) sets the format.
+        grid: Points per side of the grid the decision is evaluated on.
+
+    Returns:
+        ``path`` as a Path.
+
+    Raises:
+        ModuleNotFoundError: matplotlib is not installed.
+        OSError: The file cannot be written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, never a window
+    import matplotlib.pyplot as plt
+
+    xs, ys = [p[0] for p in X], [p[1] for p in X]
+    x0, x1 = min(xs) - 0.5, max(xs) + 0.5
+    y0, y1 = min(ys) - 0.5, max(ys) + 0.5
+    gx = [x0 + (x1 - x0) * i / (grid - 1) for i in range(grid)]
+    gy = [y0 + (y1 - y0) * j / (grid - 1) for j in range(grid)]
+    decision = [[1.0 if model([a, b]).data > 0 else -1.0 for a in gx] for b in gy]
+    fig, ax = plt.subplots(figsize=(5, 4))
+    try:
+        ax.contourf(gx, gy, decision, levels=[-2, 0, 2], colors=["#EE8866", "#77AADD"], alpha=0.4)
+        ax.scatter(xs, ys, c=["#77AADD" if label > 0 else "#EE8866" for label in y], edgecolors="black", s=25)
+        ax.set_title("two moons: decision boundary after training")
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return Path(path)

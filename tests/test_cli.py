@@ -221,16 +221,20 @@ def test_symmetry_without_graphviz_still_succeeds_and_says_so_once(tmp_path):
     assert len(names) == 5
 
 
-def test_symmetry_options_change_the_run(tmp_path):
+def test_symmetry_options_change_the_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     code, out, err = in_process("symmetry", "--init", "xavier", "--seed", "3", "--steps", "50", "--lr", "0.5",
-                                "--out", str(tmp_path / "x"))
+                                "--out", "x")
     assert code == 0, err
     header = out.splitlines()[2]
     assert "random (xavier, seed 3)" in header and "constant 1" in header
     assert header.index("xavier") < header.index("constant")  # the chosen start comes first
     assert "lr = 0.5, 50 steps" in out
-    code, out, err = in_process("symmetry", "--value", "0.5", "--steps", "0", "--out", str(tmp_path / "y"))
+    code, out, err = in_process("symmetry", "--value", "0.5", "--steps", "0", "--out", "y")
     assert code == 0 and "constant 0.5" in out
+    # A negative value in exponent form is a value, not an unknown option.
+    code, out, err = in_process("symmetry", "--value", "-1e-3", "--steps", "0", "--out", "y")
+    assert code == 0 and "constant -0.001" in out, err
 
 
 @pytest.mark.parametrize(
@@ -248,7 +252,7 @@ def test_draw_into_a_folder_and_unicode_names(tmp_path):
     (tmp_path / "pics").mkdir()
     code, out, err = in_process("draw", "\ufb01 * 2", "\ufb01=3", "--format", "gv", "--out", str(tmp_path / "pics"))
     assert code == 0, err
-    assert (tmp_path / "pics" / "expression.gv").exists()
+    assert (tmp_path / "pics" / "fi_times_2.gv").exists()  # named after the formula
     assert "fi" in out and " 2" in out  # the NFKC name, and its gradient
 
 
@@ -269,3 +273,97 @@ def test_graphviz_failing_is_exit_1_not_a_traceback(tmp_path, monkeypatch):
     code, out, err = in_process("draw", "a*b", "a=1", "b=2", "--out", str(tmp_path / "g.svg"))
     assert code == 1
     assert "Graphviz could not render" in err and "syntax error" in err
+
+
+# -- the command line as a newcomer meets it (issue 8, section 6) --------------------------------------
+
+
+def test_version():
+    import micrograd_like
+
+    result = run("--version", cwd=Path.cwd())
+    assert result.returncode == 0 and result.stdout.strip() == f"micrograd-like {micrograd_like.__version__}"
+
+
+def test_draw_names_the_picture_after_the_formula_and_titles_it(tmp_path):
+    result = run("draw", "tanh(a*b + c)", "a=2", "b=-3", "c=10", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "micrograd-graphs"
+    assert sorted(p.name for p in folder.iterdir()) == ["tanh_a_times_b_plus_c.gv", "tanh_a_times_b_plus_c.svg"]
+    assert "wrote micrograd-graphs/tanh_a_times_b_plus_c.gv, micrograd-graphs/tanh_a_times_b_plus_c.svg" in result.stdout
+    texts = [t.strip() for t in svg_root(folder / "tanh_a_times_b_plus_c.svg").itertext()]
+    assert "tanh(a*b + c)" in texts  # the title
+
+
+def test_formula_file_names_are_portable_and_distinct():
+    from micrograd_like._cli.files import MAX_STEM, formula_stem
+
+    assert formula_stem("x**2 / (1 + exp(-x))") == "x_pow_2_over_1_plus_exp_minus_x"
+    assert formula_stem("é*2") == "e_times_2"
+    assert formula_stem("θ") == "expression"
+    long_a, long_b = "a*" * 100 + "a", "a*" * 100 + "b"
+    assert formula_stem(long_a) != formula_stem(long_b)
+    assert max(len(formula_stem(long_a)), len(formula_stem(long_b))) <= MAX_STEM
+
+
+def test_draw_refuses_a_suffix_graphviz_cannot_write_with_exit_2(tmp_path):
+    result = run("draw", "x*2", "x=1", "--out", "a.docx", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "cannot write a.docx" in result.stderr and "--format" in result.stderr and "format=" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_draw_writes_the_format_its_suffix_names(tmp_path):
+    result = run("draw", "x*2", "x=1", "--out", "a.jpg", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "a.jpg").read_bytes()[:2] == b"\xff\xd8"  # a JPEG, not a.jpg.svg
+    assert not (tmp_path / "a.jpg.svg").exists()
+
+
+@pytest.mark.parametrize("command", [["draw", "x", "x=1", "--out"], ["symmetry", "--steps", "0", "--out"]])
+def test_no_new_folders_outside_the_current_one(tmp_path, command):
+    cwd, elsewhere = tmp_path / "here", tmp_path / "elsewhere"
+    cwd.mkdir()
+    elsewhere.mkdir()
+    result = run(*command, str(elsewhere / "new" / "g.svg"), cwd=cwd)
+    assert result.returncode == 2 and "does not exist and is outside the current folder" in result.stderr
+    assert list(elsewhere.iterdir()) == [] and list(cwd.iterdir()) == []
+    # An existing folder outside, and a new one inside, are fine.
+    assert run("draw", "x", "x=1", "--format", "gv", "--out", str(elsewhere) + "/", cwd=cwd).returncode == 0
+    assert run("draw", "x", "x=1", "--format", "gv", "--out", "new/deeper/g.gv", cwd=cwd).returncode == 0
+    assert (elsewhere / "x.gv").exists() and (cwd / "new" / "deeper" / "g.gv").exists()
+
+
+def test_usage_hints_speak_the_command_lines_language(tmp_path):
+    result = run("draw", "x*x*x", "x=1", "--max-nodes", "2", cwd=tmp_path)
+    assert result.returncode == 2
+    # Three Values: x, x*x and x*x*x.
+    assert "more than --max-nodes 2" in result.stderr and "pass --max-nodes 3" in result.stderr
+    assert "max_nodes=" not in result.stderr
+    result = run("draw", "-x*2", "x=1", "--format", "gv", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert 'micrograd-like draw --format gv -- "-x*2" x=1' in result.stderr
+    fixed = run("draw", "--format", "gv", "--", "-x*2", "x=1", cwd=tmp_path)
+    assert fixed.returncode == 0 and "-x*2 = -2" in fixed.stdout
+
+
+@pytest.mark.parametrize(
+    "formula, values, message",
+    [
+        ("1e308*1e308", [], "1e308*1e308 is inf"),  # a result
+        ("x*10", ["x=1e308"], "x*10 is inf"),
+        ("exp(x) - exp(x)", ["x=710"], "exp"),
+        ("1e999*x", ["x=1"], "beyond the float range"),  # a literal
+        ("1" + "0" * 400 + "*x", ["x=1"], "beyond the float range"),
+        ("x", ["x=inf"], "finite"),  # a variable
+        ("x", ["x=nan"], "the value of x is nan"),
+        ("log(x)", ["x=5e-324"], "the gradient of x is inf"),  # a gradient
+    ],
+)
+def test_one_rule_for_numbers_every_one_finite(tmp_path, monkeypatch, formula, values, message):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = in_process("draw", formula, *values, "--format", "gv")
+    assert code == 2 and out == "" and message in err, err
+    assert list(tmp_path.iterdir()) == []
+    code, out, err = in_process("draw", "1e308*1.5 - 1e308", "--format", "gv")  # large but finite: fine
+    assert code == 0 and out.startswith("1e308*1.5 - 1e308 = 5e+307"), err

@@ -1,0 +1,266 @@
+"""The commands: each is one ``add_*`` function that declares its options and its handler.
+
+A handler takes ``(args, out, err)``, prints results to ``out``, and raises
+``UsageError`` (exit 2) or ``Failure`` (exit 1); OSErrors become exit 1 in ``app``.
+To add a command, write ``add_<name>(commands)`` and list it in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from .. import moons, symmetry
+from ..nn import INITS
+from . import args as types
+from .console import PROG, Failure, UsageError
+from .files import DEFAULT_FOLDER, Pictures, check_folder, formula_stem, shown
+
+_Pictures = Pictures
+_FORMATTER = argparse.RawDescriptionHelpFormatter
+_FOLDER_HELP = f"folder for the pictures (default: ./{DEFAULT_FOLDER})"
+
+
+def _command(commands: Any, name: str, *, help: str, description: str, examples: list[str]) -> argparse.ArgumentParser:
+    epilog = "examples:\n" + "\n".join(f"  {PROG} {name} {example}".rstrip() for example in examples)
+    return commands.add_parser(name, help=help, description=description, epilog=epilog, formatter_class=_FORMATTER)
+
+
+# -- symmetry ---------------------------------------------------------------------------------------
+
+_INITS = ("constant", *INITS)
+
+
+def add_symmetry(commands: Any) -> None:
+    sym = _command(
+        commands, "symmetry",
+        help="why hidden neurons that start equal stay identical (the motivating example)",
+        description=(
+            "Build the 2-3-3-2 sigmoid network with every weight and bias equal, train it with plain\n"
+            "SGD on two observations next to a seeded random start, and show that the hidden\n"
+            "neurons of the equal start stay interchangeable: identical gradients, forever."
+        ),
+        examples=["", "--value 0.5 --steps 5000 --out graphs", "--init xavier --seed 3"],
+    )
+    sym.add_argument("--init", choices=_INITS, default="constant", help="initialisation of the first run (default: constant)")
+    types.number_option(sym, "--value", type=types.finite_float, default=1.0,
+                        help="every weight and bias, for --init constant (default: 1.0)")
+    sym.add_argument("--steps", type=types.non_negative_int, default=symmetry.STEPS,
+                     help=f"SGD steps for each run (default: {symmetry.STEPS})")
+    types.number_option(sym, "--lr", type=types.positive_float, default=symmetry.LEARNING_RATE,
+                        help=f"learning rate (default: {symmetry.LEARNING_RATE:g})")
+    types.number_option(sym, "--seed", type=types.whole_number, default=symmetry.SEED,
+                        help=f"seed of the random starts (default: {symmetry.SEED})")
+    sym.add_argument("--out", type=Path, default=DEFAULT_FOLDER, help=_FOLDER_HELP)
+    sym.set_defaults(handler=_cmd_symmetry)
+
+
+def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .. import viz
+
+    steps, lr = args.steps, args.lr
+    constant = (f"constant {args.value:g}", "constant", lambda: symmetry.build_network("constant", value=args.value))
+    scheme = args.init if args.init != "constant" else "uniform"
+    random_start = (
+        f"random ({scheme}, seed {args.seed})",
+        "random",
+        lambda: symmetry.build_network(scheme, seed=args.seed),
+    )
+    # The chosen start first, always next to one of the other kind: constant vs random.
+    starts = (constant, random_start) if args.init == "constant" else (random_start, constant)
+
+    pictures = _Pictures(err)
+    written: list[Path] = []
+    results = []
+    for name, tag, build in starts:
+        model = build()
+        if not results:  # the op-level graph of the chosen start, after its first backward
+            loss = symmetry.cost(model)
+            loss.backward()
+            written += pictures.write(viz.draw_dot(loss, max_nodes=5_000), args.out / "graph_first_backward.svg")
+            model.zero_grad()
+        written += pictures.write(viz.draw_network(model), args.out / f"network_{tag}_before.svg")
+        results.append(symmetry.run(name, model, steps=steps, lr=lr))
+        after = viz.draw_network(model, title=symmetry.caption(results[-1]))  # gradients at the final weights
+        written += pictures.write(after, args.out / f"network_{tag}_after.svg")
+
+    print(symmetry.report(tuple(results)), file=out)  # table, computed verdict, neuron groups
+    print("", file=out)
+    print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written), file=out)
+    return 0
+
+
+# -- draw --------------------------------------------------------------------------------------------
+
+
+def add_draw(commands: Any) -> None:
+    from ..expr import FUNCTIONS
+    from ..viz import DEFAULT_MAX_NODES
+
+    draw = _command(
+        commands, "draw",
+        help="backpropagate through a formula and draw its graph",
+        description=(
+            f"Parse a formula (numbers, names, + - * / **, unary minus, {' '.join(FUNCTIONS)}),\n"
+            "backpropagate, print every variable's value and gradient, and draw the graph with\n"
+            "identical gradients coloured alike. The formula is parsed, never eval'd; every number\n"
+            "in it (constants, variables, results, gradients) must be finite. The picture is named\n"
+            f"after the formula, in ./{DEFAULT_FOLDER}/ unless --out says otherwise."
+        ),
+        examples=[
+            '"tanh(a*b + c)" a=2 b=-3 c=10',
+            '"x*x + x" x=3 --out square.png',
+            '-- "-x * exp(x)" x=1     (\'--\' first when the formula starts with \'-\')',
+        ],
+    )
+    draw.add_argument("expression", help='the formula, e.g. "tanh(a*b + c)"')
+    draw.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="a value for every variable")
+    draw.add_argument("--out", default=None, metavar="FILE|FOLDER",
+                      help="the picture (its suffix sets the format), or a folder for it "
+                           f"(default: ./{DEFAULT_FOLDER}/, the file named after the formula)")
+    draw.add_argument("--format", default=None,
+                      help="any format Graphviz writes: svg, png, pdf, gv (DOT), ... "
+                           "(default: from the suffix of --out, else svg)")
+    draw.add_argument("--max-nodes", type=types.positive_int, default=DEFAULT_MAX_NODES, metavar="N",
+                      help=f"refuse larger graphs (default: {DEFAULT_MAX_NODES})")
+    draw.set_defaults(handler=_cmd_draw)
+
+
+def _cmd_draw(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .. import viz
+    from ..engine import iter_graph
+
+    formula = args.expression.strip()
+    root, leaves = _evaluate(formula, args.assignments)
+    size = sum(1 for _ in iter_graph(root))
+    if size > args.max_nodes:
+        raise UsageError(f"the graph of this formula has {size} Values, more than --max-nodes {args.max_nodes}; "
+                         f"pass --max-nodes {size} to draw it anyway")
+    graph = viz.draw_dot(root, max_nodes=args.max_nodes, title=formula)
+    pictures = Pictures(err)
+    try:
+        written = pictures.write(graph, _draw_target(args.out, formula), args.format)
+    except ValueError as e:
+        raise UsageError(_format_problem(args, e)) from None
+
+    print(f"{formula} = {root.data:.6g}", file=out)
+    width = max([len(n) for n in leaves] + [8])
+    print(f"{'variable':<{width}} {'value':>12} {'gradient':>14}", file=out)
+    for name, leaf in leaves.items():
+        print(f"{name:<{width}} {leaf.data:>12.6g} {leaf.grad:>14.6g}", file=out)
+    if pictures.dot_missing:  # asked for a picture, got only its source: a failure
+        source = f" (the DOT source is in {shown(written[0])})" if written else ""
+        raise Failure(f"could not render the picture: Graphviz is missing{source}")
+    print("wrote " + ", ".join(shown(p) for p in written), file=out)
+    return 0
+
+
+def _evaluate(formula: str, assignments: list[str]) -> tuple[Any, dict[str, Any]]:
+    """The formula's Value after backward, and its leaves; every problem is a UsageError."""
+    import math
+
+    from ..expr import ExpressionError, parse_assignment, parse_expression
+
+    variables: dict[str, float] = {}
+    try:
+        for text in assignments:
+            name, value = parse_assignment(text)
+            if name in variables:
+                raise UsageError(f"{name} is given twice; give each variable one value")
+            variables[name] = value
+        root, leaves = parse_expression(formula, variables)
+    except ExpressionError as e:
+        raise UsageError(str(e)) from None
+    root.label = root.label or "out"
+    try:
+        root.backward()
+    except (ValueError, ZeroDivisionError, OverflowError) as e:  # e.g. d/dx sqrt(x) at 0
+        raise UsageError(f"cannot differentiate the formula at these values: {e}") from None
+    for name, leaf in leaves.items():
+        if not math.isfinite(leaf.grad):
+            raise UsageError(f"cannot differentiate the formula at these values: the gradient of {name} "
+                             f"is {leaf.grad} (every number must be finite)")
+    return root, leaves
+
+
+def _draw_target(out: str | None, formula: str) -> Path:
+    """The --out file as given, or a file named after the formula inside the --out folder."""
+    if out is None:
+        return DEFAULT_FOLDER / formula_stem(formula)
+    path = Path(out)
+    if out.endswith(("/", "\\")) or path.is_dir():
+        return path / formula_stem(formula)
+    return path
+
+
+def _format_problem(args: argparse.Namespace, error: ValueError) -> str:
+    if args.format is None:
+        return (f"cannot write {args.out}: Graphviz has no format for its suffix; end --out in .svg, .png, .pdf "
+                "or .gv (DOT), or give --format")
+    return f"cannot write the picture as {args.format}: {error}"
+
+
+# -- train -----------------------------------------------------------------------------------------
+
+
+def add_train(commands: Any) -> None:
+    train = _command(
+        commands, "train",
+        help="train micrograd's two-moons demo",
+        description=(
+            f"Train micrograd's two-moons demo ({moons.POINTS} points, relu MLP, SVM hinge loss with L2,\n"
+            "full-batch SGD with a decaying learning rate) with a progress bar, then print the\n"
+            "loss and accuracy and draw the network (and the decision boundary with matplotlib)."
+        ),
+        examples=["moons", "moons --steps 50 --hidden 8,8 --lr 0.5 --seed 1 --out runs"],
+    )
+    hidden = ",".join(map(str, moons.HIDDEN))
+    train.add_argument("dataset", choices=("moons",), help="the data set (only moons for now)")
+    train.add_argument("--steps", type=types.non_negative_int, default=moons.STEPS,
+                       help=f"SGD steps (default: {moons.STEPS})")
+    train.add_argument("--hidden", type=types.widths, default=list(moons.HIDDEN),
+                       help=f"hidden layer widths (default: {hidden})")
+    types.number_option(train, "--lr", type=types.positive_float, default=moons.LEARNING_RATE,
+                        help=f"starting learning rate (default: {moons.LEARNING_RATE:g})")
+    types.number_option(train, "--seed", type=types.whole_number, default=moons.SEED,
+                        help=f"seed of the data and the weights (default: {moons.SEED})")
+    train.add_argument("--out", type=Path, default=DEFAULT_FOLDER, help=_FOLDER_HELP)
+    train.set_defaults(handler=_cmd_train)
+
+
+def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from tqdm import tqdm
+
+    from .. import viz
+    from ..datasets import make_moons
+    from ..nn import MLP
+
+    check_folder(args.out)  # before training, not after
+    X, y = make_moons(moons.POINTS, noise=moons.NOISE, seed=args.seed)
+    model = MLP(2, [*args.hidden, 1], seed=args.seed)
+    # tqdm draws on stderr and only when it is a terminal (disable=None), so
+    # piped output stays clean.
+    bar = tqdm(moons.train(model, X, y, steps=args.steps, lr=args.lr), total=args.steps, desc="training",
+               unit="step", file=err, disable=None, leave=False)
+    for step in bar:
+        bar.set_postfix(loss=f"{step.loss:.4f}", accuracy=f"{step.accuracy:.0%}", refresh=False)
+    bar.close()
+    loss, accuracy = moons.loss_and_accuracy(model, X, y)
+    print(f"two moons, {moons.POINTS} points, MLP(2, {[*args.hidden, 1]}), {args.steps} steps of SGD "
+          f"from lr {args.lr:g}", file=out)
+    print(f"final loss {loss.data:.6f}, training accuracy {accuracy:.0%}", file=out)
+
+    written = Pictures(err).write(viz.draw_network(model), args.out / "moons_network.svg")
+    try:
+        written.append(moons.plot_boundary(model, X, y, args.out / "moons_boundary.png"))
+    except ModuleNotFoundError:
+        print(f"{PROG}: matplotlib is not installed, so no decision-boundary picture; "
+              "pip install 'micrograd-like[plot]' for one", file=err)
+    print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written), file=out)
+    return 0
+
+
+#: Every command, in the order of the help text: each adds its own parser.
+COMMANDS: tuple[Callable[[Any], None], ...] = (add_symmetry, add_draw, add_train)
