@@ -158,9 +158,7 @@ def test_render_to_png_and_format_checks(tmp_path):
     assert png.name == "small.png" and png.read_bytes().startswith(b"\x89PNG")
     with pytest.raises(ValueError, match=r"\.png.*'svg'"):
         render(g, tmp_path / "x.png", format="svg")
-    with pytest.raises(ValueError, match="format='svg'"):
-        render(g, tmp_path / "x.drawing")
-    with pytest.raises(ValueError, match="unknown Graphviz output format 'svgz2'"):
+    with pytest.raises(ValueError, match=r"cannot write format 'svgz2'; use one of svg, png, pdf, gv"):
         render(g, tmp_path / "x", format="svgz2")
     with pytest.raises(TypeError, match="draw_dot"):
         render("digraph {}", tmp_path / "x.svg")  # type: ignore[arg-type]
@@ -191,3 +189,53 @@ def test_missing_dot_says_how_to_install_and_source_still_works(tmp_path, monkey
     for name in graphs:
         rendered = graphviz.Source.from_file(tmp_path / f"{name}.gv").pipe(format="svg")
         assert b"<svg" in rendered and b"Same colour" in rendered
+
+
+@pytest.mark.parametrize("suffix", ["svg", "png", "pdf", "gv", "SVG"])
+def test_render_takes_the_format_from_the_suffix_and_writes_only_that_file(tmp_path, suffix):
+    g = draw_dot(Value(2.0, label="a") * Value(3.0))
+    (tmp_path / "pic.gv.keep").write_text("unrelated")
+    out = render(g, tmp_path / f"pic.{suffix}")
+    assert out == tmp_path / f"pic.{suffix}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"pic.{suffix}", "pic.gv.keep"])
+    magic = {"svg": b"<?xml", "png": b"\x89PNG", "pdf": b"%PDF", "gv": b"digraph autograd {"}[suffix.lower()]
+    assert out.read_bytes().startswith(magic)
+
+
+def test_render_never_deletes_or_overwrites_a_neighbouring_dot_file(tmp_path):
+    mine = tmp_path / "loss.gv"
+    mine.write_text("my own notes")
+    render(draw_dot(Value(1.0) + 2.0), tmp_path / "loss.svg")
+    assert mine.read_text() == "my own notes"
+
+
+@pytest.mark.parametrize("name", ["a.jpg", "a.jpeg", "a.txt", "notes.drawing", "a.svg.bak"])
+def test_render_refuses_a_suffix_it_cannot_write_and_writes_nothing(tmp_path, name):
+    with pytest.raises(ValueError) as info:
+        render(draw_dot(Value(1.0) * 2.0), tmp_path / name)
+    message = str(info.value)
+    suffix = "." + name.rsplit(".", 1)[1]
+    assert f"cannot write {suffix} files" in message and ".svg, .png, .pdf, .gv" in message
+    assert list(tmp_path.iterdir()) == []  # in particular no a.jpg.svg
+
+
+def test_render_format_must_agree_with_the_suffix_and_is_appended_without_one(tmp_path):
+    g = draw_dot(Value(1.0) * 2.0)
+    assert render(g, tmp_path / "plain") == tmp_path / "plain.svg"
+    assert render(g, tmp_path / "doc", format="PDF") == tmp_path / "doc.pdf"
+    assert render(g, tmp_path / "same.png", format="png") == tmp_path / "same.png"
+    with pytest.raises(ValueError, match=r"ends in \.svg but format is 'png'"):
+        render(g, tmp_path / "x.svg", format="png")
+    with pytest.raises(ValueError, match="cannot write format 'jpg'"):
+        render(g, tmp_path / "x", format="jpg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.pdf", "plain.svg", "same.png"]
+
+
+def test_failing_dot_leaves_no_half_written_picture(tmp_path):
+    old = tmp_path / "pic.svg"
+    old.write_text("previous picture")
+    broken = graphviz.Source("digraph { a -> }")
+    with pytest.raises(graphviz.CalledProcessError):
+        render(broken, old)
+    assert old.read_text() == "previous picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pic.svg"]
