@@ -201,9 +201,19 @@ def test_legend_counts_match_the_nodes_of_each_colour(seed_network):
             expected = [i for i, v in enumerate(nodes) if math.isclose(v.grad, g, rel_tol=1e-9, abs_tol=0)]
             assert members == expected
         assert count == len(members)
-    # groups are lettered largest first
-    counts = [count for _, tag, _, count in rows if tag != "0"]
-    assert counts == sorted(counts, reverse=True)
+    # groups holding a parameter are lettered first, each part largest first
+    named = {i for i, v in enumerate(nodes) if v.label and not v.children}
+    parts = {True: [], False: []}
+    for _, tag, _, count in rows:
+        if tag != "0":
+            members = {i for i, lk in enumerate(looks) if lk[2] == f"grad-group-{tag}"}
+            parts[bool(members & named)].append((tag, count))
+    assert parts[True] and parts[False]
+    tags = [t for t, _ in parts[True] + parts[False]]
+    assert tags == sorted(tags, key=lambda t: (len(t), t))  # A, B, ... in legend order
+    for part in parts.values():
+        counts = [c for _, c in part]
+        assert counts == sorted(counts, reverse=True)
 
 
 def test_every_legend_colour_is_used_and_every_used_colour_is_in_the_legend(seed_network):

@@ -21,9 +21,7 @@ class Group:
     members: tuple[int, ...]
     fillcolor: str
     style: str  # extra node style ("" or "dashed"/"bold") for repeated colours
-    has_leaf: bool = (
-        False  # holds an input or a parameter (a Value computed from nothing)
-    )
+    named: bool = False  # holds a parameter or labelled input (a labelled Value computed from nothing)
 
 
 def _runs(grads: Sequence[float], rtol: float) -> list[list[int]]:
@@ -42,7 +40,7 @@ def group_gradients(
     grads: Sequence[float],
     rtol: float,
     *,
-    leaves: Sequence[bool] = (),
+    named: Sequence[bool] = (),
     min_size: int = 2,
 ) -> dict[int, Group]:
     """Map node index -> group for every node that is drawn specially.
@@ -51,19 +49,19 @@ def group_gradients(
     their size. The other gradients are sorted; each group starts at its smallest
     gradient (the anchor, shown in the legend) and takes every following gradient
     within ``rtol`` of it, so every member really is within ``rtol`` of the value
-    the legend prints. Groups of at least ``min_size`` (>= 2) nodes are coloured,
-    largest first, then those holding a leaf (``leaves[i]`` true: an input or a
-    parameter), then by gradient; the first eight get the eight palette colours.
+    the legend prints. Groups of at least ``min_size`` (>= 2) nodes are coloured and
+    lettered: first those holding a parameter or labelled input (``named[i]``
+    true), largest first, then the others, largest first; ties by gradient. Full
+    colours go to the first eight groups holding a named Value (or to the first
+    eight groups, if none does); the others are paler, so what matters stands out.
     """
-    is_leaf = list(leaves) or [False] * len(grads)
+    is_named = list(named) or [False] * len(grads)
     runs = [run for run in _runs(grads, rtol) if len(run) >= min_size]
-    holds = [any(is_leaf[i] for i in run) for run in runs]
-    order = sorted(
-        range(len(runs)), key=lambda r: (-len(runs[r]), not holds[r], grads[runs[r][0]])
-    )
+    holds = [any(is_named[i] for i in run) for run in runs]
+    order = sorted(range(len(runs)), key=lambda r: (not holds[r], -len(runs[r]), grads[runs[r][0]]))
     out: dict[int, Group] = {}
     for k, r in enumerate(order):
-        fill, style = look(k)
+        fill, style = look(k, loud=holds[r] or not any(holds))
         group = Group(
             "shared", tag(k), grads[runs[r][0]], tuple(runs[r]), fill, style, holds[r]
         )

@@ -45,11 +45,24 @@ def tag(k: int) -> str:
     return letters
 
 
-def look(k: int) -> tuple[str, str]:
-    """Fill colour and border style of the k-th group (0-based)."""
-    return PALETTE[k % len(PALETTE)], _BORDER_STYLES[
-        (k // len(PALETTE)) % len(_BORDER_STYLES)
-    ]
+def look(k: int, loud: bool = True) -> tuple[str, str]:
+    """Fill colour and border style of the k-th group (0-based).
+
+    The first eight groups get the palette's colours with a plain border: full
+    colours when ``loud``, else paler. Later groups get the paler colours with a
+    dashed (groups 9-16) or bold (17-24) border. So the loud groups stand out at
+    a glance, no two of the first 24 groups look alike, and the group letter
+    tells any two apart.
+    """
+    tier = (k // len(PALETTE)) % len(_BORDER_STYLES)
+    colour = PALETTE[k % len(PALETTE)]
+    return (colour if loud and tier == 0 else tint(colour, 0.6)), _BORDER_STYLES[tier]
+
+
+def tint(colour: str, amount: float) -> str:
+    """``colour`` (``#RRGGBB``) mixed with white: 0 keeps it, 1 gives white."""
+    channels = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in channels)
 
 
 def border_note(style: str) -> str:

@@ -15,14 +15,17 @@ from micrograd_like._checks import check_real
 from . import _labels as L
 from ._args import check_min_group_size, check_rankdir, check_title, check_value
 from ._groups import Group, fmt, group_gradients
+from ._style import NONFINITE_COLOR
 from .graph import _new_digraph, legend_rows, trace
 
-__all__ = ["MAX_ROWS_PER_BLOCK", "OTHER_BLOCK", "block_key", "draw_collapsed"]
+__all__ = ["OTHER_BLOCK", "ROWS_PER_BLOCK", "block_key", "draw_collapsed"]
 
 #: The box of Values whose inputs come from several blocks (the loss's sums, usually).
 OTHER_BLOCK = "everything else"
-#: A box lists at most this many of its labelled Values; the rest are counted.
-MAX_ROWS_PER_BLOCK = 24
+#: A box lists up to this many named Values with data and gradient; more become a strip of cells.
+ROWS_PER_BLOCK = 6
+#: A strip shows at most this many cells; the rest are counted (all are in the tooltip).
+STRIP_CELLS = 40
 _PARAMETER = re.compile(r"^(?P<owner>.+)\.(?:w\.\d+|b)$")
 
 
@@ -87,7 +90,7 @@ def draw_collapsed(
     blocks, named = _assign_blocks(nodes, key)
     shown = [v for v in nodes if id(v) in named]
     groups = group_gradients(
-        [v.grad for v in shown], rtol, leaves=[True] * len(shown), min_size=min_size
+        [v.grad for v in shown], rtol, named=[True] * len(shown), min_size=min_size
     )
     dot = _new_digraph("collapsed", rankdir, nodesep="0.3", ranksep="0.8")
     order = _add_blocks(
@@ -150,56 +153,58 @@ def _add_blocks(dot, nodes, blocks, named, group_of, root) -> dict[str, int]:
     return order
 
 
-def _block_attrs(
-    name: str, values: list[Any], shown: list[Any], group_of: dict, is_root: bool
-) -> dict[str, str]:
+def _block_attrs(name: str, values: list[Any], shown: list[Any], group_of: dict, is_root: bool) -> dict[str, str]:
     ops = Counter(v.op for v in values if v.op)
-    op_text = ", ".join(f"{n} {op}" for op, n in ops.most_common(4)) + (
-        ", ..." if len(ops) > 4 else ""
-    )
-    rows = [
-        f'<tr><td colspan="3"><b>{L.h(name)}</b></td></tr>',
-        f'<tr><td colspan="3">{L.h(L.count(len(values), "Value"))}{L.h(": " + op_text) if op_text else ""}</td></tr>',
-    ]
-    if shown:
-        rows.append(
-            '<tr><td align="left"><i>named</i></td><td align="right"><i>data</i></td>'
-            '<td align="right"><i>grad</i></td></tr>'
-        )
-    rows += [_value_row(v, group_of.get(id(v))) for v in shown[:MAX_ROWS_PER_BLOCK]]
-    if len(shown) > MAX_ROWS_PER_BLOCK:
-        rows.append(
-            f'<tr><td colspan="3">... and {len(shown) - MAX_ROWS_PER_BLOCK} more (see the tooltip)</td></tr>'
-        )
-    tip = [name, L.count(len(values), "Value")] + [
-        f"{v.label}: data = {v.data!r}, grad = {v.grad!r}" for v in shown
-    ]
-    attrs = {
-        "label": "<" + L.table(rows, cellpadding="2") + ">",
-        "tooltip": L.tooltip(tip),
-    }
+    op_text = ", ".join(f"{n} {op}" for op, n in ops.most_common(3)) + (", ..." if len(ops) > 3 else "")
+    summary = L.count(len(values), "Value") + (f": {op_text}" if op_text else "")
+    rows = [f"<tr><td><b>{L.h(name)}</b></td></tr>", f"<tr><td>{L.h(summary)}</td></tr>"]
+    if len(shown) > ROWS_PER_BLOCK:
+        rows.append(f"<tr><td>{_strip(shown, group_of)}</td></tr>")
+    elif shown:
+        rows.append(f"<tr><td>{_value_table(shown, group_of)}</td></tr>")
+    tip = [name, summary] + [f"{v.label}: data = {v.data!r}, grad = {v.grad!r}" for v in shown]
+    attrs = {"label": "<" + L.table(rows, cellpadding="2") + ">", "tooltip": L.tooltip(tip)}
     if is_root:
         attrs["peripheries"] = "2"
     return attrs
 
 
-def _value_row(v: Any, group: Group | None) -> str:
-    grad = L.h(fmt(v.grad)) + (
-        f" <b>{L.h(group.tag)}</b>"
-        if group is not None and group.kind == "shared"
-        else ""
-    )
-    colour = (
-        f' bgcolor="{group.fillcolor}"'
-        if group is not None and group.kind != "nonfinite"
-        else ""
-    )
-    if group is not None and group.kind == "nonfinite":
-        grad = f'<font color="#CC3311"><b>{grad}</b></font>'
-    return (
-        f'<tr><td align="left">{L.h(v.label)}</td><td align="right">{L.h(fmt(v.data))}</td>'
-        f'<td align="right"{colour}>{grad}</td></tr>'
-    )
+def _value_table(shown: list[Any], group_of: dict) -> str:
+    """A few named Values: name, data and gradient, the gradient cell in its group's colour."""
+    head = '<tr><td align="left"><i>named</i></td><td align="right"><i>data</i></td><td align="right"><i>grad</i></td></tr>'
+    rows = [head]
+    for v in shown:
+        grad, colour = _grad_cell(v, group_of.get(id(v)))
+        rows.append(
+            f'<tr><td align="left">{L.h(v.label)}</td><td align="right">{L.h(fmt(v.data))}</td>'
+            f'<td align="right"{colour}>{grad}</td></tr>'
+        )
+    return L.table(rows, cellspacing="0", cellpadding="2")
+
+
+def _strip(shown: list[Any], group_of: dict) -> str:
+    """Many named Values: one small cell each, coloured and lettered by gradient group."""
+    cells = []
+    for v in shown[:STRIP_CELLS]:
+        group = group_of.get(id(v))
+        letter = f'<font point-size="8">{L.h(group.tag)}</font>' if group is not None and group.kind == "shared" else ""
+        _, colour = _grad_cell(v, group)
+        cells.append(f'<td width="14" height="14"{colour}>{letter}</td>')
+    more = f'<td border="0">+{len(shown) - STRIP_CELLS}</td>' if len(shown) > STRIP_CELLS else ""
+    caption = f"{len(shown)} named Values, in order (hover for values):"
+    return L.table([f'<tr><td colspan="{len(cells) + bool(more)}" border="0">{L.h(caption)}</td></tr>',
+                    "<tr>" + "".join(cells) + more + "</tr>"], cellborder="1", cellspacing="1")
+
+
+def _grad_cell(v: Any, group: Group | None) -> tuple[str, str]:
+    """The gradient as HTML text, and the cell attribute that colours it (or "")."""
+    grad = L.h(fmt(v.grad))
+    if group is None:
+        return grad, ""
+    if group.kind == "nonfinite":
+        return f'<font color="{NONFINITE_COLOR}"><b>{grad}</b></font>', ""
+    letter = f" <b>{L.h(group.tag)}</b>" if group.kind == "shared" else ""
+    return grad + letter, f' bgcolor="{group.fillcolor}"'
 
 
 def _add_block_edges(
@@ -212,18 +217,15 @@ def _add_block_edges(
             flows[(order[a], order[b])] += 1
     for (a, b), n in flows.items():
         width = f"{1 + math.log10(n):.2f}"
-        dot.edge(
-            f"b{a}",
-            f"b{b}",
-            label=str(n) if n > 1 else "",
-            penwidth=width,
-            tooltip=L.tooltip([f"{L.count(n, 'value')} flow from here to there"]),
-            fontsize="9",
-        )
+        dot.edge(f"b{a}", f"b{b}", penwidth=width, tooltip=L.tooltip([f"{L.count(n, 'value')} flow this way"]))
 
 
 def _edges_note(hidden: int) -> str:
-    text = "arrow = values flowing from one box into another (the number says how many)"
+    text = "arrow = values flowing from one box into another; the more values, the thicker (hover for the count)"
     if hidden:
-        text += f"; {hidden:,} unlabelled inputs and constants are not drawn"
+        text += (
+            "; 1 unlabelled input or constant is not drawn"
+            if hidden == 1
+            else f"; {hidden:,} unlabelled inputs and constants are not drawn"
+        )
     return L.h(text)

@@ -120,10 +120,8 @@ def _check_size(n: int, max_nodes: int) -> None:
 
 
 def _groups_of(nodes: list[Value], rtol: float, min_size: int) -> dict[int, Group]:
-    leaves = [not v.children for v in nodes]
-    return group_gradients(
-        [v.grad for v in nodes], rtol, leaves=leaves, min_size=min_size
-    )
+    named = [bool(v.label) and not v.children for v in nodes]
+    return group_gradients([v.grad for v in nodes], rtol, named=named, min_size=min_size)
 
 
 def _dot_header(rtol: float, min_size: int) -> str:
@@ -228,21 +226,21 @@ def group_look(
     return tip
 
 
-def legend_rows(
-    groups: dict[int, Group], min_size: int = 2, noun: str = "node"
-) -> list[str]:
-    """One legend line per group: swatch, letter, size and gradient; zero and NaN last."""
+def legend_rows(groups: dict[int, Group], min_size: int = 2, noun: str = "node") -> list[str]:
+    """One legend line per group: swatch, letter, size and gradient; zero and NaN last.
+
+    Groups holding a parameter or labelled input come first, under a heading of
+    their own when other groups follow; each part is ordered by size.
+    """
     unique = unique_groups(groups)
     shared = [g for g in unique if g.kind == "shared"]
-    texts = distinct_formats([g.value for g in shared])
-    rows = [
-        L.swatch_row(
-            g.tag,
-            f"{L.count(len(g.members), noun)} with grad {L.h(text)}{border_note(g.style)}",
-            g.fillcolor,
-        )
-        for g, text in zip(shared, texts)
-    ]
+    texts = dict(zip((g.tag for g in shared), distinct_formats([g.value for g in shared])))
+    rows = []
+    for part, heading in ((True, "holding a parameter or labelled input:"), (False, "the other groups:")):
+        chosen = [g for g in shared if g.named == part]
+        if chosen and any(g.named for g in shared) and not all(g.named for g in shared):
+            rows.append(f"<i>{heading}</i>")
+        rows += [_shared_row(g, texts[g.tag], noun) for g in chosen]
     if not shared:
         rows.append(
             "every nonzero gradient is different: no shared colour"
@@ -252,18 +250,12 @@ def legend_rows(
     for g in unique:
         n = L.count(len(g.members), noun)
         if g.kind == "zero":
-            rows.append(
-                L.swatch_row(
-                    "0", f"{n} with grad exactly 0: nothing flows back here", ZERO_COLOR
-                )
-            )
+            rows.append(L.swatch_row("0", f"{n} with grad exactly 0: nothing flows back here", ZERO_COLOR))
         elif g.kind == "nonfinite":
-            rows.append(
-                L.swatch_row(
-                    "!",
-                    f"{n} with grad NaN or infinite (red border)",
-                    None,
-                    NONFINITE_COLOR,
-                )
-            )
+            rows.append(L.swatch_row("!", f"{n} with grad NaN or infinite (red border)", None, NONFINITE_COLOR))
     return rows
+
+
+def _shared_row(g: Group, text: str, noun: str) -> str:
+    words = f"{L.count(len(g.members), noun)} with grad {L.h(text)}{border_note(g.style)}"
+    return L.swatch_row(g.tag, words, g.fillcolor)
