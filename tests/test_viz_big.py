@@ -217,3 +217,20 @@ def test_default_max_nodes_still_refuses_by_default():
         v = -v
     with pytest.raises(ValueError, match="draw_collapsed"):
         draw_dot(v)
+
+
+def test_the_example_script_draws_both_pictures(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "examples" / "draw_big_graphs.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--outdir", str(tmp_path)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    names = ["symmetry_graph", "moons_collapsed_graph"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.{e}" for n in names for e in ("png", "svg"))
+    for n in names:
+        assert (tmp_path / f"{n}.png").read_bytes().startswith(b"\x89PNG")
+        assert b"Same colour" in (tmp_path / f"{n}.svg").read_bytes() or b"same colour" in (tmp_path / f"{n}.svg").read_bytes()
