@@ -56,9 +56,11 @@ def test_activation_names_render_as_written_in_draw_network(text):
 
     act.__name__ = text
     model = MLP(2, [2, 1], activation=act, seed=0)
+    model.layers[0].neurons[0].w[1].label = f"w{text}"
     texts, tips = rendered(draw_network(model, title=text))
     assert f"layers.0: hidden layer, {text}" in texts  # the layer's cluster label
     assert f"activation {text}" in tips  # every hidden neuron's tooltip
+    assert f"w{text}" in tips  # the weight's edge tooltip starts with its label
     assert text in texts  # the title
 
 

@@ -4,9 +4,11 @@ Graphviz reads backslash sequences in labels (``\\N`` is the node's name, ``\\G`
 the graph's, ``\\n`` a line break, ...) and decodes ``&...;`` entities, even in
 plain labels. So every piece of user text goes through one of three helpers:
 :func:`h` (inside an HTML-like label), :func:`plain` (a plain label) and
-:func:`tooltip` (a tooltip). Graphviz 2.43 substitutes tooltips *twice*, so a
-backslash needs four backslashes there; the rendering tests pin this on real
-``dot`` output.
+:func:`tooltip` (a tooltip). Each escapes ``& < > " '`` as entities and doubles
+every backslash; a tooltip goes through two rounds of backslash processing in
+Graphviz (its newline pass, then the ``\\N``-style substitution), so there a
+backslash is written as four. tests/test_viz_text.py pins all of it on real ``dot``
+output.
 """
 
 from __future__ import annotations

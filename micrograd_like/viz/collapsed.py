@@ -10,7 +10,7 @@ from typing import Any
 
 import graphviz
 
-from micrograd_like._checks import check_real
+from micrograd_like._checks import check_real, describe
 
 from . import _labels as L
 from ._args import check_min_group_size, check_rankdir, check_title, check_value
@@ -80,7 +80,7 @@ def draw_collapsed(
     check_value(root, "draw_collapsed")
     if not callable(key):
         raise TypeError(
-            f"key must be a function Value -> str or None, got {type(key).__name__}; pass e.g. key=block_key"
+            f"key must be a function Value -> str or None, got {describe(key)}; pass e.g. key=block_key"
         )
     rankdir = check_rankdir(rankdir)
     rtol = check_real(rtol, "rtol", minimum=0.0, example=1e-9)
@@ -93,14 +93,8 @@ def draw_collapsed(
         [v.grad for v in shown], rtol, named=[True] * len(shown), min_size=min_size
     )
     dot = _new_digraph("collapsed", rankdir, nodesep="0.3", ranksep="0.8")
-    order = _add_blocks(
-        dot,
-        nodes,
-        blocks,
-        named,
-        dict(zip(map(id, shown), (groups.get(i) for i in range(len(shown))))),
-        root,
-    )
+    group_of = {id(v): groups.get(i) for i, v in enumerate(shown)}
+    order = _add_blocks(dot, nodes, blocks, named, group_of, root)
     _add_block_edges(dot, edges, blocks, order)
     hidden = sum(1 for v in nodes if blocks[id(v)] is None)
     rows = legend_rows(groups, min_size, noun="named Value") + [_edges_note(hidden)]
