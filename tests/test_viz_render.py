@@ -245,3 +245,13 @@ def test_failing_dot_leaves_no_half_written_picture(tmp_path):
         render(broken, old)
     assert old.read_text() == "previous picture"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pic.svg"]
+
+
+def test_resolve_output_is_the_decision_render_makes_without_writing(tmp_path):
+    from micrograd_like.viz import resolve_output
+
+    assert resolve_output(tmp_path / "a.PNG") == (tmp_path / "a.PNG", "png")
+    assert resolve_output(tmp_path / "a") == (tmp_path / "a.svg", "svg")
+    with pytest.raises(ValueError, match=r"cannot write \.jpg files .*\.svg, \.png, \.pdf, \.gv"):
+        resolve_output(tmp_path / "a.jpg")
+    assert list(tmp_path.iterdir()) == []

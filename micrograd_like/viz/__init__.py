@@ -30,7 +30,13 @@ from ._style import NONFINITE_COLOR, PALETTE, ZERO_COLOR
 from .collapsed import OTHER_BLOCK, block_key, draw_collapsed
 from .graph import DEFAULT_MAX_NODES, draw_dot, trace
 from .network import INTERCHANGEABLE_MESSAGE, NETWORK_EDGE_LABEL_LIMIT, draw_network
-from .render import INSTALL_HINT, SUPPORTED_FORMATS, GraphvizNotFoundError, render
+from .render import (
+    INSTALL_HINT,
+    SUPPORTED_FORMATS,
+    GraphvizNotFoundError,
+    render,
+    resolve_output,
+)
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -48,5 +54,6 @@ __all__ = [
     "draw_dot",
     "draw_network",
     "render",
+    "resolve_output",
     "trace",
 ]

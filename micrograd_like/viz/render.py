@@ -11,7 +11,13 @@ import graphviz
 
 from micrograd_like._checks import describe
 
-__all__ = ["INSTALL_HINT", "SUPPORTED_FORMATS", "GraphvizNotFoundError", "render"]
+__all__ = [
+    "INSTALL_HINT",
+    "SUPPORTED_FORMATS",
+    "GraphvizNotFoundError",
+    "render",
+    "resolve_output",
+]
 
 #: What :func:`render` writes: pictures, and ``gv`` for the DOT source itself (no Graphviz needed).
 SUPPORTED_FORMATS: tuple[str, ...] = ("svg", "png", "pdf", "gv")
