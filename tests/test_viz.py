@@ -12,8 +12,8 @@ import graphviz
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
 from strategies import expressions, points
+
 from micrograd_like.engine import Value
 from micrograd_like.nn import MLP
 from micrograd_like.viz import (
@@ -28,9 +28,9 @@ from micrograd_like.viz import (
 # helpers: read the DOT source back
 # ----------------------------------------------------------------------------------
 
-NODE_STMT = re.compile(r"^\t+(\w+) \[(.*)\]$", re.M)
-EDGE_STMT = re.compile(r"^\t(\S+) -> (\S+)(?: \[.*\])?$", re.M)
-GRAPH_LABEL = re.compile(r"^\tlabel=(<.*>) labeljust=l labelloc=t$", re.M)
+NODE_STMT = re.compile(r"^\t+(\w+) \[(.*)\]$", re.MULTILINE)
+EDGE_STMT = re.compile(r"^\t(\S+) -> (\S+)(?: \[.*\])?$", re.MULTILINE)
+GRAPH_LABEL = re.compile(r"^\tlabel=(<.*>) labeljust=l labelloc=t$", re.MULTILINE)
 LEGEND_ROW = re.compile(
     r'<font color="(#[0-9A-F]{6})" point-size="18">&#9632;</font> <b>([A-Z]+|0)</b>&#160; '
     r'(\d+) nodes? with grad ([^<]*?)(?: \((?:dashed|bold) border\))?(?:<br align="left"/>|</td>)'
@@ -114,7 +114,7 @@ def test_trace_order_depends_only_on_graph_shape():
         return ((x * y).sigmoid() + x.relu() * y - x**2).tanh()
 
     first, second = build(), build()
-    labels = lambda r: [(v.label, v.op, v.data) for v in trace(r)[0]]  # noqa: E731
+    labels = lambda r: [(v.label, v.op, v.data) for v in trace(r)[0]]
     assert labels(first) == labels(second)
     assert draw_dot(first).source == draw_dot(second).source
 
@@ -276,7 +276,7 @@ def test_nonfinite_gradients_get_a_red_border():
     a = Value(1.0, label="a")
     root = a * 2.0
     a.grad = math.nan
-    nodes, _, source = value_looks(root)
+    _nodes, _, source = value_looks(root)
     stmt = node_stmts(source)["v0"]
     assert attr(stmt, "color") == "#CC3311"
     assert "1 node with grad NaN or infinite" in legend(source)
@@ -380,9 +380,27 @@ def test_same_fill_exactly_when_gradients_equal_within_rtol_on_shared_subgraphs(
     check_same_fill_iff_close(root, rtol)
 
 
+@settings(deadline=None)
+@given(root=shared_dags(), k=st.integers(2, 5))
+def test_min_group_size_colours_exactly_the_groups_that_big(root, k):
+    root.backward()
+    nodes, looks, _ = value_looks(root, rtol=0.0, min_group_size=k)
+    grads = [v.grad for v in nodes]
+    assume(all(math.isfinite(g) for g in grads))
+    for i, g in enumerate(grads):
+        size = grads.count(g)
+        if g == 0.0:
+            assert looks[i][0] == ZERO_COLOR  # zero is always grey, whatever k
+        elif size >= k:
+            assert looks[i][2] is not None and looks[i][2].startswith("grad-group-")
+            assert [j for j, lk in enumerate(looks) if lk == looks[i]] == [j for j, h in enumerate(grads) if h == g]
+        else:
+            assert looks[i] == (None, "rounded", None)
+
+
 def check_same_fill_iff_close(root: Value, rtol: float) -> None:
     root.backward()
-    nodes, looks, source = value_looks(root, rtol=rtol)
+    nodes, looks, _source = value_looks(root, rtol=rtol)
     grads = [v.grad for v in nodes]
     assume(all(math.isfinite(g) for g in grads))
     # With a tolerance, "close" need not be transitive (a~b, b~c, a!~c); no colouring
@@ -466,13 +484,13 @@ def test_draw_dot_returns_an_unrendered_digraph():
 # draw_network
 # ----------------------------------------------------------------------------------
 
-from micrograd_like.viz import INTERCHANGEABLE_MESSAGE, draw_network  # noqa: E402
+from micrograd_like.viz import INTERCHANGEABLE_MESSAGE, draw_network
 
 
 def edge_stmts(source: str) -> dict[tuple[str, str], str]:
     """(tail, head) -> attribute text of every visible edge."""
     out = {}
-    for m in re.finditer(r"^\t+(\w+) -> (\w+)(?: \[(.*)\])?$", source, re.M):
+    for m in re.finditer(r"^\t+(\w+) -> (\w+)(?: \[(.*)\])?$", source, re.MULTILINE):
         attrs = m.group(3) or ""
         if "style=invis" not in attrs:
             out[(m.group(1), m.group(2))] = attrs
