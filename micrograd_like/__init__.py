@@ -2,7 +2,8 @@
 
 The engine (``Value``, ``grad``, ``gradcheck``) is importable on its own; the
 neural-net layer lives in ``micrograd_like.nn`` (also ``losses``, ``optim``),
-drawings in ``micrograd_like.viz``, the chain-rule ledger ``explain(root)`` in
+drawings in ``micrograd_like.viz`` (which needs the ``graphviz``
+package, imported only when a drawing name is first used), the chain-rule ledger ``explain(root)`` in
 ``micrograd_like.ledger``, Hypothesis strategies in ``micrograd_like.testing``.
 
 The names below are imported on first use (PEP 562), so ``import micrograd_like``
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from .nn import MLP as MLP, Layer as Layer, Module as Module, Neuron as Neuron
     from .analysis import find_symmetric_neurons as find_symmetric_neurons
     from .ledger import explain as explain, explain_network as explain_network
-    from .viz import draw_dot as draw_dot, draw_network as draw_network
+    from .viz import draw_collapsed as draw_collapsed, draw_dot as draw_dot, draw_network as draw_network
 
 #: Public name -> the submodule that defines it.
 _EXPORTS = {
@@ -35,6 +36,7 @@ _EXPORTS = {
     "explain_network": "ledger",
     "draw_dot": "viz",
     "draw_network": "viz",
+    "draw_collapsed": "viz",
 }
 _SUBMODULES = (
     "analysis", "datasets", "engine", "expr", "gradcheck", "ledger", "losses", "moons", "nn", "optim",
@@ -52,7 +54,16 @@ def __getattr__(name: str) -> object:
         return import_module(f"{__name__}.{name}")
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    module = _EXPORTS[name]
+    try:
+        value = getattr(import_module(f"{__name__}.{module}"), name)
+    except ImportError as exc:
+        if module != "viz":
+            raise
+        raise ImportError(
+            f"micrograd_like.{name} draws with Graphviz, but the graphviz package could not be "
+            f"imported ({exc}); install it with: pip install graphviz"
+        ) from exc
     globals()[name] = value  # later lookups skip this function
     return value
 

@@ -99,15 +99,19 @@ def check_str(value: Any, name: str, *, allow_none: bool = False) -> str | None:
     return value
 
 
-def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
-    """One of the strings in ``choices``."""
+def check_choice(value: Any, name: str, choices: Iterable[str], *, ignore_case: bool = False) -> str:
+    """One of the strings in ``choices`` (returned as spelled in ``choices``).
+
+    With ``ignore_case``, ``"lr"`` matches the choice ``"LR"``.
+    """
     choices = tuple(choices)
     listed = ", ".join(repr(c) for c in choices)
     if not isinstance(value, str):
         raise TypeError(f"{name} must be one of {listed}, got {describe(value)}")
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {listed}, got {value!r}")
-    return value
+    for choice in choices:
+        if value == choice or (ignore_case and value.casefold() == choice.casefold()):
+            return choice
+    raise ValueError(f"{name} must be one of {listed}, got {value!r}")
 
 
 def check_instance(value: Any, name: str, cls: type[T], expected: str, *, example: str | None = None) -> T:

@@ -101,11 +101,17 @@ def test_op_level_graph_of_the_seed_network_renders_with_colours_and_legend(tmp_
     # the legend is drawn: swatches in the palette colours, letters, counts
     legend = graph_label(out)
     swatches = [el.get("fill").lower() for el in legend if el.tag == f"{SVG}text" and el.text == "\u25a0"]
-    assert swatches[: len(PALETTE)] == [c.lower() for c in PALETTE]  # the eight colours, in order
+    # the groups of equal parameter gradients take the full colours, in order; the rest are paler
+    params = [p.grad for p in model.parameters()]
+    shared = {g for g in params if params.count(g) > 1}
+    assert len(shared) == 7  # layer 0: w.0, w.1, b; layer 1: all 9 weights, b; layer 2: one per output
+    assert swatches[:7] == [c.lower() for c in PALETTE[:7]]
+    assert len(swatches) > 8 and not {c.lower() for c in PALETTE} & set(swatches[7:])
     words = [el.text for el in legend if el.tag == f"{SVG}text"]
     assert "A" in words and "B" in words
     counts = [int(m.group(1)) for w in words if (m := re.fullmatch(r"\xa0 (\d+) nodes with grad -?[0-9.e+-]+.*", w))]
-    assert len(counts) >= 8 and counts == sorted(counts, reverse=True)
+    assert len(counts) >= 8 and counts[:7] == sorted(counts[:7], reverse=True)
+    assert counts[7:] == sorted(counts[7:], reverse=True)
     assert any(w.startswith("Same colour and letter = same gradient") for w in words)
 
 
@@ -158,9 +164,7 @@ def test_render_to_png_and_format_checks(tmp_path):
     assert png.name == "small.png" and png.read_bytes().startswith(b"\x89PNG")
     with pytest.raises(ValueError, match=r"\.png.*'svg'"):
         render(g, tmp_path / "x.png", format="svg")
-    with pytest.raises(ValueError, match="format='svg'"):
-        render(g, tmp_path / "x.drawing")
-    with pytest.raises(ValueError, match="unknown Graphviz output format 'svgz2'"):
+    with pytest.raises(ValueError, match=r"cannot write format 'svgz2'; use one of svg, png, pdf, gv"):
         render(g, tmp_path / "x", format="svgz2")
     with pytest.raises(TypeError, match="draw_dot"):
         render("digraph {}", tmp_path / "x.svg")  # type: ignore[arg-type]
@@ -191,3 +195,63 @@ def test_missing_dot_says_how_to_install_and_source_still_works(tmp_path, monkey
     for name in graphs:
         rendered = graphviz.Source.from_file(tmp_path / f"{name}.gv").pipe(format="svg")
         assert b"<svg" in rendered and b"Same colour" in rendered
+
+
+@pytest.mark.parametrize("suffix", ["svg", "png", "pdf", "gv", "SVG"])
+def test_render_takes_the_format_from_the_suffix_and_writes_only_that_file(tmp_path, suffix):
+    g = draw_dot(Value(2.0, label="a") * Value(3.0))
+    (tmp_path / "pic.gv.keep").write_text("unrelated")
+    out = render(g, tmp_path / f"pic.{suffix}")
+    assert out == tmp_path / f"pic.{suffix}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"pic.{suffix}", "pic.gv.keep"])
+    magic = {"svg": b"<?xml", "png": b"\x89PNG", "pdf": b"%PDF", "gv": b"digraph autograd {"}[suffix.lower()]
+    assert out.read_bytes().startswith(magic)
+
+
+def test_render_never_deletes_or_overwrites_a_neighbouring_dot_file(tmp_path):
+    mine = tmp_path / "loss.gv"
+    mine.write_text("my own notes")
+    render(draw_dot(Value(1.0) + 2.0), tmp_path / "loss.svg")
+    assert mine.read_text() == "my own notes"
+
+
+@pytest.mark.parametrize("name", ["a.jpg", "a.jpeg", "a.txt", "notes.drawing", "a.svg.bak"])
+def test_render_refuses_a_suffix_it_cannot_write_and_writes_nothing(tmp_path, name):
+    with pytest.raises(ValueError) as info:
+        render(draw_dot(Value(1.0) * 2.0), tmp_path / name)
+    message = str(info.value)
+    suffix = "." + name.rsplit(".", 1)[1]
+    assert f"cannot write {suffix} files" in message and ".svg, .png, .pdf, .gv" in message
+    assert list(tmp_path.iterdir()) == []  # in particular no a.jpg.svg
+
+
+def test_render_format_must_agree_with_the_suffix_and_is_appended_without_one(tmp_path):
+    g = draw_dot(Value(1.0) * 2.0)
+    assert render(g, tmp_path / "plain") == tmp_path / "plain.svg"
+    assert render(g, tmp_path / "doc", format="PDF") == tmp_path / "doc.pdf"
+    assert render(g, tmp_path / "same.png", format="png") == tmp_path / "same.png"
+    with pytest.raises(ValueError, match=r"ends in \.svg but format is 'png'"):
+        render(g, tmp_path / "x.svg", format="png")
+    with pytest.raises(ValueError, match="cannot write format 'jpg'"):
+        render(g, tmp_path / "x", format="jpg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.pdf", "plain.svg", "same.png"]
+
+
+def test_failing_dot_leaves_no_half_written_picture(tmp_path):
+    old = tmp_path / "pic.svg"
+    old.write_text("previous picture")
+    broken = graphviz.Source("digraph { a -> }")
+    with pytest.raises(graphviz.CalledProcessError):
+        render(broken, old)
+    assert old.read_text() == "previous picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pic.svg"]
+
+
+def test_resolve_output_is_the_decision_render_makes_without_writing(tmp_path):
+    from micrograd_like.viz import resolve_output
+
+    assert resolve_output(tmp_path / "a.PNG") == (tmp_path / "a.PNG", "png")
+    assert resolve_output(tmp_path / "a") == (tmp_path / "a.svg", "svg")
+    with pytest.raises(ValueError, match=r"cannot write \.jpg files .*\.svg, \.png, \.pdf, \.gv"):
+        resolve_output(tmp_path / "a.jpg")
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,59 @@
+"""Graphviz drawings of an autograd graph that make identical gradients jump out.
+
+Views, each returned as an *unrendered* :class:`graphviz.Digraph` (Jupyter shows
+it inline; ``.source``, ``.save()``, ``.pipe()`` work as usual):
+
+* :func:`draw_dot` draws every Value of an expression, one small node per
+  operation in between. Values whose gradients are equal (within ``rtol``) share
+  a fill colour and a group letter, and a legend lists every group, largest first.
+* :func:`draw_collapsed` draws a graph of any size one box per neuron or
+  labelled sub-expression, with the gradient groups still coloured.
+* :func:`draw_network` draws an MLP one node per neuron; neurons that gradient
+  descent can never tell apart share a colour, and the legend says how to fix it.
+
+:func:`render` writes a drawing to a file whose suffix names the format.
+
+Colour rules (the same in every view): fills come from Paul Tol's colour-blind
+safe "light" palette; the first eight groups get its eight colours, later groups
+repeat them with a dashed, then bold border, and every coloured node carries its
+group letter (``A`` is the largest group). A gradient of exactly 0 is always pale
+grey ("nothing flows back here"); NaN and infinite gradients get a red border.
+User text (labels, titles, activation names) is drawn exactly as written.
+
+Modules: :mod:`.graph` (op-level view), :mod:`.collapsed`, :mod:`.network`,
+:mod:`.render`; private helpers for labels, groups and styles.
+"""
+
+from __future__ import annotations
+
+from ._style import NONFINITE_COLOR, PALETTE, ZERO_COLOR
+from .collapsed import OTHER_BLOCK, block_key, draw_collapsed
+from .graph import DEFAULT_MAX_NODES, draw_dot, trace
+from .network import INTERCHANGEABLE_MESSAGE, NETWORK_EDGE_LABEL_LIMIT, draw_network
+from .render import (
+    INSTALL_HINT,
+    SUPPORTED_FORMATS,
+    GraphvizNotFoundError,
+    render,
+    resolve_output,
+)
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "INSTALL_HINT",
+    "INTERCHANGEABLE_MESSAGE",
+    "NETWORK_EDGE_LABEL_LIMIT",
+    "NONFINITE_COLOR",
+    "OTHER_BLOCK",
+    "PALETTE",
+    "SUPPORTED_FORMATS",
+    "ZERO_COLOR",
+    "GraphvizNotFoundError",
+    "block_key",
+    "draw_collapsed",
+    "draw_dot",
+    "draw_network",
+    "render",
+    "resolve_output",
+    "trace",
+]

@@ -1,0 +1,156 @@
+"""Writing a drawing to a file: the format follows the file's suffix."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from micrograd_like._checks import describe
+
+__all__ = [
+    "INSTALL_HINT",
+    "SUPPORTED_FORMATS",
+    "GraphvizNotFoundError",
+    "render",
+    "resolve_output",
+]
+
+#: What :func:`render` writes: pictures, and ``gv`` for the DOT source itself (no Graphviz needed).
+SUPPORTED_FORMATS: tuple[str, ...] = ("svg", "png", "pdf", "gv")
+
+INSTALL_HINT = (
+    "Install the Graphviz program (pip install graphviz only installs the Python wrapper):\n"
+    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+    "  macOS:          brew install graphviz\n"
+    "  conda:          conda install -c conda-forge graphviz\n"
+    "  Windows:        the installer from https://graphviz.org/download/ "
+    "(tick 'Add Graphviz to the system PATH'), then open a new terminal"
+)
+
+
+class GraphvizNotFoundError(graphviz.ExecutableNotFound):
+    """The Graphviz ``dot`` program is not installed (or not on PATH).
+
+    A subclass of :class:`graphviz.ExecutableNotFound`, so code that already
+    catches that keeps working; its message says how to install Graphviz and
+    where the DOT source was saved.
+
+    Attributes:
+        source_path: Where the DOT source was written, or ``None``.
+    """
+
+    def __init__(
+        self, source_path: Path | None = None, command: str | None = None
+    ) -> None:
+        self.source_path = source_path
+        lines = [
+            "Graphviz's 'dot' program was not found on your PATH, so the drawing could not be rendered.",
+            INSTALL_HINT,
+        ]
+        if source_path is not None:
+            lines.append(f"The DOT source was saved to {source_path}.")
+        if command is not None:
+            lines.append(f"Once Graphviz is installed, run: {command}")
+        # RuntimeError's constructor, not ExecutableNotFound's, which expects a command list.
+        RuntimeError.__init__(self, "\n".join(lines))
+
+
+def render(
+    graph: graphviz.Digraph | graphviz.Graph | graphviz.Source,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+) -> Path:
+    """Write a drawing to ``path``; the format comes from its suffix.
+
+    The file is replaced in one step (written next to it, then renamed), so a
+    failure never leaves half a picture, and no other file is written or deleted
+    on success. If the ``dot`` program is missing, the DOT source is saved next to
+    ``path`` (same name, ``.gv``) and :class:`GraphvizNotFoundError` says how to
+    install Graphviz. ``gv`` writes the DOT source and never needs the program.
+
+    Args:
+        graph: A drawing from ``draw_dot``, ``draw_network``, ``draw_collapsed`` (any graphviz graph).
+        path: The file to write, e.g. ``"loss.svg"``; without a suffix, ``.svg``
+            (or ``.{format}``) is appended.
+        format: One of :data:`SUPPORTED_FORMATS`; ``None`` (default) takes it from
+            the suffix. When given, it must agree with the suffix.
+
+    Returns:
+        The path of the written file (absolute).
+
+    Raises:
+        TypeError: If ``graph`` is not a graphviz graph or ``path`` not a path.
+        ValueError: If the suffix or ``format`` is not supported, or they disagree.
+        GraphvizNotFoundError: If the Graphviz ``dot`` program cannot be found.
+        graphviz.CalledProcessError: If ``dot`` fails on the source.
+    """
+    if not isinstance(graph, (graphviz.Digraph, graphviz.Graph, graphviz.Source)):
+        raise TypeError(
+            f"render needs a graphviz graph such as the result of draw_dot(loss), got {describe(graph)}"
+        )
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"path must be a str or pathlib.Path such as 'loss.svg', got {describe(path)}"
+        )
+    out, fmt = resolve_output(Path(path), format)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "gv":
+        _write_atomically(out, graph.source.encode("utf-8"))
+        return out
+    try:
+        data = graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound as exc:
+        saved = out.with_suffix(".gv")
+        _write_atomically(saved, graph.source.encode("utf-8"))
+        raise GraphvizNotFoundError(saved, f'dot -T{fmt} "{saved}" -o "{out}"') from exc
+    _write_atomically(out, data)
+    return out
+
+
+def resolve_output(path: Path, format: Any = None) -> tuple[Path, str]:
+    """The absolute file :func:`render` writes for ``path`` and ``format``, and its format.
+
+    Raises:
+        ValueError: If the suffix or ``format`` is not one of :data:`SUPPORTED_FORMATS`,
+            or they disagree.
+    """
+    supported = ", ".join(f".{f}" for f in SUPPORTED_FORMATS)
+    if format is not None and (
+        not isinstance(format, str) or format.lower() not in SUPPORTED_FORMATS
+    ):
+        raise ValueError(
+            f"cannot write format {format!r}; use one of {supported[1:].replace(', .', ', ')}"
+        )
+    out = path.absolute()
+    suffix = out.suffix[1:].lower()
+    if not suffix:
+        fmt = format.lower() if format is not None else "svg"
+        return out.with_name(f"{out.name}.{fmt}"), fmt
+    if suffix not in SUPPORTED_FORMATS:
+        raise ValueError(
+            f"cannot write {out.suffix} files ({path}); name the file with one of {supported}"
+        )
+    if format is not None and format.lower() != suffix:
+        raise ValueError(
+            f"path {str(path)!r} ends in .{suffix} but format is {format!r}; make them agree"
+        )
+    return out, suffix
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    mode = (
+        path.stat().st_mode & 0o777 if path.exists() else 0o644
+    )  # mkstemp's 0o600 is too private
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
