@@ -121,7 +121,7 @@ def add_draw(commands: Any) -> None:
                       help="the picture (its suffix sets the format), or a folder for it "
                            f"(default: ./{DEFAULT_FOLDER}/, the file named after the formula)")
     draw.add_argument("--format", default=None,
-                      help="any format Graphviz writes: svg, png, pdf, gv (DOT), ... "
+                      help="svg, png, pdf, gv (the DOT source), jpg, gif, ps, eps or svgz "
                            "(default: from the suffix of --out, else svg)")
     draw.add_argument("--max-nodes", type=types.positive_int, default=DEFAULT_MAX_NODES, metavar="N",
                       help=f"refuse larger graphs (default: {DEFAULT_MAX_NODES})")
@@ -197,8 +197,7 @@ def _draw_target(out: str | None, formula: str) -> Path:
 
 def _format_problem(args: argparse.Namespace, error: ValueError) -> str:
     if args.format is None:
-        return (f"cannot write {args.out}: Graphviz has no format for its suffix; end --out in .svg, .png, .pdf "
-                "or .gv (DOT), or give --format")
+        return f"cannot write {args.out}: {error}; or give --format"
     return f"cannot write the picture as {args.format}: {error}"
 
 

@@ -20,7 +20,10 @@ __all__ = [
 ]
 
 #: What :func:`render` writes: pictures, and ``gv`` for the DOT source itself (no Graphviz needed).
-SUPPORTED_FORMATS: tuple[str, ...] = ("svg", "png", "pdf", "gv")
+#: Picture formats :func:`render` writes, by file suffix: the common ones first, then the other
+#: image and print formats every Graphviz build has. ``gv`` is the DOT source itself.
+SUPPORTED_FORMATS: tuple[str, ...] = ("svg", "png", "pdf", "gv", "jpg", "jpeg", "gif", "ps", "eps", "svgz")
+_COMMON = ".svg, .png, .pdf, .gv"
 
 INSTALL_HINT = (
     "Install the Graphviz program (pip install graphviz only installs the Python wrapper):\n"
@@ -118,12 +121,12 @@ def resolve_output(path: Path, format: Any = None) -> tuple[Path, str]:
         ValueError: If the suffix or ``format`` is not one of :data:`SUPPORTED_FORMATS`,
             or they disagree.
     """
-    supported = ", ".join(f".{f}" for f in SUPPORTED_FORMATS)
+    supported = f"{_COMMON} (or {', '.join('.' + f for f in SUPPORTED_FORMATS[4:])})"
     if format is not None and (
         not isinstance(format, str) or format.lower() not in SUPPORTED_FORMATS
     ):
         raise ValueError(
-            f"cannot write format {format!r}; use one of {supported[1:].replace(', .', ', ')}"
+            f"cannot write format {format!r}; use one of {', '.join(SUPPORTED_FORMATS)}"
         )
     out = path.absolute()
     suffix = out.suffix[1:].lower()
