@@ -230,6 +230,7 @@ _SCRIPT = r"""
       .forEach(function (id) { set(id, ""); });
     document.getElementById("plain").hidden = step === last;
     document.getElementById("coloured").hidden = step !== last;
+    document.getElementById("ledger").hidden = step === 0 || step === last;  // no row to show there
     set("counter", step === last ? "Overview" : "Step " + step + " of " + rows.length);
     document.getElementById("prev").disabled = step === 0;
     document.getElementById("next").disabled = step === last;

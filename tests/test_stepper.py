@@ -126,6 +126,7 @@ def test_last_step_is_the_coloured_drawing_and_previous_goes_back(tmp_path, open
         page.keyboard.press("ArrowRight")
     assert page.text_content("#counter") == "Overview"
     assert page.is_hidden("#plain") and page.is_visible("#coloured")
+    assert page.is_hidden("#ledger")  # no chain-rule row on the overview: no empty table
     shared = next(n.grad for n in ledger.nodes if n.expression == "w0*x")
     members = [n for n in ledger.nodes if n.grad == shared]
     assert len(members) == 5  # three products and two sums
