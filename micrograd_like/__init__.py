@@ -5,6 +5,7 @@ neural-net layer lives in ``micrograd_like.nn`` (also ``losses``, ``optim``),
 drawings in ``micrograd_like.viz``, Hypothesis strategies in ``micrograd_like.testing``.
 """
 
+from .compiled import compile
 from .engine import Value, grad
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .nn import MLP, Layer, Module, Neuron, find_symmetric_neurons
@@ -13,6 +14,7 @@ from .viz import draw_dot, draw_network
 __all__ = [
     "Value",
     "grad",
+    "compile",
     "gradcheck",
     "numerical_grad",
     "GradcheckError",

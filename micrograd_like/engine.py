@@ -97,6 +97,8 @@ class Value:
     __slots__ = ("data", "grad", "label", "_fn", "_a", "_b", "_acc", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
+        if type(data) is not float and _trace_hook is not None:  # compile's hook; see below
+            data = _trace_hook(self, data)
         self.data = _as_float(data, "Value(data)")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
@@ -222,6 +224,12 @@ class Value:
         error is raised before any ``.grad`` is changed.
         """
         _backprop(self, 1.0, False, None)
+
+
+# While ``micrograd_like.compile`` records a function, ``Value(x)`` on one of its traced
+# argument numbers calls this hook, which links the new leaf to that argument and
+# returns the float to store. None otherwise; never consulted when data is a float.
+_trace_hook: Callable[[Value, object], object] | None = None
 
 
 # -- construction helpers (the hot path) -----------------------------------------------
