@@ -328,13 +328,13 @@ class _Accumulator:
             right = expr[0] if expr[1] > ADD else f"({expr[0]})"
             self.expr[target] = (f"{previous[0]} + {right}", ADD)
         self.terms[target] = self.terms.get(target, 0) + 1
-        if not (previous is None and plain) and (not self.fuse or risky or self.terms[target] >= 64):
+        if not (previous is None and plain and self.fuse) and (not self.fuse or risky or self.terms[target] >= 64):
             self.settle(target)
 
     def settle(self, target: int) -> tuple[str, int]:
         """Write the sum out (if it is not a plain name yet) and return its name."""
         text, prec = self.expr[target]
-        if prec != ATOM:
+        if prec != ATOM or (not self.fuse and text != self.names.grad(target)):
             name = self.names.grad(target)
             self.lines.append(f"{name} = {text}")
             self.expr[target], self.terms[target] = (name, ATOM), 1
