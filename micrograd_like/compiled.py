@@ -290,9 +290,12 @@ def _forward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> li
         t = template_for(op, 1 if b < 0 else 2)
         if t.forward is not None:
             expr = t.forward.fill({"a": v[a], "b": v[b] if b >= 0 else None})
+        elif names.readable and not op.name.isidentifier():  # "**2", "/": written as operators
+            expr = (f"({v[a][0]}){op.name}" if b < 0 else f"{v[a][0]} {op.name} {v[b][0]}", ADD)
         else:
             inner = v[a][0] if b < 0 else f"{v[a][0]}, {v[b][0]}"
-            expr = (f"{names.call('F', op, op_index[id(op)])}({inner})", ATOM)
+            call = op.name if names.readable else f"F{op_index[id(op)]}"
+            expr = (f"{call}({inner})", ATOM)
         depth[slot] = 1 + max(depth[a], depth[b] if b >= 0 else 0)
         if inline[slot] and depth[slot] < 40:  # Python's parser limits nesting
             v[slot] = expr
@@ -444,8 +447,10 @@ class _Recording:
     @property
     def source(self) -> str:
         if self._source is None:
-            prologue, forward, backward, result = _generate(self.plan, readable=True)
-            lines = ["# forward"] + prologue + forward + ["# backward"] + backward + [f"# returns {result}"]
+            _, forward, backward, result = _generate(self.plan, readable=True)
+            n = len(self.captured)
+            reads = f"# reads the .data of {n} captured Value(s) and the argument numbers"
+            lines = ["# forward", reads] + forward + ["# backward"] + backward + [f"# returns {result}"]
             self._source = "\n".join(lines)
         return self._source
 
