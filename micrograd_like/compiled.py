@@ -66,6 +66,18 @@ class _Traced(Value):
     def __ge__(self, other): return self.data >= _data(other)
 
 
+class _ArgumentFloat(float):
+    """The float stored by ``Value(t)`` for a traced number ``t``: the same number,
+    plus which argument it came from (arithmetic on it gives plain floats)."""
+
+    __slots__ = ("index", "owner")
+
+    def __new__(cls, x: float, index: int, owner: object) -> _ArgumentFloat:
+        self = super().__new__(cls, x)
+        self.index, self.owner = index, owner
+        return self
+
+
 def _data(x: object) -> object:
     return x.data if isinstance(x, Value) else x
 
@@ -126,20 +138,19 @@ class _Plan:
 
 
 def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> Value:
-    """Run ``fn`` on traced numbers; returns its output (a Value) and the alias table."""
+    """Run ``fn`` on traced numbers; returns its output (a Value) and the recording token."""
     token = object()
     traced = []
     for i, (x, path) in enumerate(zip(nums, paths)):
         t = _Traced(x, path)
         t._index, t._owner = i, token
         traced.append(t)
-    aliases: dict[int, tuple[Value, int]] = {}
 
-    def hook(value: Value, data: object) -> object:
-        if type(data) is _Traced and data._owner is token:
-            aliases[id(value)] = (value, data._index)
-            return data.data
-        return data
+    def hook(x: Value) -> float:
+        # Value(t) of a traced number t: the new leaf's float remembers t's argument.
+        if type(x) is not _Traced or x._owner is not token:
+            raise TypeError(f"Value(data) must be a real number, got a Value from another recording: {x!r}")
+        return _ArgumentFloat(x.data, x._index, token)
 
     previous = engine._trace_hook
     engine._trace_hook = hook
@@ -152,10 +163,10 @@ def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> Va
             f"a compiled function must return a Value (the loss), got {type(out).__name__} {out!r}; "
             "return the Value itself, not its .data"
         )
-    return out, aliases, paths
+    return out, token
 
 
-def _build_plan(out: Value, aliases: dict, paths: list[str]) -> _Plan:
+def _build_plan(out: Value, token: object, paths: list[str]) -> _Plan:
     plan = _Plan()
     slot_of: dict[int, int] = {}
     for slot, node in enumerate(iter_graph(out)):
@@ -171,9 +182,9 @@ def _build_plan(out: Value, aliases: dict, paths: list[str]) -> _Plan:
         plan.b.append(-1)
         if type(node) is _Traced:
             plan.inputs[slot] = node._index
-        elif id(node) in aliases:
-            plan.inputs[slot] = aliases[id(node)][1]
-            plan.labels[slot] = paths[aliases[id(node)][1]]
+        elif type(node.data) is _ArgumentFloat and node.data.owner is token:
+            plan.inputs[slot] = node.data.index
+            plan.labels[slot] = node.label or paths[node.data.index]
         else:
             plan.pending[slot] = (node.data, weakref.ref(node))
     return plan
@@ -191,10 +202,9 @@ def _resolve_leaves(plan: _Plan) -> None:
 
 
 def _record(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> _Plan:
-    out, aliases, paths = _trace(fn, args, nums, paths)
-    plan = _build_plan(out, aliases, paths)
-    del out
-    aliases.clear()  # the graph is gone now, unless the user kept part of it
+    out, token = _trace(fn, args, nums, paths)
+    plan = _build_plan(out, token, paths)
+    del out  # the graph is gone now, unless the user kept part of it
     _resolve_leaves(plan)
     return plan
 

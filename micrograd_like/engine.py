@@ -58,12 +58,19 @@ def _as_float(x: object, what: str) -> float:
         return float(x)
     hint = ""
     if isinstance(x, Value):
+        if _trace_hook is not None:  # compile.py is recording: Value(x) of a traced number
+            return _trace_hook(x)
         hint = f"; to start a new graph from its number, use Value({x.data!r}) (x.data)"
     elif isinstance(x, str):
         hint = f"; to parse text, convert it first: float({x!r})"
     elif isinstance(x, numbers.Complex):
         hint = "; complex numbers are not supported, use the real part (x.real) if that is what you mean"
     raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__} {x!r}{hint}")
+
+
+# While ``micrograd_like.compile`` records a function, converting one of its traced
+# argument numbers (a Value) gives a float that remembers which argument it was.
+_trace_hook: Callable[[object], float] | None = None
 
 
 def _data(x: object) -> float:
@@ -97,8 +104,6 @@ class Value:
     __slots__ = ("data", "grad", "label", "_fn", "_a", "_b", "_acc", "__weakref__")
 
     def __init__(self, data: Number, label: str = "") -> None:
-        if type(data) is not float and _trace_hook is not None:  # compile's hook; see below
-            data = _trace_hook(self, data)
         self.data = _as_float(data, "Value(data)")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
@@ -224,12 +229,6 @@ class Value:
         error is raised before any ``.grad`` is changed.
         """
         _backprop(self, 1.0, False, None)
-
-
-# While ``micrograd_like.compile`` records a function, ``Value(x)`` on one of its traced
-# argument numbers calls this hook, which links the new leaf to that argument and
-# returns the float to store. None otherwise; never consulted when data is a float.
-_trace_hook: Callable[[Value, object], object] | None = None
 
 
 # -- construction helpers (the hot path) -----------------------------------------------
