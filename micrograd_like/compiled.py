@@ -135,6 +135,8 @@ class _Plan:
         self.pending: dict[int, tuple[float, weakref.ref]] = {}  # slot -> (data, ref) of other leaves
         self.captured: list[tuple[int, Value]] = []  # (slot, Value) once resolved
         self.constants: dict[int, float] = {}
+        self.aux: list[int] = []  # slots of the extra outputs, if fn returned (loss, aux)
+        self.aux_shape: Any = None
 
 
 def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> Value:
@@ -158,15 +160,37 @@ def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> Va
         out = fn(*_rebuild(args, traced))
     finally:
         engine._trace_hook = previous
+    return _split_output(out) + (token,)
+
+
+def _split_output(out: object) -> tuple[Value, Any]:
+    """``(loss, aux)`` from what fn returned: a Value, or a pair (Value, nested list of Values)."""
+    aux = None
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], Value):
+        out, aux = out
     if not isinstance(out, Value):
         raise TypeError(
-            f"a compiled function must return a Value (the loss), got {type(out).__name__} {out!r}; "
-            "return the Value itself, not its .data"
+            f"a compiled function must return a Value (the loss) or a pair (loss, list of Values), got "
+            f"{type(out).__name__} {out!r}; return the Value itself, not its .data"
         )
-    return out, token
+    return out, aux
 
 
-def _build_plan(out: Value, token: object, paths: list[str]) -> _Plan:
+def _shape(aux: Any, values: list) -> Any:
+    """``aux`` with each Value replaced by its position in ``values`` (appended there)."""
+    if isinstance(aux, Value):
+        values.append(aux)
+        return len(values) - 1
+    if isinstance(aux, (list, tuple)):
+        return [_shape(x, values) for x in aux]
+    raise TypeError(f"the extra outputs of a compiled function must be Values or lists of them, got {aux!r}")
+
+
+def _fill(shape: Any, numbers: tuple) -> Any:
+    return numbers[shape] if isinstance(shape, int) else [_fill(x, numbers) for x in shape]
+
+
+def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
     plan = _Plan()
     slot_of: dict[int, int] = {}
     for slot, node in enumerate(iter_graph(out)):
@@ -187,6 +211,16 @@ def _build_plan(out: Value, token: object, paths: list[str]) -> _Plan:
             plan.labels[slot] = node.label or paths[node.data.index]
         else:
             plan.pending[slot] = (node.data, weakref.ref(node))
+    if aux is not None:
+        values: list[Value] = []
+        plan.aux_shape = _shape(aux, values)
+        for v in values:
+            if id(v) not in slot_of:
+                raise ValueError(
+                    f"an extra output {v!r} is not part of the loss's graph; return only Values the loss "
+                    "was computed from (for example the scores)"
+                )
+            plan.aux.append(slot_of[id(v)])
     return plan
 
 
@@ -202,9 +236,9 @@ def _resolve_leaves(plan: _Plan) -> None:
 
 
 def _record(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> _Plan:
-    out, token = _trace(fn, args, nums, paths)
-    plan = _build_plan(out, token, paths)
-    del out  # the graph is gone now, unless the user kept part of it
+    out, aux, token = _trace(fn, args, nums, paths)
+    plan = _build_plan(out, aux, token, paths)
+    del out, aux  # the graph is gone now, unless the user kept part of it
     _resolve_leaves(plan)
     return plan
 
@@ -280,6 +314,8 @@ def _inlinable(plan: _Plan) -> list[bool]:
             if plan.b[slot] >= 0:
                 uses[plan.b[slot]] += 1
     reads = _reads(plan)
+    for slot in plan.aux:
+        reads[slot] = True
     result = [False] * len(plan.ops)
     for slot, op in enumerate(plan.ops[:-1]):
         if op is not None and uses[slot] == 1 and not reads[slot]:
@@ -410,7 +446,8 @@ def _generate(plan: _Plan, readable: bool) -> tuple[list[str], list[str], list[s
     shown = ", ".join(grads) + ("," if grads else "")
     if readable and len(grads) > 4:
         shown = ", ".join(grads[:3]) + f", ... ({len(grads)} gradients)"
-    return prologue, forward, backward, f"{names.value[root][0]}, ({shown})"
+    aux = "".join(names.value[slot][0] + ", " for slot in plan.aux)
+    return prologue, forward, backward, f"{names.value[root][0]}, ({shown}), ({aux})"
 
 
 def _make_function(plan: _Plan, n_inputs: int, name: str) -> Callable:
@@ -499,12 +536,13 @@ class Compiled:
             self._hits += 1
             self._cache.move_to_end(key)
         self._last = rec
-        out, grads = rec.replay(nums)
+        out, grads, aux = rec.replay(nums)
         if self.check:
-            _compare(self.fn, args, rec, out, grads)
+            _compare(self.fn, args, rec, (out, aux), grads)
         for value, g in zip(rec.captured, grads):
             value.grad += g
-        return out
+        shape = rec.plan.aux_shape
+        return out if shape is None else (out, _fill(shape, aux))
 
     @property
     def source(self) -> str:
@@ -543,15 +581,19 @@ def _named(fn: Callable, paths: list[str]) -> list[str]:
     return out
 
 
-def _compare(fn: Callable, args: tuple, rec: _Recording, out: float, grads: tuple) -> None:
+def _compare(fn: Callable, args: tuple, rec: _Recording, outputs: tuple, grads: tuple) -> None:
     """Run ``fn`` eagerly on plain numbers; raise ReplayMismatch at the first difference."""
-    eager = fn(*args)
-    if not isinstance(eager, Value):
-        raise TypeError(f"a compiled function must return a Value, got {type(eager).__name__} {eager!r}")
+    eager, aux = _split_output(fn(*args))
+    values: list[Value] = []
+    if aux is not None:
+        _shape(aux, values)
     hint = ("; Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
             "the recording: make it branch-free (relu, max via Value ops) or do not compile this function")
-    if out != eager.data and not (out != out and eager.data != eager.data):
-        raise ReplayMismatch(f"compiled {fn.__name__}: the output is {out!r} replayed but {eager.data!r} eagerly{hint}")
+    pairs = [("the output", outputs[0], eager.data)]
+    pairs += [(f"extra output {i}", mine, v.data) for i, (mine, v) in enumerate(zip(outputs[1], values))]
+    for what, mine, theirs in pairs:
+        if mine != theirs and not (mine != mine and theirs != theirs):
+            raise ReplayMismatch(f"compiled {fn.__name__}: {what} is {mine!r} replayed but {theirs!r} eagerly{hint}")
     eager_grads = grad(eager, rec.captured) if rec.captured else []
     for value, mine, theirs in zip(rec.captured, grads, eager_grads):
         if mine != theirs and not (mine != mine and theirs != theirs):
@@ -568,7 +610,8 @@ def compile(fn: Callable | None = None, *, check: bool = False, maxsize: int = 8
 
     Args:
         fn: A function of numbers and (nested) lists/tuples of numbers that returns a
-            Value. Values it reaches that were made outside it (a model's parameters)
+            Value, or a pair ``(loss, extra)`` where ``extra`` is a (nested) list of Values
+            the loss was computed from (the scores, say). Values it reaches that were made outside it (a model's parameters)
             are captured: read at every call, their ``.grad`` accumulated into.
         check: Also run ``fn`` eagerly at every call and raise :class:`ReplayMismatch`
             naming the first number that differs (a frozen ``if`` on ``.data``).
@@ -576,7 +619,8 @@ def compile(fn: Callable | None = None, *, check: bool = False, maxsize: int = 8
             used dropped first).
 
     Returns:
-        A :class:`Compiled` callable returning the output's ``.data`` as a float.
+        A :class:`Compiled` callable returning the output's ``.data`` as a float (with
+        ``extra``: the pair ``(loss, extra)`` with floats in place of the Values).
     """
     if fn is None:
         return lambda f: Compiled(f, check=check, maxsize=maxsize)

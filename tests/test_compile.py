@@ -260,3 +260,50 @@ def test_source_names_parameters_and_arguments_forward_then_backward():
     forward = [line for line in lines[1:back] if not line.startswith("#")]
     eager = losses.hinge([model(x) for x in [[0.5, -1.0]]], [Value(1.0)])  # -y is an op too
     assert len(forward) == sum(1 for node in iter_graph(eager) if node.op)
+
+
+# -- extra outputs (what the moons loop needs for its accuracy) ----------------------------
+
+
+def test_extra_outputs_let_the_moons_loop_switch_to_compiled_steps():
+    from micrograd_like import moons
+    from micrograd_like.datasets import make_moons
+
+    X, y = make_moons(12, noise=0.1, seed=3)
+    model, twin = nn.MLP(2, [4, 4, 1], seed=2), nn.MLP(2, [4, 4, 1], seed=2)
+
+    @ml.compile
+    def step(X, y):
+        scores = [model(x) for x in X]
+        return losses.hinge(scores, y) + losses.l2_penalty(model.parameters(), moons.ALPHA), scores
+
+    for k in range(4):
+        model.zero_grad()
+        loss, scores = step(X, y)
+        accuracy = sum((s > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)
+        eager_loss, eager_accuracy = moons.loss_and_accuracy(twin, X, y)
+        twin.zero_grad()
+        eager_loss.backward()
+        assert (loss, accuracy) == (eager_loss.data, eager_accuracy)
+        assert [p.grad for p in model.parameters()] == [p.grad for p in twin.parameters()]
+        for m in (model, twin):
+            for p in m.parameters():
+                p.data -= 0.5 * p.grad
+    assert step.cache_info().misses == 1
+
+
+def test_extra_outputs_must_come_from_the_graph_and_are_checked():
+    w = Value(2.0)
+    stray = Value(1.0)
+    with pytest.raises(ValueError, match="not part of the loss's graph"):
+        ml.compile(lambda x: (w * x, [stray]))(1.0)
+    u = Value(3.0, label="u")
+
+    def fn(x):  # the extra output depends on a frozen branch, the loss does not
+        a = u * x if x > 0 else -u * x
+        return w * x + a * 0.0, [a]
+
+    cfn = ml.compile(fn, check=True)
+    assert cfn(1.0) == (2.0, [3.0])
+    with pytest.raises(ReplayMismatch, match="extra output 0 is -3.0 replayed but 3.0 eagerly"):
+        cfn(-1.0)
