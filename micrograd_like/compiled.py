@@ -20,6 +20,9 @@ Python control flow that reads ``.data`` is frozen into the recording: with
 ``if v.data > 0: y = v else: y = -v`` inside, every replay takes the branch the
 recording took. ``check=True`` runs the function eagerly at every call too and
 raises :class:`ReplayMismatch` when the two disagree.
+
+Recording swaps in a module-level hook of the engine for the duration of the
+call, so record from one thread at a time; replays are plain function calls.
 """
 
 from __future__ import annotations
@@ -451,16 +454,14 @@ def _generate(plan: _Plan, readable: bool) -> tuple[list[str], list[str], list[s
 
 
 def _make_function(plan: _Plan, n_inputs: int, name: str) -> Callable:
+    """Compile the plan into ``replay(numbers) -> (output, captured grads, extra outputs)``."""
     prologue, forward, backward, result = _generate(plan, readable=False)
     namespace: dict[str, Any] = {}
     table = _op_table(plan)
-    ops_by_index = {}
     for op in plan.ops:
-        if op is not None:
-            ops_by_index[table[id(op)]] = op
-    for i, op in ops_by_index.items():
-        namespace[f"F{i}"] = op.forward
-        namespace[f"vjp{i}"] = op.vjp
+        if op is not None:  # each op's own float functions, for the lines that call them
+            i = table[id(op)]
+            namespace[f"F{i}"], namespace[f"vjp{i}"] = op.forward, op.vjp
     for k, (_, value) in enumerate(plan.captured):
         namespace[f"c{k}"] = value
     for slot, c in plan.constants.items():
