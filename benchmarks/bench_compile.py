@@ -144,7 +144,7 @@ def bench_symmetry(steps: int) -> dict:
 
 def report(rows: list[dict]) -> list[str]:
     header = (f"{'compiled workload':<30} {'nodes':>7} {'mg ms':>7} {'eager ms':>9} {'replay ms':>10} "
-              f"{'replay/eager':>12} {'1st step s':>10} {'e2e':>6} {'steps':>5} {'B/node eager':>12} "
+              f"{'replay/eager':>12} {'1st step ms':>11} {'e2e':>6} {'steps':>5} {'B/node eager':>12} "
               f"{'B/node kept':>11} {'B/node peak':>11}")
     lines = [header, "-" * len(header)]
     for r in rows:
@@ -152,7 +152,7 @@ def report(rows: list[dict]) -> list[str]:
         e, kept, peak, _ = r["mem"]
         lines.append(
             f"{r['name']:<30} {r['nodes']:>7,} {mg_ms:>7} {1e3 * r['t_eager']:>9.2f} {1e3 * r['t_replay']:>10.3f} "
-            f"{r['t_eager'] / r['t_replay']:>11.1f}x {r['t_first']:>10.2f} {r['end_to_end']:>5.1f}x "
+            f"{r['t_eager'] / r['t_replay']:>11.1f}x {1e3 * r['t_first']:>11.1f} {r['end_to_end']:>5.1f}x "
             f"{r['steps']:>5} {e:>12.0f} {kept:>11.0f} {peak:>11.0f}"
         )
     moons = rows[0]
