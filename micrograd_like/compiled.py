@@ -410,16 +410,18 @@ def _backward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> t
         arity = 1 if b < 0 else 2
         t = template_for(op, arity)
         env = {"g": acc.settle(slot), "o": v[slot], "a": v[a], "b": v[b] if b >= 0 else None}
+        risky, plain = t.risky, t.plain
         if t.vjp is not None:
             exprs = [x.fill(env) for x in t.vjp]
-        else:
+        else:  # the call itself raises what eager would; its results are plain names
+            risky = [False] * arity
             inner = ", ".join(env[k][0] for k in ("g", "o", "a", "b")[: 2 + arity])
             temps = [f"ga{slot}", f"gb{slot}"][:arity]
             acc.lines.append(f"{', '.join(temps)}, = {names.call('vjp', op, op_index[id(op)])}({inner})")
             exprs = [(name, ATOM) for name in temps]
         if b >= 0:
-            acc.add(b, exprs[1], t.risky[1], t.plain[1])
-        acc.add(a, exprs[0], t.risky[0], t.plain[0])
+            acc.add(b, exprs[1], risky[1], plain[1])
+        acc.add(a, exprs[0], risky[0], plain[0])
     return acc.lines, acc
 
 

@@ -307,3 +307,29 @@ def test_extra_outputs_must_come_from_the_graph_and_are_checked():
     assert cfn(1.0) == (2.0, [3.0])
     with pytest.raises(ReplayMismatch, match="extra output 0 is -3.0 replayed but 3.0 eagerly"):
         cfn(-1.0)
+
+
+def test_values_made_inside_are_constants_and_outside_ones_are_captured():
+    w = Value(3.0, label="w")
+
+    @ml.compile
+    def f(x):
+        return (w * Value(2.0)) ** Value(x)  # a Value exponent from an argument number
+
+    eager = (Value(3.0) * Value(2.0)) ** Value(2.0)
+    assert f(2.0) == eager.data
+    assert "reads the .data of 1 captured Value(s)" in f.source
+    w.grad = 0.0
+    w.data = 1.5
+    assert f(3.0) == 27.0
+    x = Value(3.0)
+    ref = (Value(1.5, label="w") * Value(2.0)) ** x
+    ref_w = ref._a._a  # the leaf standing for w in the eager graph
+    ref.backward()
+    assert w.grad == ref_w.grad
+
+
+def test_the_output_may_be_a_captured_value_itself():
+    w = Value(3.0)
+    f = ml.compile(lambda x: w)
+    assert f(1.0) == 3.0 and w.grad == 1.0
