@@ -9,6 +9,10 @@ the machines are shared, so read the ratios, not the absolute numbers.
 Memory is what tracemalloc counts as allocated while the graph is alive after its
 backward pass, divided by its node count ("B/node"); "peak ratio" compares the
 peaks, which include each engine's temporary state during backward.
+
+After the table come the compiled steps (``bench_compile.py``: compiled replay next to
+eager and micrograd) and a character-level GPT whose graph changes every step
+(``bench_gpt.py``: this engine against a minimal tuple-based reference engine).
 """
 
 from __future__ import annotations

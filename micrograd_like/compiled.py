@@ -28,9 +28,10 @@ call, so record from one thread at a time; replays are plain function calls.
 from __future__ import annotations
 
 import builtins
-from array import array
+import inspect
 import numbers
 import weakref
+from array import array
 from collections import OrderedDict, namedtuple
 from typing import Any, Callable
 
@@ -570,8 +571,6 @@ class Compiled:
 def _named(fn: Callable, paths: list[str]) -> list[str]:
     """Replace ``argN`` in argument paths by the parameter's name, where it has one."""
     try:
-        import inspect
-
         params = [p.name for p in inspect.signature(fn).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
