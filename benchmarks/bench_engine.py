@@ -9,6 +9,10 @@ the machines are shared, so read the ratios, not the absolute numbers.
 Memory is what tracemalloc counts as allocated while the graph is alive after its
 backward pass, divided by its node count ("B/node"); "peak ratio" compares the
 peaks, which include each engine's temporary state during backward.
+
+After the table come the compiled steps (``bench_compile.py``: compiled replay next to
+eager and micrograd) and a character-level GPT whose graph changes every step
+(``bench_gpt.py``: this engine against a minimal tuple-based reference engine).
 """
 
 from __future__ import annotations
@@ -211,7 +215,26 @@ def main(argv: list[str] | None = None) -> int:
         f"micrograd_like: chain of {deep:,} ops ({count_nodes(y):,} nodes) built and "
         f"backpropagated in {time.perf_counter() - start:.1f} s"
     )
+    for section in SECTIONS:
+        print()
+        print("\n".join(section(args.smoke)))
     return 0
+
+
+def _compiled_section(smoke: bool) -> list[str]:
+    import bench_compile  # benchmarks/ is on sys.path when this file runs as a script
+
+    return bench_compile.report(bench_compile.rows(smoke))
+
+
+def _gpt_section(smoke: bool) -> list[str]:
+    import bench_gpt
+
+    return bench_gpt.report(smoke)
+
+
+# Sections printed after the table, each a function of --smoke returning lines.
+SECTIONS: list[Callable[[bool], list[str]]] = [_compiled_section, _gpt_section]
 
 
 # Other benchmark modules (e.g. the two-moons training step) register functions

@@ -13,6 +13,7 @@ handling in place, and Graphviz is only imported when a drawing is asked for.
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports nothing
 if TYPE_CHECKING:
+    from .compiled import compile as compile
     from .engine import Value as Value, grad as grad
     from .gradcheck import GradcheckError as GradcheckError, gradcheck as gradcheck, numerical_grad as numerical_grad
     from .nn import MLP as MLP, Layer as Layer, Module as Module, Neuron as Neuron
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "Value": "engine",
     "grad": "engine",
+    "compile": "compiled",
     "gradcheck": "gradcheck",
     "numerical_grad": "gradcheck",
     "GradcheckError": "gradcheck",
@@ -39,7 +41,7 @@ _EXPORTS = {
     "draw_collapsed": "viz",
 }
 _SUBMODULES = (
-    "analysis", "datasets", "engine", "expr", "gradcheck", "ledger", "losses", "moons", "nn", "optim",
+    "analysis", "compiled", "datasets", "engine", "expr", "gradcheck", "ledger", "losses", "moons", "nn", "optim",
     "serialization", "stepper", "symmetry", "testing", "viz",
 )
 

@@ -58,12 +58,19 @@ def _as_float(x: object, what: str) -> float:
         return float(x)
     hint = ""
     if isinstance(x, Value):
+        if _trace_hook is not None:  # compile.py is recording: Value(x) of a traced number
+            return _trace_hook(x)
         hint = f"; to start a new graph from its number, use Value({x.data!r}) (x.data)"
     elif isinstance(x, str):
         hint = f"; to parse text, convert it first: float({x!r})"
     elif isinstance(x, numbers.Complex):
         hint = "; complex numbers are not supported, use the real part (x.real) if that is what you mean"
     raise TypeError(f"{what} must be a real number (int or float), got {type(x).__name__} {x!r}{hint}")
+
+
+# While ``micrograd_like.compile`` records a function, converting one of its traced
+# argument numbers (a Value) gives a float that remembers which argument it was.
+_trace_hook: Callable[[object], float] | None = None
 
 
 def _data(x: object) -> float:

@@ -1,0 +1,629 @@
+"""``compile``: record a scalar program once, then replay it without building Values.
+
+The first call with a given argument structure runs the function on *traced*
+numbers (leaf Values that stand for the arguments, as JAX's tracers do), walks
+the graph it returns and turns it into one straight-line Python function: the
+forward ops, then the backward sweep in exactly the engine's order, so losses
+and gradients are bit-identical to ``backward()``. Later calls with the same
+structure run that function on the new numbers.
+
+Which leaves are which:
+
+* a leaf that stands for an argument number (also ``Value(x)`` of one) is an
+  *input*, read from the arguments at every call;
+* a leaf created outside the function and still referenced when the recording
+  ends (a model's parameters) is *captured*: every call reads its current
+  ``.data`` and adds into its ``.grad``;
+* any other leaf (``1`` in ``1 - x``, ``Value(0.5)`` made inside) is a constant.
+
+Python control flow that reads ``.data`` is frozen into the recording: with
+``if v.data > 0: y = v else: y = -v`` inside, every replay takes the branch the
+recording took. ``check=True`` runs the function eagerly at every call too and
+raises :class:`ReplayMismatch` when the two disagree.
+
+Recording swaps in a module-level hook of the engine for the duration of the
+call, so record from one thread at a time; replays are plain function calls.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import numbers
+import weakref
+from array import array
+from collections import OrderedDict, namedtuple
+from typing import Any, Callable
+
+from . import engine
+from ._checks import check_bool, check_int
+from ._templates import ADD, ATOM, template_for
+from .engine import Value, grad, iter_graph
+
+__all__ = ["compile", "Compiled", "CacheInfo", "ReplayMismatch"]
+
+CacheInfo = namedtuple("CacheInfo", "hits misses recordings maxsize")
+
+
+class ReplayMismatch(ValueError):
+    """A replay disagreed with the eager run (``check=True``): frozen control flow."""
+
+
+class _Traced(Value):
+    """A leaf standing for one argument number while a function is recorded.
+
+    Arithmetic makes ordinary graph nodes; comparisons and ``float()`` read the
+    recorded number (and are frozen into the recording, like any ``.data`` read).
+    """
+
+    __slots__ = ("_index", "_owner")
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __lt__(self, other): return self.data < _data(other)
+    def __le__(self, other): return self.data <= _data(other)
+    def __gt__(self, other): return self.data > _data(other)
+    def __ge__(self, other): return self.data >= _data(other)
+
+
+class _ArgumentFloat(float):
+    """The float stored by ``Value(t)`` for a traced number ``t``: the same number,
+    plus which argument it came from (arithmetic on it gives plain floats)."""
+
+    __slots__ = ("index", "owner")
+
+    def __new__(cls, x: float, index: int, owner: object) -> _ArgumentFloat:
+        self = super().__new__(cls, x)
+        self.index, self.owner = index, owner
+        return self
+
+
+def _data(x: object) -> object:
+    return x.data if isinstance(x, Value) else x
+
+
+# -- arguments ---------------------------------------------------------------------------
+
+
+def _flatten(args: tuple) -> tuple[tuple, list[float], list[str]]:
+    """(structure key, the numbers in order, a readable path for each number)."""
+    key: list = []
+    nums: list[float] = []
+    paths: list[str] = []
+    stack: list[tuple[Any, str]] = [(a, f"arg{i}") for i, a in reversed(list(enumerate(args)))]
+    while stack:
+        x, path = stack.pop()
+        if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, (bool, Value))):
+            key.append(0)
+            nums.append(float(x))
+            paths.append(path)
+        elif isinstance(x, (list, tuple)):
+            key.append((type(x), len(x)))
+            stack.extend((x[i], f"{path}[{i}]") for i in range(len(x) - 1, -1, -1))
+        else:
+            raise TypeError(
+                f"compiled function arguments must be numbers or (nested) lists/tuples of numbers, "
+                f"got {type(x).__name__} {x!r} at {path}; pass Values in through a closure instead"
+            )
+    return tuple(key), nums, paths
+
+
+def _rebuild(args: tuple, traced: list[_Traced]) -> tuple:
+    """``args`` with each number replaced by its traced stand-in, in order."""
+    it = iter(traced)
+
+    def build(x):  # arguments are shallow data, not a graph: depth is the nesting depth
+        if isinstance(x, (list, tuple)):
+            return type(x)(build(e) for e in x)
+        return next(it)
+
+    return tuple(build(a) for a in args)
+
+
+# -- recording ---------------------------------------------------------------------------
+
+
+class _Plan:
+    """The recorded graph as flat lists indexed by slot (its position in topological order)."""
+
+    def __init__(self) -> None:
+        self.ops: list = []  # per slot: the _Op, or None for a leaf
+        self.a: list[int] = []  # input slots (-1 for none)
+        self.b: list[int] = []
+        self.labels: list[str] = []
+        self.inputs: dict[int, int] = {}  # slot -> argument index
+        self.pending: dict[int, tuple[float, weakref.ref]] = {}  # slot -> (data, ref) of other leaves
+        self.captured: list[tuple[int, Value]] = []  # (slot, Value) once resolved
+        self.constants: dict[int, float] = {}
+        self.aux: list[int] = []  # slots of the extra outputs, if fn returned (loss, aux)
+        self.aux_shape: Any = None
+
+
+def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> Value:
+    """Run ``fn`` on traced numbers; returns its output (a Value) and the recording token."""
+    token = object()
+    traced = []
+    for i, (x, path) in enumerate(zip(nums, paths)):
+        t = _Traced(x, path)
+        t._index, t._owner = i, token
+        traced.append(t)
+
+    def hook(x: Value) -> float:
+        # Value(t) of a traced number t: the new leaf's float remembers t's argument.
+        if type(x) is not _Traced or x._owner is not token:
+            raise TypeError(f"Value(data) must be a real number, got a Value from another recording: {x!r}")
+        return _ArgumentFloat(x.data, x._index, token)
+
+    previous = engine._trace_hook
+    engine._trace_hook = hook
+    try:
+        out = fn(*_rebuild(args, traced))
+    finally:
+        engine._trace_hook = previous
+    return _split_output(out) + (token,)
+
+
+def _split_output(out: object) -> tuple[Value, Any]:
+    """``(loss, aux)`` from what fn returned: a Value, or a pair (Value, nested list of Values)."""
+    aux = None
+    if isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], Value):
+        out, aux = out
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"a compiled function must return a Value (the loss) or a pair (loss, list of Values), got "
+            f"{type(out).__name__} {out!r}; return the Value itself, not its .data"
+        )
+    return out, aux
+
+
+def _shape(aux: Any, values: list) -> Any:
+    """``aux`` with each Value replaced by its position in ``values`` (appended there)."""
+    if isinstance(aux, Value):
+        values.append(aux)
+        return len(values) - 1
+    if isinstance(aux, (list, tuple)):
+        return [_shape(x, values) for x in aux]
+    raise TypeError(f"the extra outputs of a compiled function must be Values or lists of them, got {aux!r}")
+
+
+def _fill(shape: Any, numbers: tuple) -> Any:
+    return numbers[shape] if isinstance(shape, int) else [_fill(x, numbers) for x in shape]
+
+
+def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
+    plan = _Plan()
+    slot_of: dict[int, int] = {}
+    for slot, node in enumerate(iter_graph(out)):
+        slot_of[id(node)] = slot
+        op = node._fn
+        plan.ops.append(op)
+        plan.labels.append(node.label)
+        if op is not None:
+            plan.a.append(slot_of[id(node._a)])
+            plan.b.append(-1 if node._b is None else slot_of[id(node._b)])
+            continue
+        plan.a.append(-1)
+        plan.b.append(-1)
+        if type(node) is _Traced:
+            plan.inputs[slot] = node._index
+        elif type(node.data) is _ArgumentFloat and node.data.owner is token:
+            plan.inputs[slot] = node.data.index
+            plan.labels[slot] = node.label or paths[node.data.index]
+        else:
+            plan.pending[slot] = (node.data, weakref.ref(node))
+    if aux is not None:
+        values: list[Value] = []
+        plan.aux_shape = _shape(aux, values)
+        for v in values:
+            if id(v) not in slot_of:
+                raise ValueError(
+                    f"an extra output {v!r} is not part of the loss's graph; return only Values the loss "
+                    "was computed from (for example the scores)"
+                )
+            plan.aux.append(slot_of[id(v)])
+    return plan
+
+
+def _resolve_leaves(plan: _Plan) -> None:
+    """After the graph is dropped: a leaf still alive is captured, a dead one was a constant."""
+    for slot, (data, ref) in plan.pending.items():
+        value = ref()
+        if value is None:
+            plan.constants[slot] = data
+        else:
+            plan.captured.append((slot, value))
+    plan.pending = {}
+
+
+def _record(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> _Plan:
+    out, aux, token = _trace(fn, args, nums, paths)
+    plan = _build_plan(out, aux, token, paths)
+    del out, aux  # the graph is gone now, unless the user kept part of it
+    _resolve_leaves(plan)
+    return plan
+
+
+# -- code generation ---------------------------------------------------------------------
+
+
+def _needs_grad(plan: _Plan) -> list[bool]:
+    """Slots whose gradient is computed: every op node and every captured leaf.
+
+    Gradients flowing into inputs and constants are dropped (unless computing them
+    could raise, as eager would). Every op's derivative is still evaluated, so a
+    derivative that fails in eager fails here too.
+    """
+    need = [op is not None for op in plan.ops]
+    for slot, _ in plan.captured:
+        need[slot] = True
+    return need
+
+
+class _Namer:
+    """Names for values, gradients and op calls: identifiers for code, labels for ``.source``.
+
+    Values are ``(text, strength)`` pairs (see ``_templates.render``), so that a
+    fused expression can stand wherever a name can.
+    """
+
+    def __init__(self, plan: _Plan, readable: bool) -> None:
+        self.readable = readable
+        self.value: list[tuple[str, int]] = []
+        for slot, op in enumerate(plan.ops):
+            label = plan.labels[slot]
+            if slot in plan.constants:
+                c = plan.constants[slot]
+                text = repr(c) if c == c and abs(c) != float("inf") else f"K{slot}"
+                text = text if not text.startswith("-") else f"({text})"
+            elif slot in plan.inputs:
+                text = label if readable else f"x{plan.inputs[slot]}"
+            elif readable and label and op is None:
+                text = label
+            else:
+                text = f"{'t' if readable else 'v'}{slot}"
+            self.value.append((text, ATOM))
+
+    def grad(self, slot: int) -> str:
+        return f"d({self.value[slot][0]})" if self.readable else f"g{slot}"
+
+    def call(self, kind: str, op, index: int) -> str:
+        return f"{kind}[{op.name}]" if self.readable else f"{kind}{index}"
+
+
+def _reads(plan: _Plan) -> list[bool]:
+    """Slots whose value some derivative formula reads (those must keep a name)."""
+    reads = [False] * len(plan.ops)
+    for slot, op in enumerate(plan.ops):
+        if op is None:
+            continue
+        a, b = plan.a[slot], plan.b[slot]
+        r = template_for(op, 1 if b < 0 else 2).reads
+        reads[slot] = reads[slot] or "o" in r
+        reads[a] = reads[a] or "a" in r
+        if b >= 0:
+            reads[b] = reads[b] or "b" in r
+    return reads
+
+
+def _inlinable(plan: _Plan) -> list[bool]:
+    """Op nodes used once, by the forward only: their expression is written into the consumer."""
+    uses = [0] * len(plan.ops)
+    for slot, op in enumerate(plan.ops):
+        if op is not None:
+            uses[plan.a[slot]] += 1
+            if plan.b[slot] >= 0:
+                uses[plan.b[slot]] += 1
+    reads = _reads(plan)
+    for slot in plan.aux:
+        reads[slot] = True
+    result = [False] * len(plan.ops)
+    for slot, op in enumerate(plan.ops[:-1]):
+        if op is not None and uses[slot] == 1 and not reads[slot]:
+            result[slot] = not template_for(op, 1 if plan.b[slot] < 0 else 2).forward_risky
+    return result
+
+
+def _forward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> list[str]:
+    """One line per op; with ``fuse``, single-use values are written into their consumer."""
+    lines = []
+    v = names.value
+    inline = _inlinable(plan) if fuse else [False] * len(plan.ops)
+    depth = [0] * len(plan.ops)
+    for slot, op in enumerate(plan.ops):
+        if op is None:
+            continue
+        a, b = plan.a[slot], plan.b[slot]
+        t = template_for(op, 1 if b < 0 else 2)
+        if t.forward is not None:
+            expr = t.forward.fill({"a": v[a], "b": v[b] if b >= 0 else None})
+        elif names.readable and not op.name.isidentifier():  # "**2", "/": written as operators
+            expr = (f"({v[a][0]}){op.name}" if b < 0 else f"{v[a][0]} {op.name} {v[b][0]}", ADD)
+        else:
+            inner = v[a][0] if b < 0 else f"{v[a][0]}, {v[b][0]}"
+            call = op.name if names.readable else f"F{op_index[id(op)]}"
+            expr = (f"{call}({inner})", ATOM)
+        depth[slot] = 1 + max(depth[a], depth[b] if b >= 0 else 0)
+        if inline[slot] and depth[slot] < 40:  # Python's parser limits nesting
+            v[slot] = expr
+        else:
+            depth[slot] = 0
+            lines.append(f"{v[slot][0]} = {expr[0]}")
+    return lines
+
+
+class _Accumulator:
+    """Gradient sums in the engine's order, as names or (with ``fuse``) pending expressions.
+
+    The engine adds contributions one at a time, ``acc = acc + c``; the left-nested
+    sum ``c1 + c2 + c3`` written into one line computes exactly the same floats, so
+    with ``fuse`` the terms are collected and written out when the sum is read.
+    """
+
+    def __init__(self, names: _Namer, need: list[bool], fuse: bool) -> None:
+        self.names, self.need, self.fuse = names, need, fuse
+        self.expr: dict[int, tuple[str, int]] = {}
+        self.terms: dict[int, int] = {}
+        self.lines: list[str] = []
+
+    def add(self, target: int, expr: tuple[str, int], risky: bool, plain: bool) -> None:
+        if not self.need[target]:
+            if risky:  # evaluate anyway: eager would raise here
+                self.lines.append(f"_ = {expr[0]}")
+            return
+        previous = self.expr.get(target)
+        if previous is None:
+            self.expr[target] = expr
+        else:
+            right = expr[0] if expr[1] > ADD else f"({expr[0]})"
+            self.expr[target] = (f"{previous[0]} + {right}", ADD)
+        self.terms[target] = self.terms.get(target, 0) + 1
+        if not (previous is None and plain and self.fuse) and (not self.fuse or risky or self.terms[target] >= 64):
+            self.settle(target)
+
+    def settle(self, target: int) -> tuple[str, int]:
+        """Write the sum out (if it is not a plain name yet) and return its name."""
+        text, prec = self.expr[target]
+        if prec != ATOM or (not self.fuse and text != self.names.grad(target)):
+            name = self.names.grad(target)
+            self.lines.append(f"{name} = {text}")
+            self.expr[target], self.terms[target] = (name, ATOM), 1
+        return self.expr[target]
+
+
+def _backward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> tuple[list[str], _Accumulator]:
+    """The engine's sweep, unrolled: same contributions, same order of accumulation."""
+    need = _needs_grad(plan)
+    v = names.value
+    acc = _Accumulator(names, need, fuse)
+    root = len(plan.ops) - 1
+    if not need[root]:
+        return acc.lines, acc
+    acc.expr[root] = ("1.0", ATOM)
+    for slot in range(root, -1, -1):
+        op = plan.ops[slot]
+        if op is None or not need[slot]:
+            continue
+        a, b = plan.a[slot], plan.b[slot]
+        arity = 1 if b < 0 else 2
+        t = template_for(op, arity)
+        env = {"g": acc.settle(slot), "o": v[slot], "a": v[a], "b": v[b] if b >= 0 else None}
+        risky, plain = t.risky, t.plain
+        if t.vjp is not None:
+            exprs = [x.fill(env) for x in t.vjp]
+        else:  # the call itself raises what eager would; its results are plain names
+            risky = [False] * arity
+            inner = ", ".join(env[k][0] for k in ("g", "o", "a", "b")[: 2 + arity])
+            temps = [f"ga{slot}", f"gb{slot}"][:arity]
+            acc.lines.append(f"{', '.join(temps)}, = {names.call('vjp', op, op_index[id(op)])}({inner})")
+            exprs = [(name, ATOM) for name in temps]
+        if b >= 0:
+            acc.add(b, exprs[1], risky[1], plain[1])
+        acc.add(a, exprs[0], risky[0], plain[0])
+    return acc.lines, acc
+
+
+def _op_table(plan: _Plan) -> dict[int, int]:
+    table: dict[int, int] = {}
+    for op in plan.ops:
+        if op is not None and id(op) not in table:
+            table[id(op)] = len(table)
+    return table
+
+
+def _generate(plan: _Plan, readable: bool) -> tuple[list[str], list[str], list[str], str]:
+    """(prologue, forward, backward lines, the returned expression) for one naming.
+
+    Readable: one line per op and per gradient contribution (the Wengert list).
+    Otherwise single-use values and gradient sums are fused into longer lines,
+    which computes the same floats with far fewer names for Python to compile.
+    """
+    names = _Namer(plan, readable)
+    ops = _op_table(plan)
+    root = len(plan.ops) - 1
+    prologue = [f"{names.value[slot][0]} = c{k}.data" for k, (slot, _) in enumerate(plan.captured)]
+    forward = _forward_lines(plan, names, ops, fuse=not readable)
+    backward, acc = _backward_lines(plan, names, ops, fuse=not readable)
+    grads = [acc.settle(slot)[0] for slot, _ in plan.captured]
+    backward = acc.lines  # settling may have added lines
+    shown = ", ".join(grads) + ("," if grads else "")
+    if readable and len(grads) > 4:
+        shown = ", ".join(grads[:3]) + f", ... ({len(grads)} gradients)"
+    aux = "".join(names.value[slot][0] + ", " for slot in plan.aux)
+    return prologue, forward, backward, f"{names.value[root][0]}, ({shown}), ({aux})"
+
+
+def _make_function(plan: _Plan, n_inputs: int, name: str) -> Callable:
+    """Compile the plan into ``replay(numbers) -> (output, captured grads, extra outputs)``."""
+    prologue, forward, backward, result = _generate(plan, readable=False)
+    namespace: dict[str, Any] = {}
+    table = _op_table(plan)
+    for op in plan.ops:
+        if op is not None:  # each op's own float functions, for the lines that call them
+            i = table[id(op)]
+            namespace[f"F{i}"], namespace[f"vjp{i}"] = op.forward, op.vjp
+    for k, (_, value) in enumerate(plan.captured):
+        namespace[f"c{k}"] = value
+    for slot, c in plan.constants.items():
+        namespace[f"K{slot}"] = c
+    unpack = "".join(f"x{i}, " for i in range(n_inputs))
+    body = ([f"{unpack}= xs"] if n_inputs else []) + prologue + forward + backward + [f"return {result}"]
+    src = "def replay(xs):\n    " + "\n    ".join(body) + "\n"
+    code = builtins.compile(src, f"<compiled {name}>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own generated source
+    return namespace["replay"]
+
+
+# -- the public wrapper ------------------------------------------------------------------
+
+
+class _Recording:
+    """One argument structure's compiled replay, its captured Values and its plan.
+
+    The plan is kept (compactly) so that ``.source`` can be written when asked for.
+    """
+
+    __slots__ = ("replay", "captured", "plan", "_source")
+
+    def __init__(self, plan: _Plan, n_inputs: int, name: str) -> None:
+        self.replay = _make_function(plan, n_inputs, name)
+        self.captured = [value for _, value in plan.captured]
+        plan.a, plan.b = array("l", plan.a), array("l", plan.b)
+        self.plan = plan
+        self._source: str | None = None
+
+    @property
+    def source(self) -> str:
+        if self._source is None:
+            _, forward, backward, result = _generate(self.plan, readable=True)
+            n = len(self.captured)
+            reads = f"# reads the .data of {n} captured Value(s) and the argument numbers"
+            lines = ["# forward", reads] + forward + ["# backward"] + backward + [f"# returns {result}"]
+            self._source = "\n".join(lines)
+        return self._source
+
+
+class Compiled:
+    """A function recorded once per argument structure and replayed on new numbers.
+
+    Made by :func:`compile`. Calling it returns the output's ``.data`` (a float) and
+    adds the output's derivative into every captured Value's ``.grad``, exactly as
+    ``fn(*args).backward()`` would.
+    """
+
+    def __init__(self, fn: Callable, check: bool = False, maxsize: int = 8) -> None:
+        if not callable(fn):
+            raise TypeError(f"compile needs a function, got {type(fn).__name__} {fn!r}")
+        self.fn = fn
+        self.check = check_bool(check, "check")
+        self.maxsize = check_int(maxsize, "maxsize", minimum=1)
+        self._cache: OrderedDict[tuple, _Recording] = OrderedDict()
+        self._hits = self._misses = 0
+        self._last: _Recording | None = None
+        self.__name__ = getattr(fn, "__name__", "compiled")
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__wrapped__ = fn
+
+    def __call__(self, *args: Any) -> float:
+        key, nums, paths = _flatten(args)
+        rec = self._cache.get(key)
+        if rec is None:
+            self._misses += 1
+            rec = _Recording(_record(self.fn, args, nums, _named(self.fn, paths)), len(nums), self.__name__)
+            self._cache[key] = rec
+            if len(self._cache) > self.maxsize:
+                self._cache.popitem(last=False)
+        else:
+            self._hits += 1
+            self._cache.move_to_end(key)
+        self._last = rec
+        out, grads, aux = rec.replay(nums)
+        if self.check:
+            _compare(self.fn, args, rec, (out, aux), grads)
+        for value, g in zip(rec.captured, grads):
+            value.grad += g
+        shape = rec.plan.aux_shape
+        return out if shape is None else (out, _fill(shape, aux))
+
+    @property
+    def source(self) -> str:
+        """The most recently used recording as a Wengert list: forward lines, then backward."""
+        if self._last is None:
+            raise ValueError(f"{self.__name__} has not been called yet; call it once to record it, then read .source")
+        return self._last.source
+
+    def cache_info(self) -> CacheInfo:
+        """``(hits, misses, recordings, maxsize)``: replays, recordings made, recordings kept."""
+        return CacheInfo(self._hits, self._misses, len(self._cache), self.maxsize)
+
+    def cache_clear(self) -> None:
+        """Forget every recording (the next call records again)."""
+        self._cache.clear()
+        self._last = None
+
+    def __repr__(self) -> str:
+        return f"<compiled {self.__name__}: {len(self._cache)} recording(s)>"
+
+
+def _named(fn: Callable, paths: list[str]) -> list[str]:
+    """Replace ``argN`` in argument paths by the parameter's name, where it has one."""
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return paths
+    out = []
+    for path in paths:
+        head, bracket, rest = path.partition("[")
+        i = int(head[3:])
+        out.append((params[i] if i < len(params) else head) + bracket + rest)
+    return out
+
+
+def _compare(fn: Callable, args: tuple, rec: _Recording, outputs: tuple, grads: tuple) -> None:
+    """Run ``fn`` eagerly on plain numbers; raise ReplayMismatch at the first difference."""
+    eager, aux = _split_output(fn(*args))
+    values: list[Value] = []
+    if aux is not None:
+        _shape(aux, values)
+    hint = ("; Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
+            "the recording: make it branch-free (relu, max via Value ops) or do not compile this function")
+    pairs = [("the output", outputs[0], eager.data)]
+    pairs += [(f"extra output {i}", mine, v.data) for i, (mine, v) in enumerate(zip(outputs[1], values))]
+    for what, mine, theirs in pairs:
+        if mine != theirs and not (mine != mine and theirs != theirs):
+            raise ReplayMismatch(f"compiled {fn.__name__}: {what} is {mine!r} replayed but {theirs!r} eagerly{hint}")
+    eager_grads = grad(eager, rec.captured) if rec.captured else []
+    for value, mine, theirs in zip(rec.captured, grads, eager_grads):
+        if mine != theirs and not (mine != mine and theirs != theirs):
+            name = value.label or repr(value)
+            raise ReplayMismatch(
+                f"compiled {fn.__name__}: the gradient of {name} is {mine!r} replayed but {theirs!r} eagerly{hint}"
+            )
+
+
+def compile(fn: Callable | None = None, *, check: bool = False, maxsize: int = 8):  # noqa: A001
+    """Record ``fn`` once per argument structure and replay it without building Values.
+
+    Use as ``ml.compile(fn)``, ``@ml.compile`` or ``@ml.compile(check=True)``.
+
+    Args:
+        fn: A function of numbers and (nested) lists/tuples of numbers that returns a
+            Value, or a pair ``(loss, extra)`` where ``extra`` is a (nested) list of Values
+            the loss was computed from (the scores, say). Values it reaches that were made outside it (a model's parameters)
+            are captured: read at every call, their ``.grad`` accumulated into.
+        check: Also run ``fn`` eagerly at every call and raise :class:`ReplayMismatch`
+            naming the first number that differs (a frozen ``if`` on ``.data``).
+        maxsize: How many argument structures to keep recordings for (least recently
+            used dropped first).
+
+    Returns:
+        A :class:`Compiled` callable returning the output's ``.data`` as a float (with
+        ``extra``: the pair ``(loss, extra)`` with floats in place of the Values).
+    """
+    if fn is None:
+        return lambda f: Compiled(f, check=check, maxsize=maxsize)
+    return Compiled(fn, check=check, maxsize=maxsize)

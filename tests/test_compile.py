@@ -1,0 +1,335 @@
+"""micrograd_like.compile: replays agree with eager bit for bit, and say so when they cannot."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import micrograd_like as ml
+from micrograd_like import losses, nn
+from micrograd_like.compiled import ReplayMismatch
+from micrograd_like.engine import Value, iter_graph
+from micrograd_like.testing import expressions, points
+
+
+def eager_run(fn, args, params):
+    """Loss and each parameter's gradient from an ordinary backward(), .grad restored."""
+    saved = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    out = fn(*args)
+    out.backward()
+    grads = [p.grad for p in params]
+    for p, g in zip(params, saved):
+        p.grad = g
+    return out.data, grads
+
+
+def compiled_run(cfn, args, params):
+    for p in params:
+        p.grad = 0.0
+    loss = cfn(*args)
+    return loss, [p.grad for p in params]
+
+
+# -- agreement with eager ----------------------------------------------------------------
+
+
+@given(expressions(3), points(3), points(3), st.integers(0, 3))
+def test_random_expressions_replay_like_eager(expr, first, second, n_captured):
+    """Some inputs captured Values, the rest arguments; two replays with new numbers."""
+    params = [Value(x) for x in first[:n_captured]]
+
+    def fn(xs):  # Value(x) of an argument number is linked to that argument
+        return expr(*(params + [ml.Value(x) for x in xs]))
+
+    cfn = ml.compile(fn)
+    for point in (first, second, first):
+        for p, x in zip(params, point):
+            p.data = x
+        args = (point[n_captured:],)
+        want = eager_run(fn, args, params)
+        assert compiled_run(cfn, args, params) == want
+    assert cfn.cache_info().misses == 1
+
+
+@given(
+    st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from(["relu", "tanh", "sigmoid"]),
+)
+def test_random_mlps_replay_like_eager(hidden, seed, activation):
+    rng = random.Random(seed)
+    model = nn.MLP(2, hidden + [2], seed=seed, activation=activation)
+    params = model.parameters()
+
+    def loss_fn(X, Y):
+        return losses.mse([model(x) for x in X], Y) + 1e-3 * sum(p * p for p in params)
+
+    cfn = ml.compile(loss_fn)
+    for _ in range(2):  # two replays with new numbers, after the recording
+        X = [[rng.uniform(-2, 2), rng.uniform(-2, 2)] for _ in range(3)]
+        Y = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(3)]
+        assert compiled_run(cfn, (X, Y), params) == eager_run(loss_fn, (X, Y), params)
+
+
+def test_arithmetic_on_argument_numbers_is_recorded_and_minibatches_train_like_eager():
+    """-y * score, 1 - y, x ** 2 and Value(x) on argument numbers all follow new batches."""
+    model = nn.MLP(3, [4, 1], seed=1)
+    twin = nn.MLP(3, [4, 1], seed=1)
+
+    def loss_fn(m):
+        def fn(X, y):
+            scores = [m([ml.Value(a), b, a * b]) for a, b in X]
+            margins = [(1 + -yi * s).relu() + (1 - yi) * 0.5 * s * s for yi, s in zip(y, scores)]
+            return sum(margins) * (1.0 / len(y)) + sum(x[0] ** 2 for x in X) * m.parameters()[0]
+        return fn
+
+    cfn = ml.compile(loss_fn(model))
+    eager = loss_fn(twin)
+    rng = random.Random(5)
+    for _ in range(6):
+        X = [(rng.uniform(-2, 2), rng.uniform(-2, 2)) for _ in range(4)]
+        y = [rng.choice([-1, 1]) for _ in range(4)]
+        model.zero_grad()
+        twin.zero_grad()
+        loss = cfn(X, y)
+        out = eager(X, y)
+        out.backward()
+        assert loss == out.data
+        assert [p.grad for p in model.parameters()] == [p.grad for p in twin.parameters()]
+        for p, q in zip(model.parameters(), twin.parameters()):
+            p.data -= 0.1 * p.grad
+            q.data -= 0.1 * q.grad
+    assert cfn.cache_info().misses == 1
+
+
+def test_gradients_accumulate_like_backward():
+    w = Value(2.0)
+    cfn = ml.compile(lambda x: w * x * x)
+    w.grad = 1.5
+    cfn(3.0)
+    cfn(4.0)
+    assert w.grad == 1.5 + 9.0 + 16.0
+
+
+def test_returns_a_float():
+    w = Value(2.0)
+    out = ml.compile(lambda x: w * x)(3)
+    assert type(out) is float and out == 6.0
+
+
+# -- recordings and the cache ------------------------------------------------------------
+
+
+def test_a_new_argument_structure_records_again_and_the_cache_is_bounded():
+    w = Value(1.5)
+    cfn = ml.compile(lambda xs: sum((w * x for x in xs), Value(0.0)), maxsize=2)
+    assert cfn([1.0, 2.0]) == 4.5
+    assert cfn([1.0, 2.0, 3.0]) == 9.0
+    assert cfn([4.0, 4.0]) == 12.0
+    info = cfn.cache_info()
+    assert (info.hits, info.misses, info.recordings, info.maxsize) == (1, 2, 2, 2)
+    cfn([1.0])  # a third structure evicts the least recently used one ([_, _, _])
+    cfn([1.0, 2.0, 3.0])
+    assert cfn.cache_info().misses == 4
+    assert cfn.cache_info().recordings == 2
+
+
+def test_decorator_forms():
+    w = Value(3.0)
+
+    @ml.compile
+    def f(x):
+        return w * x
+
+    @ml.compile(check=True)
+    def g(x):
+        return w * x
+
+    assert f(2.0) == g(2.0) == 6.0
+    assert g.check and not f.check
+
+
+# -- frozen control flow and check=True --------------------------------------------------
+
+
+def frozen_branch():
+    w = Value(1.0, label="w")
+
+    def fn(x):
+        v = w * x
+        return v if v.data > 0 else -v  # reads .data: the branch is frozen at recording
+
+    return w, fn
+
+
+def test_control_flow_on_data_is_frozen_into_the_recording():
+    w, fn = frozen_branch()
+    cfn = ml.compile(fn)
+    assert cfn(2.0) == 2.0
+    assert cfn(-2.0) == -2.0  # eager would give 2.0: the recording took the first branch
+
+
+def test_check_names_the_first_differing_number():
+    w, fn = frozen_branch()
+    cfn = ml.compile(fn, check=True)
+    assert cfn(2.0) == 2.0 and w.grad == 2.0
+    with pytest.raises(ReplayMismatch, match=r"the output is -2.0 replayed but 2.0 eagerly.*frozen"):
+        cfn(-2.0)
+    assert w.grad == 2.0  # nothing added on a mismatch
+
+
+def test_check_compares_gradients_too():
+    w = Value(1.0, label="w")
+    u = Value(1.0, label="u")
+    cfn = ml.compile(lambda x: w * x if x > 0 else u * x, check=True)
+    cfn(1.0)
+    # At x = -1 both branches give -1.0 (w and u are equal), but the derivative
+    # belongs to u eagerly and to w in the frozen recording.
+    with pytest.raises(ReplayMismatch, match=r"the gradient of w is -1.0 replayed but 0.0 eagerly"):
+        cfn(-1.0)
+    assert (w.grad, u.grad) == (1.0, 0.0)
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+def eager_error(fn, *args):
+    with pytest.raises(Exception) as info:
+        fn(*args).backward()
+    return type(info.value), str(info.value)
+
+
+@pytest.mark.parametrize(
+    "make, good, bad",
+    [
+        (lambda w: lambda x: (w * x).log(), 1.0, -1.0),
+        (lambda w: lambda x: (w * x).exp(), 1.0, 800.0),
+        (lambda w: lambda x: (w * x) ** 0.5, 1.0, 0.0),  # fails in the derivative only
+        (lambda w: lambda x: w / x, 1.0, 0.0),
+    ],
+    ids=["log", "exp-overflow", "sqrt-derivative", "division"],
+)
+def test_errors_at_replay_match_eager_and_leave_grads_untouched(make, good, bad):
+    w = Value(1.0)
+    cfn = ml.compile(make(w))
+    cfn(good)
+    w.grad = 7.0
+    kind, message = eager_error(make(Value(1.0)), bad)
+    with pytest.raises(kind) as info:
+        cfn(bad)
+    assert str(info.value) == message
+    assert w.grad == 7.0
+
+
+def test_bad_arguments_and_results_are_refused():
+    w = Value(1.0)
+    with pytest.raises(TypeError, match="numbers or \\(nested\\) lists/tuples of numbers, got str"):
+        ml.compile(lambda x: w * x)("1.0")
+    with pytest.raises(TypeError, match="must return a Value"):
+        ml.compile(lambda x: 2.0 * x.data)(1.0)
+    with pytest.raises(TypeError, match="compile needs a function"):
+        ml.compile(3)
+    with pytest.raises(ValueError, match="has not been called yet"):
+        ml.compile(lambda x: w * x).source
+
+
+# -- the readable listing ------------------------------------------------------------------
+
+
+def test_source_names_parameters_and_arguments_forward_then_backward():
+    model = nn.MLP(2, [2, 1], seed=0)
+
+    @ml.compile
+    def loss_fn(X, y):
+        return losses.hinge([model(x) for x in X], y)
+
+    loss_fn([[0.5, -1.0]], [1])
+    src = loss_fn.source
+    lines = src.splitlines()
+    assert lines[0] == "# forward"
+    back = lines.index("# backward")
+    assert "layers.0.neurons.1.w.1" in "\n".join(lines[:back])
+    assert "X[0][1]" in "\n".join(lines[:back])
+    assert "d(layers.1.neurons.0.b)" in "\n".join(lines[back:])
+    # one line per op of the eager graph in the forward part
+    forward = [line for line in lines[1:back] if not line.startswith("#")]
+    eager = losses.hinge([model(x) for x in [[0.5, -1.0]]], [Value(1.0)])  # -y is an op too
+    assert len(forward) == sum(1 for node in iter_graph(eager) if node.op)
+
+
+# -- extra outputs (what the moons loop needs for its accuracy) ----------------------------
+
+
+def test_extra_outputs_let_the_moons_loop_switch_to_compiled_steps():
+    from micrograd_like import moons
+    from micrograd_like.datasets import make_moons
+
+    X, y = make_moons(12, noise=0.1, seed=3)
+    model, twin = nn.MLP(2, [4, 4, 1], seed=2), nn.MLP(2, [4, 4, 1], seed=2)
+
+    @ml.compile
+    def step(X, y):
+        scores = [model(x) for x in X]
+        return losses.hinge(scores, y) + losses.l2_penalty(model.parameters(), moons.ALPHA), scores
+
+    for k in range(4):
+        model.zero_grad()
+        loss, scores = step(X, y)
+        accuracy = sum((s > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)
+        eager_loss, eager_accuracy = moons.loss_and_accuracy(twin, X, y)
+        twin.zero_grad()
+        eager_loss.backward()
+        assert (loss, accuracy) == (eager_loss.data, eager_accuracy)
+        assert [p.grad for p in model.parameters()] == [p.grad for p in twin.parameters()]
+        for m in (model, twin):
+            for p in m.parameters():
+                p.data -= 0.5 * p.grad
+    assert step.cache_info().misses == 1
+
+
+def test_extra_outputs_must_come_from_the_graph_and_are_checked():
+    w = Value(2.0)
+    stray = Value(1.0)
+    with pytest.raises(ValueError, match="not part of the loss's graph"):
+        ml.compile(lambda x: (w * x, [stray]))(1.0)
+    u = Value(3.0, label="u")
+
+    def fn(x):  # the extra output depends on a frozen branch, the loss does not
+        a = u * x if x > 0 else -u * x
+        return w * x + a * 0.0, [a]
+
+    cfn = ml.compile(fn, check=True)
+    assert cfn(1.0) == (2.0, [3.0])
+    with pytest.raises(ReplayMismatch, match="extra output 0 is -3.0 replayed but 3.0 eagerly"):
+        cfn(-1.0)
+
+
+def test_values_made_inside_are_constants_and_outside_ones_are_captured():
+    w = Value(3.0, label="w")
+
+    @ml.compile
+    def f(x):
+        return (w * Value(2.0)) ** Value(x)  # a Value exponent from an argument number
+
+    eager = (Value(3.0) * Value(2.0)) ** Value(2.0)
+    assert f(2.0) == eager.data
+    assert "reads the .data of 1 captured Value(s)" in f.source
+    w.grad = 0.0
+    w.data = 1.5
+    assert f(3.0) == 27.0
+    x = Value(3.0)
+    ref = (Value(1.5, label="w") * Value(2.0)) ** x
+    ref_w = ref._a._a  # the leaf standing for w in the eager graph
+    ref.backward()
+    assert w.grad == ref_w.grad
+
+
+def test_the_output_may_be_a_captured_value_itself():
+    w = Value(3.0)
+    f = ml.compile(lambda x: w)
+    assert f(1.0) == 3.0 and w.grad == 1.0
