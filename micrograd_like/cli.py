@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
 from . import symmetry
+from .expr import FUNCTIONS
 from .nn import INITS
 
 __all__ = ["main"]
@@ -339,7 +340,8 @@ def _parser() -> argparse.ArgumentParser:
         "draw",
         help="backpropagate through a formula and draw its graph",
         description=(
-            "Parse a formula (numbers, names, + - * / **, unary minus, exp log tanh sigmoid relu),\n"
+            "Parse a formula (numbers, names, + - * / **, unary minus, and the functions\n"
+            "  " + " ".join(FUNCTIONS) + "),\n"
             "backpropagate, print every variable's value and gradient, and draw the graph with\n"
             "identical gradients coloured alike. The formula is parsed, never eval'd."
         ),

@@ -15,18 +15,15 @@ import math
 import unicodedata
 from typing import Callable, Mapping
 
+from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
 from .engine import Value
+from .registry import FUNCTIONS as _REGISTERED
 
 __all__ = ["ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "parse_expression", "parse_assignment"]
 
-#: The functions a formula may call, each with one argument.
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-}
+#: The functions a formula may call, each with one argument: every registered op
+#: called like ``f(x)`` (a live view, so ops added with ``defop`` are callable too).
+FUNCTIONS: Mapping[str, Callable[[Value], Value]] = _REGISTERED
 
 #: Longest formula accepted, in characters: checked before parsing, so a huge input
 #: costs nothing.
@@ -35,9 +32,11 @@ MAX_LENGTH = 2000
 #: on nested parentheses).
 MAX_DEPTH = 100
 
-_ALLOWED = (
-    "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
-)
+
+
+def _allowed() -> str:
+    return "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
+
 _BINARY = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -76,7 +75,7 @@ class ExpressionError(ValueError):
 def _refuse(node: ast.AST, what: str) -> ExpressionError:
     col = getattr(node, "col_offset", None)
     where = f" at column {col + 1}" if col is not None else ""
-    return ExpressionError(f"{what} is not allowed{where}; allowed: {_ALLOWED}")
+    return ExpressionError(f"{what} is not allowed{where}; allowed: {_allowed()}")
 
 
 def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
