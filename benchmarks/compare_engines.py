@@ -7,8 +7,9 @@ Run (from the repository, with a second tree checked out, e.g. the base commit):
 
 Each round runs one subprocess per tree (``PYTHONPATH`` pointing at it), in
 alternating order, so both see the same machine load; every subprocess times
-each workload's forward (building the graph) and backward separately, as the
-mean of a few consecutive steps with the garbage collector on. The report is the
+each workload's forward (building the graph) and backward separately, in CPU
+time (see ``CLOCK``), as the mean of a few consecutive steps with the garbage
+collector on. The report is the
 median over rounds, in ms, with the ratio new / base (below 1: the new tree is
 faster), and the ratio of the fastest rounds, which shared-machine noise
 disturbs least. ``--new`` set to the base tree too measures the noise itself. The machines are shared: read the ratios, not the absolute numbers.
@@ -28,6 +29,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# CPU time of this process: on a shared machine, time spent descheduled while other
+# processes run does not count, which makes the ratios far steadier than wall time.
+CLOCK = time.process_time
 
 
 # -- the workloads (run inside a worker, against whichever tree it imported) -----------
@@ -109,12 +113,12 @@ def worker(repeats: int, scale: int) -> dict:
         gc.collect()
         t_fwd = t_bwd = 0.0
         for _ in range(repeats):
-            start = time.perf_counter()
+            start = CLOCK()
             out = forward()
-            middle = time.perf_counter()
+            middle = CLOCK()
             out.backward()
             t_fwd += middle - start
-            t_bwd += time.perf_counter() - middle
+            t_bwd += CLOCK() - middle
             del out
         result[name] = [t_fwd / repeats, t_bwd / repeats]
     return result

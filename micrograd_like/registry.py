@@ -23,7 +23,7 @@ from functools import cache, lru_cache
 from typing import Any, Callable, Iterator, Mapping
 
 from ._checks import check_real, check_str, describe
-from .engine import Value, _as_float, _lift, _node, _Op
+from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
 
@@ -228,8 +228,6 @@ def _call_sym(name: str, args: tuple) -> _Sym:
 
 def _pow(x: Any, c: Any) -> Any:
     """x ** c for floats or Values, with the engine's clear errors."""
-    from .engine import _checked_pow
-
     return x**c if isinstance(x, Value) or isinstance(c, Value) else _checked_pow(x, c)
 
 
