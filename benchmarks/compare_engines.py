@@ -99,6 +99,23 @@ def transcendental(ml, scale: int):
     return forward
 
 
+def per_op(ml) -> dict:
+    """ns per node of one op: creating it (x.relu()) and its backward (a 2,000-step chain)."""
+    import timeit
+
+    x = ml.Value(0.3)
+    result = {}
+    for op in ("relu", "exp", "tanh", "sigmoid", "mul", "add"):
+        stmt = {"mul": "x * x", "add": "x + 0.5"}.get(op, f"x.{op}()")
+        best = min(timeit.repeat(stmt, globals={"x": x}, number=20_000, repeat=5))
+        result[f"create {op}"] = best / 20_000
+        y = x
+        for _ in range(2_000):
+            y = y * 0.999 if op in ("mul", "add") else getattr(y * 0.001, op)()
+        result[f"backward {op}"] = min(timeit.repeat(y.backward, number=5, repeat=5)) / 5 / 4_000
+    return result
+
+
 WORKLOADS = {"two-moons step": moons, "wide sum": wide, "deep chain": deep, "exp/log/tanh": transcendental}
 
 
@@ -121,6 +138,7 @@ def worker(repeats: int, scale: int) -> dict:
             t_bwd += CLOCK() - middle
             del out
         result[name] = [t_fwd / repeats, t_bwd / repeats]
+    result["per op"] = per_op(ml)
     return result
 
 
@@ -173,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name if i == 0 else '':<16} {part:<9} {median_base:>9.1f} {median_new:>9.1f} "
                 f"{median_new / median_base:>9.3f} {min(new) / min(base):>9.3f}"
             )
+    print(f"\n{'per node (best of 5)':<22} {'base ns':>9} {'new ns':>9} {'new/base':>9}")
+    for key in runs["base"][0]["per op"]:
+        base_ns, new_ns = (statistics.median(run["per op"][key] for run in runs[w]) * 1e9 for w in ("base", "new"))
+        print(f"{key:<22} {base_ns:>9.1f} {new_ns:>9.1f} {new_ns / base_ns:>9.3f}")
     return 0
 
 

@@ -414,6 +414,9 @@ def register(spec: OpSpec, method: bool) -> Callable[..., Any]:
         raise ValueError(f"Value already has an attribute {spec.name!r}; pick another name for the op")
     meth, function = (_unary_function if spec.arity == 1 else _binary_function)(spec)
     for f in (meth, function):
+        # A code object of its own per op: the interpreter specialises each call site
+        # for one callee, and a code object shared by every op would defeat that.
+        f.__code__ = f.__code__.replace(co_name=spec.name, co_qualname=spec.name)
         f.__name__ = f.__qualname__ = spec.name
         f.__doc__ = spec.doc
     object.__setattr__(spec, "function", function)
