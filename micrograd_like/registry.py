@@ -299,11 +299,18 @@ def _direct_vjp(spec: OpSpec, params: tuple) -> Callable:
 # -- from a spec to the engine's _Op, a Value method and a function ----------------------
 
 
+def _bounded(iv: Interval) -> bool:
+    return iv.low > -math.inf or iv.high < math.inf
+
+
 def _checked_forward(spec: OpSpec, params: tuple) -> Callable[..., float]:
+    """The forward with the domain check (for bounded domains), parameters bound."""
     f, name = spec.forward, spec.name
-    intervals = spec.intervals(*params) or (REALS,)
-    iv = intervals[0]
-    if spec.checks_domain and spec.arity == 1 and (iv.low > -math.inf or iv.high < math.inf):
+    intervals = spec.intervals(*params) or (REALS,) * spec.arity
+    if not (spec.checks_domain and any(_bounded(iv) for iv in intervals)):
+        return (lambda *xs: f(*xs, *params)) if params else f
+    if spec.arity == 1:
+        (iv,) = intervals
         hint = f"; keep the argument {iv.hint}" if iv.hint else ""
 
         def forward(x: float) -> float:
@@ -312,9 +319,15 @@ def _checked_forward(spec: OpSpec, params: tuple) -> Callable[..., float]:
             return f(x, *params)
 
         return forward
-    if params:
-        return lambda *xs: f(*xs, *params)
-    return f
+
+    def forward2(x: float, y: float) -> float:
+        for var, v, iv in zip(_INPUTS, (x, y), intervals):
+            if not iv.contains(v):
+                hint = f"; keep it {iv.hint}" if iv.hint else ""
+                raise ValueError(f"{name}(x, y) needs {iv.describe(var)}, got {name}({x!r}, {y!r}){hint}")
+        return f(x, y, *params)
+
+    return forward2
 
 
 @lru_cache(maxsize=4096)

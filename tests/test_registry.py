@@ -122,6 +122,15 @@ def test_domain_errors_name_the_op_and_the_value():
     assert math.isnan(functions.sqrt(math.nan))  # NaN propagates, it is never refused
 
 
+def test_binary_domain_errors_name_the_input(scratch):
+    logb = defop("logb", lambda x, b: math.log(x, b), lambda x, b, out: (1 / (x * functions.log(b)), -out / (b * functions.log(b))),
+                 domain=(Interval(0.0), Interval(1.0)))  # fmt: skip
+    assert logb(8.0, 2.0) == pytest.approx(3.0)
+    assert gradcheck(lambda x, b: logb(x, b), [2.5, 3.0], order=2)
+    with pytest.raises(ValueError, match=r"logb\(x, y\) needs y > 1, got logb\(8\.0, 0\.5\)"):
+        logb(Value(8.0), 0.5)
+
+
 @pytest.mark.parametrize(
     "args, error, message",
     [
