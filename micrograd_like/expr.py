@@ -3,7 +3,8 @@
 The text is untrusted (it comes from the command line), so it is never given to
 ``eval``. Python's own parser turns it into a syntax tree, and every node of that
 tree must be on a short whitelist: numbers, variable names, ``+ - * / **``, unary
-minus (and plus), and calls of ``exp log tanh sigmoid relu`` with one argument.
+minus (and plus), and calls of the registered functions (``exp``, ``sin``, ...,
+see ``FUNCTIONS``) with one argument.
 Anything else is refused, with the reason, before anything is evaluated.
 """
 
