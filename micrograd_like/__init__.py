@@ -15,6 +15,8 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports nothing
 if TYPE_CHECKING:
     from .compiled import compile as compile
     from .engine import Value as Value, grad as grad
+    from .registry import defop as defop
+    from . import functions as functions
     from .gradcheck import GradcheckError as GradcheckError, gradcheck as gradcheck, numerical_grad as numerical_grad
     from .nn import MLP as MLP, Layer as Layer, Module as Module, Neuron as Neuron
     from .analysis import find_symmetric_neurons as find_symmetric_neurons
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "Value": "engine",
     "grad": "engine",
+    "defop": "registry",
     "compile": "compiled",
     "gradcheck": "gradcheck",
     "numerical_grad": "gradcheck",
@@ -41,8 +44,8 @@ _EXPORTS = {
     "draw_collapsed": "viz",
 }
 _SUBMODULES = (
-    "analysis", "compiled", "datasets", "engine", "expr", "gradcheck", "ledger", "losses", "moons", "nn", "optim",
-    "serialization", "stepper", "symmetry", "testing", "viz",
+    "analysis", "compiled", "datasets", "engine", "expr", "functions", "gradcheck", "ledger", "losses", "moons",
+    "nn", "optim", "registry", "serialization", "stepper", "symmetry", "testing", "viz",
 )
 
 __all__ = list(_EXPORTS)

@@ -22,8 +22,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from functools import lru_cache
-from typing import Callable, Iterable, Sequence, Union
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence, Union
 
 __all__ = ["Value", "grad", "Number"]
 
@@ -37,14 +36,29 @@ class _Op:
     ``forward(*floats) -> float`` computes the op on plain numbers with the same
     checks and error messages as the ``Value`` method (replaying a recorded graph
     relies on that); ``vjp(g, out, *inputs)`` is described below the ops.
+
+    ``formulas`` holds one readable string per input: the local derivative
+    d(out)/d(input) written with ``x``, ``y`` (the inputs) and ``out`` (the result).
+    Ops made by the registry also carry their ``spec`` and parameter values.
     """
 
-    __slots__ = ("name", "forward", "vjp")
+    __slots__ = ("name", "forward", "vjp", "formulas", "spec", "params")
 
-    def __init__(self, name: str, forward: Callable[..., float], vjp: Callable[..., tuple]) -> None:
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., float],
+        vjp: Callable[..., tuple],
+        formulas: tuple[str, ...] = (),
+        spec: object = None,
+        params: tuple = (),
+    ) -> None:
         self.name = name
         self.forward = forward
         self.vjp = vjp
+        self.formulas = formulas
+        self.spec = spec
+        self.params = params
 
     def __repr__(self) -> str:
         return f"_Op({self.name!r})"
@@ -192,29 +206,27 @@ class Value:
     def __rpow__(self, other: Number) -> Value:
         return _lift(other, "**") ** self
 
-    # -- elementary functions ----------------------------------------------------------
-    def exp(self) -> Value:
-        """e ** self. Raises OverflowError (naming the input) above about 709.78."""
-        return _node(_checked_exp(self.data), _EXP, self)
+    # -- elementary functions ------------------------------------------------------------
+    # exp, log, tanh, sigmoid, relu (and every op of micrograd_like.functions) are
+    # added by the registry; these declarations are for type checkers only.
+    if TYPE_CHECKING:
 
-    def log(self) -> Value:
-        """Natural logarithm. Raises ValueError for inputs <= 0."""
-        return _node(_checked_log(self.data), _LOG, self)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent; stable for every finite input."""
-        return _node(math.tanh(self.data), _TANH, self)
-
-    def sigmoid(self) -> Value:
-        """The logistic function 1 / (1 + e**-x); stable for every finite input."""
-        return _node(_sigmoid(self.data), _SIGMOID, self)
-
-    def relu(self) -> Value:
-        """max(0, x). At exactly 0 the output and the gradient are 0 (as in PyTorch).
-
-        NaN stays NaN, in the output and in the gradient: a NaN is never hidden.
-        """
-        return _node(_relu(self.data), _RELU, self)
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def step(self) -> Value: ...
+        def sign(self) -> Value: ...
+        def abs(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def softplus(self) -> Value: ...
+        def leaky_relu(self, slope: float = 0.01) -> Value: ...
+        def log1p(self) -> Value: ...
+        def expm1(self) -> Value: ...
 
     # -- differentiation ---------------------------------------------------------------
     def backward(self) -> None:
@@ -338,62 +350,64 @@ def _relu(x: float) -> float:
     return 0.0 if x <= 0.0 else x  # NaN > 0 is False, but NaN <= 0 too: NaN stays NaN
 
 
-# -- each op's local derivative, beside its forward -----------------------------------
-# vjp(g, out, *inputs) returns the contribution to each input's gradient. In float
-# mode every argument is a float; in create_graph mode every argument is a Value, so
-# the same formula records the graph of the derivative.
+# -- the built-in ops, each registered once ------------------------------------------
+# The registry (micrograd_like.registry) turns each derivative formula into the op's
+# vjp(g, out, *inputs): the contribution to each input's gradient. In float mode every
+# argument is a float; in create_graph mode every argument is a Value, so the same
+# formula records the graph of the derivative.
+
+from .registry import REALS, REGISTRY, Interval, _pow, _register  # noqa: E402 - it needs Value, defined above
 
 
-def _log(x):  # log that works on a float or a Value
-    return x.log() if isinstance(x, Value) else math.log(x)
+def _step(x: float) -> float:
+    return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)  # NaN stays NaN
 
 
-def _pow(x, c):  # x ** c for floats or Values, with the engine's clear errors
-    return x**c if isinstance(x, Value) else _checked_pow(x, c)
-
-
-def _relu_slope(x) -> float:
-    # The derivative of relu is a step function: a constant, even in create_graph mode.
-    x = _data(x)
-    return 1.0 if x > 0.0 else (0.0 if x <= 0.0 else math.nan)
-
-
-def _vpow_vjp(g, out, a, b):
-    # At a == b == 0 the formula is 0 * 0 ** -1; the limit from a > 0 (where a ** 0 is
-    # constant) is 0. Elsewhere keep the formula: its derivative in b is not 0.
-    if _data(a) == 0.0 and _data(b) == 0.0:
-        d_base = 0 * g
-    else:
-        d_base = g * b * _pow(a, b - 1)
-    d_exponent = 0 * g if _data(a) == 0.0 else g * out * _log(a)
+def _vpow_derivative(x, y, out):
+    # At x == y == 0 the formula is 0 * 0 ** -1; the limit from x > 0 (where x ** 0 is
+    # constant) is 0. Elsewhere keep the formula: its derivative in y is not 0.
+    d_base = 0.0 if _data(x) == 0.0 and _data(y) == 0.0 else y * _pow(x, y - 1)
+    d_exponent = 0.0 if _data(x) == 0.0 else out * REGISTRY["log"].function(x)
     return d_base, d_exponent
 
 
-_ADD = _Op("+", operator.add, lambda g, out, a, b: (g, g))
-_SUB = _Op("-", operator.sub, lambda g, out, a, b: (g, -g))
-_MUL = _Op("*", operator.mul, lambda g, out, a, b: (g * b, g * a))
-# Writing d/db as -g*out/b (not -g*a/b**2) makes x / x give exactly 0 to x.
-_DIV = _Op("/", _checked_div, lambda g, out, a, b: (g / b, -g * out / b))
-_NEG = _Op("neg", operator.neg, lambda g, out, a: (-g,))
-_VPOW = _Op("**", _checked_vpow, _vpow_vjp)
-_EXP = _Op("exp", _checked_exp, lambda g, out, a: (g * out,))
-_LOG = _Op("log", _checked_log, lambda g, out, a: (g / a,))
-_TANH = _Op("tanh", math.tanh, lambda g, out, a: (g * (1 - out * out),))
-_SIGMOID = _Op("sigmoid", _sigmoid, lambda g, out, a: (g * out * (1 - out),))
-_RELU = _Op("relu", _relu, lambda g, out, a: (g * _relu_slope(a),))
+def _pow_domain(c: float) -> tuple[Interval, ...]:
+    if c.is_integer():
+        return (REALS if c >= 0 else Interval(avoid=(0.0,), margin=0.1),)
+    return (Interval(0.0, closed=c > 0),)
 
 
-@lru_cache(maxsize=1024)
+_R2 = (REALS, REALS)
+_register("add", operator.add, lambda x, y: (1, 1), _R2, "x + y", symbol="+")
+_register("sub", operator.sub, lambda x, y: (1, -1), _R2, "x - y", symbol="-")
+_register("mul", operator.mul, lambda x, y: (y, x), _R2, "x * y", symbol="*")
+# d/dy as -out/y (not -x/y**2) makes x / x give exactly 0 to x.
+_register("div", _checked_div, lambda x, y, out: (1 / y, -out / y),
+          (REALS, Interval(avoid=(0.0,), margin=0.1)), "x / y", symbol="/", checks=False)
+_register("neg", operator.neg, lambda x: -1, REALS, "-x", symbol="neg")
+_register("pow", _checked_pow, lambda x, c: 0.0 if c == 0 else c * x ** (c - 1), _pow_domain,
+          "x ** c", symbol="**", checks=False, params={"c": 2.0},
+          examples=((2.0,), (3.0,), (0.0,), (-1.0,), (-2.0,), (0.5,), (1.5,)))
+_register("vpow", _checked_vpow, _vpow_derivative, (Interval(0.0, closed=True), REALS),
+          "x ** y", symbol="**", checks=False,
+          formulas=("y * x**(y - 1)", "out * log(x)"))
+_register("exp", _checked_exp, lambda x, out: out, REALS, "e ** x", method=True)
+_register("log", _checked_log, lambda x: 1 / x, Interval(0.0), "natural logarithm",
+          method=True, checks=False)
+_register("tanh", math.tanh, lambda x, out: 1 - out * out, REALS, "hyperbolic tangent", method=True)
+_register("sigmoid", _sigmoid, lambda x, out: out * (1 - out), REALS, "1 / (1 + e ** -x)", method=True)
+_register("step", _step, lambda x: 0.0, Interval(avoid=(0.0,)),
+          "1 for x > 0, else 0 (the slope of relu)", method=True)
+_register("relu", _relu, lambda x: REGISTRY["step"].function(x), Interval(avoid=(0.0,)),
+          "max(0, x); 0 with slope 0 at x = 0", method=True, formulas=("step(x)",))
+
+_ADD, _SUB, _MUL, _DIV, _NEG, _VPOW = (REGISTRY[n].op() for n in ("add", "sub", "mul", "div", "neg", "vpow"))
+_EXP, _LOG, _TANH, _SIGMOID, _RELU = (REGISTRY[n].op() for n in ("exp", "log", "tanh", "sigmoid", "relu"))
+
+
 def _const_pow_op(c: float) -> _Op:
     """The op x ** c for a constant c, shared by every node with that exponent."""
-
-    def vjp(g, out, a):
-        if c == 0.0:  # x ** 0 is constant: avoids evaluating 0 ** -1 at x == 0
-            return (0 * g,)
-        return (g * c * _pow(a, c - 1),)
-
-    name = f"**{int(c)}" if c.is_integer() and abs(c) < 1e15 else f"**{c!r}"
-    return _Op(name, lambda x: _checked_pow(x, c), vjp)
+    return REGISTRY["pow"].op(c)
 
 
 # -- the graph machinery: no calculus below this line ----------------------------------

@@ -3,7 +3,8 @@
 The text is untrusted (it comes from the command line), so it is never given to
 ``eval``. Python's own parser turns it into a syntax tree, and every node of that
 tree must be on a short whitelist: numbers, variable names, ``+ - * / **``, unary
-minus (and plus), and calls of ``exp log tanh sigmoid relu`` with one argument.
+minus (and plus), and calls of the registered functions (``exp``, ``sin``, ...,
+see ``FUNCTIONS``) with one argument.
 Anything else is refused, with the reason, before anything is evaluated.
 
 One rule for numbers: every number is a finite float. A constant (``1e999``,
@@ -20,18 +21,15 @@ import math
 import unicodedata
 from typing import Callable, Mapping
 
+from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
 from .engine import Value
+from .registry import FUNCTIONS as _REGISTERED
 
 __all__ = ["ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "parse_expression", "parse_assignment"]
 
-#: The functions a formula may call, each with one argument.
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    "exp": Value.exp,
-    "log": Value.log,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
-    "relu": Value.relu,
-}
+#: The functions a formula may call, each with one argument: every registered op
+#: called like ``f(x)`` (a live view, so ops added with ``defop`` are callable too).
+FUNCTIONS: Mapping[str, Callable[[Value], Value]] = _REGISTERED
 
 #: Longest formula accepted, in characters: checked before parsing, so a huge input
 #: costs nothing.
@@ -40,9 +38,11 @@ MAX_LENGTH = 2000
 #: on nested parentheses).
 MAX_DEPTH = 100
 
-_ALLOWED = (
-    "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
-)
+
+
+def _allowed() -> str:
+    return "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
+
 _BINARY = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -81,7 +81,7 @@ class ExpressionError(ValueError):
 def _refuse(node: ast.AST, what: str) -> ExpressionError:
     col = getattr(node, "col_offset", None)
     where = f" at column {col + 1}" if col is not None else ""
-    return ExpressionError(f"{what} is not allowed{where}; allowed: {_ALLOWED}")
+    return ExpressionError(f"{what} is not allowed{where}; allowed: {_allowed()}")
 
 
 def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:

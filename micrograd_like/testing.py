@@ -14,17 +14,19 @@ Needs Hypothesis (``pip install 'micrograd-like[test]'``). Typical use::
 What is here:
 
 * :func:`reals` and :func:`points`: bounded, finite floats.
-* :data:`OPS`: a catalogue of every differentiable op of :class:`Value`, each with
-  the strategy of points where it is defined and smooth, for tests parametrized
-  over ops (``@pytest.mark.parametrize("case", OPS, ids=str)``).
+* :data:`OPS`: a catalogue of every registered op of :class:`Value` (and of the
+  ways Value applies them: ``2 - x``, ``x * x``), each with the strategy of points
+  where it is defined and smooth, for tests parametrized over ops
+  (``@pytest.mark.parametrize("case", OPS, ids=str)``); :func:`catalogue` rebuilds
+  it with the ops you added since.
 * :func:`expressions`: random compositions of all the ops over ``n`` inputs. Every
   op is applied inside its safe domain (the argument of ``log`` is made positive,
   a denominator is kept away from 0, ...), and magnitudes are tracked while the
   expression is drawn, so any point from ``points(n, bound)`` evaluates to finite,
   moderate numbers: no overflow, no NaN.
 * :func:`smooth_at`: whether an expression is differentiable in a whole
-  neighbourhood of a point (no relu input near its kink at 0), which central
-  differences need.
+  neighbourhood of a point (no input of relu, abs, ... near its kink), which
+  central differences need.
 """
 
 from __future__ import annotations
@@ -35,9 +37,13 @@ from typing import Callable, Sequence
 
 from hypothesis import strategies as st
 
-from .engine import Value, iter_graph
+from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
+from .engine import Value, _Op, iter_graph
+from .registry import REGISTRY, Interval, OpSpec
 
-__all__ = ["OpCase", "OPS", "Expression", "reals", "points", "expressions", "smooth_at"]
+__all__ = [
+    "OpCase", "OPS", "Expression", "catalogue", "interval_points", "reals", "points", "expressions", "smooth_at",
+]  # fmt: skip
 
 # Bigger magnitudes are squashed with tanh while an expression is drawn, so that
 # the finite differences of gradcheck (step 1e-6 * |x|) stay accurate.
@@ -92,35 +98,75 @@ def _positive(low: float, high: float = 3.0) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False)
 
 
-_ANY2 = points(2)
 _ANY1 = points(1)
 _NONZERO = _away_from(0.0, 0.1)
+# How far from 0 the catalogue and the expressions draw an op's inputs.
+_BOX = 3.0
 
-OPS: tuple[OpCase, ...] = (
-    OpCase("add", lambda a, b: a + b, _ANY2),
-    OpCase("sub", lambda a, b: a - b, _ANY2),
-    OpCase("mul", lambda a, b: a * b, _ANY2),
-    OpCase("div", lambda a, b: a / b, st.tuples(reals(), _NONZERO).map(list)),
-    OpCase("neg", lambda a: -a, _ANY1),
+# Operators are applied through Python's syntax, so that the catalogue checks the
+# Value methods users call as well as the registered op behind them.
+_SYNTAX: dict[str, Callable[..., Value]] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "neg": lambda a: -a,
+    "vpow": lambda a, b: a**b,
+}
+
+
+def interval_points(interval: Interval, bound: float = _BOX) -> st.SearchStrategy[float]:
+    """Floats where one input of an op is defined and smooth (inside ``[-bound, bound]``)."""
+    low, high = interval.box(bound)
+    floats = st.floats(low, high, allow_nan=False, allow_infinity=False)
+    if not interval.avoid:
+        return floats
+    return floats.filter(lambda x: all(abs(x - a) > interval.margin for a in interval.avoid))
+
+
+def _case(spec: OpSpec, params: tuple[float, ...]) -> OpCase:
+    intervals = spec.intervals(*params)
+    if intervals is None:
+        raise ValueError(f"the op {spec.name!r} has no domain; register it with defop(..., domain=...)")
+    domain = st.tuples(*(interval_points(iv) for iv in intervals)).map(list)
+    if spec.name == "pow":
+        (c,) = params
+        return OpCase(f"pow({c:g})", lambda a: a**c, domain)
+    if spec.name in _SYNTAX:
+        return OpCase(spec.name, _SYNTAX[spec.name], domain)
+    f = spec.function
+    name = spec.name if not params else f"{spec.name}({', '.join(f'{p:g}' for p in params)})"
+    if spec.arity == 1:
+        return OpCase(name, lambda a: f(a, *params), domain)
+    return OpCase(name, lambda a, b: f(a, b, *params), domain)
+
+
+def catalogue() -> tuple[OpCase, ...]:
+    """Every registered op (at each of its example parameters), then the ways Value wires them.
+
+    Built when called, so ops added with ``defop`` since the import are included.
+
+    Raises:
+        ValueError: A registered op has no domain.
+    """
+    cases = [_case(spec, params) for spec in REGISTRY.values() for params in spec.examples]
+    return (*cases, *_WIRING)
+
+
+# Reflected operators and shared operands: Value's plumbing around the ops.
+_WIRING: tuple[OpCase, ...] = (
     OpCase("radd", lambda a: 2.5 + a, _ANY1),
     OpCase("rsub", lambda a: 2.5 - a, _ANY1),
     OpCase("rmul", lambda a: 2.5 * a, _ANY1),
     OpCase("rdiv", lambda a: 2.5 / a, _NONZERO.map(lambda x: [x])),
-    OpCase("square", lambda a: a**2, _ANY1),
-    OpCase("cube", lambda a: a**3, _ANY1),
-    OpCase("inverse", lambda a: a**-1, _NONZERO.map(lambda x: [x])),
-    OpCase("sqrt", lambda a: a**0.5, _positive(0.05).map(lambda x: [x])),
-    OpCase("pow_1.5", lambda a: a**1.5, _positive(0.05).map(lambda x: [x])),
-    OpCase("pow_value", lambda a, b: a**b, st.tuples(_positive(0.05), reals()).map(list)),
     OpCase("rpow", lambda a: 2.0**a, _ANY1),
-    OpCase("exp", lambda a: a.exp(), points(1, 5.0)),
-    OpCase("log", lambda a: a.log(), _positive(0.05, 10.0).map(lambda x: [x])),
-    OpCase("tanh", lambda a: a.tanh(), points(1, 5.0)),
-    OpCase("sigmoid", lambda a: a.sigmoid(), points(1, 8.0)),
-    OpCase("relu", lambda a: a.relu(), _away_from(0.0, 1e-3).map(lambda x: [x])),
+    OpCase("abs_syntax", lambda a: abs(a), _NONZERO.map(lambda x: [x])),
     OpCase("same_operand_mul", lambda a: a * a, _ANY1),
     OpCase("same_operand_div", lambda a: a / a, _NONZERO.map(lambda x: [x])),
 )
+
+#: Every op of the registry at import time, with where it is smooth (see :func:`catalogue`).
+OPS: tuple[OpCase, ...] = catalogue()
 
 
 # -- random expressions ---------------------------------------------------------------
@@ -197,7 +243,22 @@ def _unary(name: str, e: Expression, shift: float, k: int) -> Expression:
         c = (-2.0, -1.0, 0.5, 1.5)[k % 4]
         bound = max(p.bound**c, shift**c)
         return Expression(0, f"{p.text}**{c!r}", bound, lambda xs: g(xs) ** c)
-    raise ValueError(f"unknown unary op {name!r}")  # pragma: no cover - internal table
+    return _registered_unary(REGISTRY[name], e)
+
+
+def _registered_unary(spec: OpSpec, e: Expression) -> Expression:
+    """Any registered op of one input, its argument squashed into the op's domain if needed."""
+    params = spec.examples[0]
+    low, high = spec.intervals(*params)[0].box(_BOX)  # type: ignore[index]
+    if not (low <= -e.bound and e.bound <= high):
+        mid, half, f = (low + high) / 2, (high - low) / 2, e._evaluate
+        e = Expression(0, f"({mid!r} + {half!r} * tanh({e.text}))", max(abs(low), abs(high)),
+                       lambda xs: mid + half * f(xs).tanh())  # fmt: skip
+    low, high = max(low, -e.bound), min(high, e.bound)
+    forward = spec.op(*params).forward
+    bound = max(abs(forward(low + (high - low) * k / 64)) for k in range(65)) * 1.05
+    g, function = e._evaluate, spec.function
+    return Expression(0, f"{spec.name}({e.text})", bound, lambda xs: function(g(xs), *params))
 
 
 def _binary(name: str, l: Expression, r: Expression, shift: float) -> Expression:
@@ -220,7 +281,17 @@ def _binary(name: str, l: Expression, r: Expression, shift: float) -> Expression
     raise ValueError(f"unknown binary op {name!r}")  # pragma: no cover - internal table
 
 
-UNARY_NAMES = ("neg", "tanh", "sigmoid", "relu", "exp", "log", "pow_int", "pow_real")
+_HAND_WRITTEN = ("neg", "tanh", "sigmoid", "relu", "exp", "log", "pow_int", "pow_real")
+
+
+def _unary_names() -> tuple[str, ...]:
+    """The hand-written forms above, then every other registered op called like f(x)."""
+    from .registry import FUNCTIONS
+
+    return _HAND_WRITTEN + tuple(name for name in FUNCTIONS if name not in _HAND_WRITTEN)
+
+
+UNARY_NAMES = _unary_names()
 BINARY_NAMES = ("add", "sub", "mul", "div", "pow_value")
 
 
@@ -229,7 +300,7 @@ def expressions(
     *,
     bound: float = 2.0,
     max_leaves: int = 8,
-    ops: Sequence[str] = UNARY_NAMES + BINARY_NAMES,
+    ops: Sequence[str] | None = None,
 ) -> st.SearchStrategy[Expression]:
     """Random expressions over ``n_inputs`` inputs, built from the given ops.
 
@@ -242,7 +313,8 @@ def expressions(
         n_inputs: Number of inputs, >= 1.
         bound: The bound the inputs will be drawn within (as for :func:`points`).
         max_leaves: Roughly how many inputs and constants one expression has.
-        ops: Which ops to use; a subset of ``UNARY_NAMES + BINARY_NAMES``.
+        ops: Which ops to use; a subset of ``UNARY_NAMES + BINARY_NAMES`` (default:
+            all, including every op registered with ``defop`` so far).
 
     Raises:
         ValueError: An argument is out of range or an op name is unknown.
@@ -252,11 +324,13 @@ def expressions(
     if isinstance(max_leaves, bool) or not isinstance(max_leaves, int) or max_leaves < 1:
         raise ValueError(f"max_leaves must be an int >= 1, got {max_leaves!r}")
     reals(bound)  # validates bound
-    known = set(UNARY_NAMES + BINARY_NAMES)
+    unary_names = _unary_names()
+    known = set(unary_names + BINARY_NAMES)
+    ops = sorted(known) if ops is None else ops
     unknown = [op for op in ops if op not in known]
     if unknown or not ops:
         raise ValueError(f"unknown ops {unknown!r}; choose from {sorted(known)}")
-    unary = [op for op in UNARY_NAMES if op in ops]
+    unary = [op for op in unary_names if op in ops]
     binary = [op for op in BINARY_NAMES if op in ops]
 
     inputs = st.integers(0, n_inputs - 1).map(lambda i: _input(i, bound))
@@ -283,16 +357,28 @@ def expressions(
 
 
 def smooth_at(f: Callable[..., Value], point: Sequence[float], margin: float = 1e-3) -> bool:
-    """Whether ``f`` is smooth around ``point``: no relu input within ``margin`` of 0.
+    """Whether ``f`` is smooth around ``point``: no op input within ``margin`` of a kink.
 
-    Central differences step across a relu's kink when its input is that close to
-    0, and then disagree with the (correct) one-sided derivative. Use it with
+    Central differences step across a kink (relu's and abs's 0, or any point a
+    registered op's domain lists in ``avoid``) when an input is that close to it,
+    and then disagree with the (correct) one-sided derivative. Use it with
     Hypothesis' ``assume`` before calling :func:`~micrograd_like.gradcheck`.
 
     Args:
         f: Takes one Value per coordinate of ``point`` and returns a Value.
         point: Where to evaluate.
-        margin: How close to 0 a relu input may come, > 0.
+        margin: How close to a kink an op's input may come, > 0.
     """
     out = f(*[Value(x) for x in point])
-    return all(abs(node.children[0].data) > margin for node in iter_graph(out) if node.op == "relu")
+    return all(_smooth_node(node, margin) for node in iter_graph(out))
+
+
+def _smooth_node(node: Value, margin: float) -> bool:
+    op: _Op | None = node._fn
+    spec = getattr(op, "spec", None)  # ops made outside the registry may have none
+    if not isinstance(spec, OpSpec):
+        return True
+    intervals = spec.intervals(*op.params) or ()  # type: ignore[union-attr]
+    return all(
+        abs(child.data - a) > margin for child, iv in zip(node.children, intervals) for a in iv.avoid
+    )

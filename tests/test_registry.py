@@ -1,0 +1,232 @@
+"""The op registry: every op proven at first and second order, defop, and what it feeds."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import micrograd_like as ml
+from micrograd_like import Value, defop, functions, grad, gradcheck
+from micrograd_like.engine import _MUL
+from micrograd_like.expr import FUNCTIONS, ExpressionError, parse_expression
+from micrograd_like.registry import _NAMESPACE, REALS, REGISTRY, Interval, markdown_list
+from micrograd_like.testing import OPS, catalogue, expressions, points, smooth_at
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+@pytest.fixture
+def scratch():
+    """Forget the ops a test registers, so the global registry stays as imported."""
+    before = set(REGISTRY)
+    yield
+    for name in set(REGISTRY) - before:
+        del REGISTRY[name]
+        _NAMESPACE.pop(name, None)
+        if name in vars(Value):
+            delattr(Value, name)
+
+
+# -- every registered op, at first and second order --------------------------------------
+
+
+@pytest.mark.parametrize("case", OPS, ids=str)
+@given(data=st.data())
+def test_every_op_matches_finite_differences_to_second_order(case, data):
+    point = data.draw(case.domain)
+    assert smooth_at(case.fn, point)
+    assert gradcheck(case.fn, point, order=2)
+
+
+def test_the_catalogue_covers_every_registered_op():
+    names = {str(case).split("(")[0] for case in OPS}
+    assert set(REGISTRY) <= names
+
+
+def test_an_op_without_a_domain_fails_the_catalogue(scratch):
+    defop("twice", lambda x: 2 * x, lambda x: 2)
+    with pytest.raises(ValueError, match="'twice' has no domain"):
+        catalogue()
+
+
+# -- formulas --------------------------------------------------------------------------------
+
+
+def test_formulas_are_the_local_derivatives_as_text():
+    assert _MUL.formulas == ("y", "x")
+    assert (Value(1.0).tanh())._fn.formulas == ("1 - out * out",)
+    assert (Value(1.0) ** 3)._fn.formulas == ("3 * x**2",)
+    assert (Value(1.0).sin())._fn.formulas == ("cos(x)",)  # cos is registered after sin
+    for spec in REGISTRY.values():
+        for params in spec.examples:
+            formulas = spec.op(*params).formulas
+            assert len(formulas) == spec.arity and all(isinstance(t, str) and t for t in formulas)
+
+
+def test_traceable_derivatives_are_compiled_into_one_function():
+    # The hot path: no wrapper call between the sweep and the arithmetic.
+    for name in ("add", "mul", "tanh", "exp", "relu", "sin"):
+        vjp = REGISTRY[name].op().vjp
+        assert vjp.__code__.co_filename == f"<derivative of {name}>"
+
+
+def test_explicit_formulas_win(scratch):
+    cube = defop("cube", lambda x: x**3, lambda x: 3 * x * x, domain=REALS, formulas=("3x²",))
+    assert cube(Value(2.0))._fn.formulas == ("3x²",)
+
+
+# -- defop ----------------------------------------------------------------------------------------
+
+
+def test_defop_gives_a_function_of_floats_and_values_and_a_method(scratch):
+    sinh = defop("sinh", math.sinh, lambda x: (functions.exp(x) + functions.exp(-x)) / 2, domain=REALS)
+    assert sinh(0.5) == math.sinh(0.5) and sinh(1) == math.sinh(1.0)
+    x = Value(0.5)
+    y = x.sinh()
+    assert y.op == "sinh" and y.data == math.sinh(0.5) and sinh(x).op == "sinh"
+    assert gradcheck(lambda v: sinh(v * v), [0.7], order=3)
+
+
+def test_a_derivative_that_inspects_its_input_still_works_at_any_order(scratch):
+    def derivative(x):
+        positive = (x.data if isinstance(x, Value) else x) > 0
+        return 2 * x if positive else -2 * x
+
+    sq = defop("signed_square", lambda x: x * abs(x), derivative, domain=Interval(avoid=(0.0,)))
+    assert sq(Value(1.0))._fn.formulas == ("signed_square'(x)",)
+    assert gradcheck(lambda v: sq(v), [0.8], order=2) and gradcheck(lambda v: sq(v), [-0.8], order=2)
+
+
+def test_binary_user_op(scratch):
+    with pytest.raises(ValueError, match="cannot tell how many inputs"):
+        defop("hypot", math.hypot, lambda x, y, out: (x / out, y / out), domain=(REALS, REALS))
+    hyp = defop("hypot", lambda x, y: math.hypot(x, y), lambda x, y, out: (x / out, y / out), domain=(REALS, REALS))
+    assert hyp(3.0, 4.0) == 5.0
+    z = hyp(Value(3.0), 4)
+    assert z.data == 5.0 and z._fn.formulas == ("x / out", "y / out")
+    assert gradcheck(lambda a, b: hyp(a, b), [0.6, -1.3], order=2)
+
+
+def test_domain_errors_name_the_op_and_the_value():
+    with pytest.raises(ValueError, match=r"sqrt is only defined for inputs >= 0, got sqrt\(-1\.0\); keep"):
+        Value(-1.0).sqrt()
+    with pytest.raises(ValueError, match=r"log1p .*> -1.*log1p\(-2\.0\)"):
+        functions.log1p(-2.0)
+    assert math.isnan(functions.sqrt(math.nan))  # NaN propagates, it is never refused
+
+
+def test_binary_domain_errors_name_the_input(scratch):
+    logb = defop("logb", lambda x, b: math.log(x, b), lambda x, b, out: (1 / (x * functions.log(b)), -out / (b * functions.log(b))),
+                 domain=(Interval(0.0), Interval(1.0)))  # fmt: skip
+    assert logb(8.0, 2.0) == pytest.approx(3.0)
+    assert gradcheck(lambda x, b: logb(x, b), [2.5, 3.0], order=2)
+    with pytest.raises(ValueError, match=r"logb\(x, y\) needs y > 1, got logb\(8\.0, 0\.5\)"):
+        logb(Value(8.0), 0.5)
+
+
+@pytest.mark.parametrize(
+    "args, error, message",
+    [
+        (("1x", math.sin, math.cos), ValueError, "identifier"),
+        (("_private", math.sin, math.cos), ValueError, "identifier"),
+        (("sin", math.sin, math.cos), ValueError, "already registered"),
+        (("backward", math.sin, math.cos), ValueError, "Value already has"),
+        (("f", 1.0, math.cos), TypeError, "forward must be a function"),
+        (("f", math.sin, "cos"), TypeError, "derivative must be a function"),
+        (("f", lambda x, y, z: x, math.cos), ValueError, "1 or 2 inputs"),
+        ((3, math.sin, math.cos), TypeError, "name"),
+    ],
+)
+def test_defop_refuses_bad_registrations(scratch, args, error, message):
+    before = dict(REGISTRY)
+    with pytest.raises(error, match=message):
+        defop(*args, domain=REALS)
+    assert REGISTRY == before
+
+
+def test_defop_refuses_formulas_of_the_wrong_length(scratch):
+    with pytest.raises(ValueError, match="one per input"):
+        defop("f", math.sin, math.cos, domain=REALS, formulas=("a", "b"))
+    assert "f" not in REGISTRY
+
+
+# -- the new built-in ops -------------------------------------------------------------------------
+
+
+def test_new_ops_accept_floats_and_values():
+    for name, reference in (("sin", math.sin), ("cos", math.cos), ("sqrt", math.sqrt), ("expm1", math.expm1)):
+        f = getattr(functions, name)
+        assert f(0.7) == reference(0.7) and f(Value(0.7)).data == reference(0.7)
+    assert functions.softplus(-1000.0) == 0.0 and functions.softplus(1000.0) == 1000.0
+
+
+def test_abs_is_the_op_behind_the_builtin():
+    x = Value(-2.0)
+    y = abs(x)
+    y.backward()
+    assert y.data == 2.0 and y.op == "abs" and x.grad == -1.0
+
+
+def test_leaky_relu_takes_its_slope_by_position_or_name():
+    x = Value(-2.0)
+    assert functions.leaky_relu(x).data == -0.02
+    assert x.leaky_relu(0.2).data == -0.4 and functions.leaky_relu(x, slope=0.2).data == -0.4
+    (d,) = grad(functions.leaky_relu(x, 0.2), [x])
+    assert d == pytest.approx(0.2)
+    with pytest.raises(TypeError, match="slope"):
+        functions.leaky_relu(x, 0.2, 0.3)
+
+
+# -- what the registry feeds ---------------------------------------------------------------
+
+
+def test_expr_and_cli_help_list_every_function(scratch):
+    assert {"sin", "cos", "sqrt", "abs", "softplus", "leaky_relu", "log1p", "expm1"} <= set(FUNCTIONS)
+    defop("double", lambda x: 2 * x, lambda x: 2, domain=REALS)
+    out, leaves = parse_expression("double(sin(x))", {"x": 1.0})
+    out.backward()
+    assert out.data == 2 * math.sin(1.0) and leaves["x"].grad == pytest.approx(2 * math.cos(1.0))
+    with pytest.raises(ExpressionError, match="double"):
+        parse_expression("nothere(x)", {"x": 1.0})
+
+
+def test_cli_help_lists_the_registered_functions():
+    help_text = subprocess.run(
+        [sys.executable, "-m", "micrograd_like", "draw", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    listed = re.search(r"the functions\s+([a-z0-9_ ]+)\)", help_text)
+    assert listed is not None and listed.group(1).split() == list(FUNCTIONS)
+
+
+def test_user_ops_join_the_hypothesis_catalogue_and_expressions(scratch):
+    defop("wave", lambda x: math.sin(3 * x), lambda x: 3 * functions.cos(3 * x), domain=REALS)
+    assert "wave" in [str(case) for case in catalogue()]
+
+    @given(expressions(1, ops=["wave", "add"]), points(1))
+    def check(expr, point):
+        assert gradcheck(expr, point, order=2)
+
+    check()
+
+
+def test_the_readme_lists_every_registered_op():
+    text = README.read_text()
+    listed = text.split("<!-- ops:start -->\n")[1].split("<!-- ops:end -->")[0].strip()
+    assert listed == markdown_list(), "regenerate README's op list from registry.markdown_list()"
+
+
+def test_the_readme_user_op_example_runs(scratch):
+    text = README.read_text()
+    code = text.split("<!-- defop-example -->\n```python\n")[1].split("```")[0]
+    assert len(code.strip().splitlines()) <= 6
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert "swish" in REGISTRY and "swish" in namespace["graph"].source
+    assert ml.gradcheck(lambda x: x.swish(), [-1.5], order=2)
