@@ -24,21 +24,6 @@ from .engine import Value, grad, iter_graph
 
 __all__ = ["LedgerRow", "NodeGradient", "Ledger", "explain", "NetworkExplanation", "explain_network"]
 
-# Local derivatives by op name, one per input, in terms of x (first input), y (second
-# input) and out (the node's value). Used when an op carries no ``formulas`` itself.
-_FORMULAS: dict[str, tuple[str, ...]] = {
-    "+": ("1", "1"),
-    "-": ("1", "-1"),
-    "*": ("y", "x"),
-    "/": ("1/y", "-out/y"),
-    "neg": ("-1",),
-    "**": ("y * x**(y - 1)", "out * log(x)"),
-    "exp": ("out",),
-    "log": ("1/x",),
-    "tanh": ("1 - out**2",),
-    "sigmoid": ("out * (1 - out)",),
-    "relu": ("1 if x > 0 else 0",),
-}
 # How each op writes its node, for the left side "d(x*y)/dx".
 _EXPRESSIONS: dict[str, str] = {
     "+": "x + y",
@@ -172,19 +157,15 @@ def _fill(template: str, names: dict[str, str]) -> str:
 
 
 def _op_texts(op: Any, arity: int) -> tuple[str, tuple[str, ...]]:
-    """The node's expression and its local-derivative formulas for an op."""
+    """The node's expression and its local-derivative formulas (the op's own ``formulas``)."""
     name = op.name
-    formulas = getattr(op, "formulas", None)
     if name.startswith("**") and len(name) > 2:  # a constant power such as **2 or **0.5
-        c = float(name[2:])
         expression = f"x{name}"
-        power = "1" if c == 1 else "x" if c == 2 else f"x**{_num(c - 1)}"
-        formulas = formulas or (f"{name[2:]} * {power}" if c not in (0, 1) else _num(c),)
     else:
         default = f"{name}(x)" if arity == 1 else f"{name}(x, y)"
         expression = _EXPRESSIONS.get(name, default)
-        formulas = formulas or _FORMULAS.get(name) or ("?",) * arity
-    return expression, tuple(formulas)
+    formulas = tuple(getattr(op, "formulas", ()) or ("?",) * arity)
+    return expression, formulas
 
 
 def _shown(name: str) -> str:

@@ -103,7 +103,8 @@ def add_draw(commands: Any) -> None:
         commands, "draw",
         help="backpropagate through a formula and draw its graph",
         description=(
-            f"Parse a formula (numbers, names, + - * / **, unary minus, {' '.join(FUNCTIONS)}),\n"
+            "Parse a formula (numbers, names, + - * / **, unary minus, and the functions\n"
+            f"  {' '.join(FUNCTIONS)}),\n"
             "backpropagate, print every variable's value and gradient, and draw the graph with\n"
             "identical gradients coloured alike. The formula is parsed, never eval'd; every number\n"
             "in it (constants, variables, results, gradients) must be finite. The picture is named\n"
