@@ -42,7 +42,7 @@ _EXPORTS = {
 }
 _SUBMODULES = (
     "analysis", "compiled", "datasets", "engine", "expr", "gradcheck", "ledger", "losses", "moons", "nn", "optim",
-    "serialization", "stepper", "symmetry", "testing", "viz",
+    "serialization", "symmetry", "testing", "viz",
 )
 
 __all__ = list(_EXPORTS)
