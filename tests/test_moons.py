@@ -99,9 +99,19 @@ def test_the_demo_schedule_reaches_full_accuracy_and_decays_the_rate():
     assert loss_and_accuracy(model, X, y)[1] >= 0.95
 
 
+@pytest.mark.parametrize("hidden, seed", [([4, 4], 0), ([8, 3], 5)])
+def test_compiled_steps_are_bit_identical_to_eager(hidden, seed):
+    X, y = make_moons(30, noise=0.1, seed=seed)
+    compiled, eager = MLP(2, [*hidden, 1], seed=seed), MLP(2, [*hidden, 1], seed=seed)
+    steps = list(train(compiled, X, y, steps=8, lr=0.5))  # compiled is the default
+    assert steps == list(train(eager, X, y, steps=8, lr=0.5, compiled=False))
+    assert len({s.loss for s in steps}) == 8  # the steps really differ: new weights every time
+    assert [(p.data, p.grad) for p in compiled.parameters()] == [(p.data, p.grad) for p in eager.parameters()]
+
+
 @pytest.mark.parametrize(
     "kwargs, exc",
-    [({"steps": -1}, ValueError), ({"steps": 1.5}, TypeError), ({"lr": 0.0}, ValueError), ({"lr": "1"}, TypeError)],
+    [({"compiled": 1}, TypeError), ({"steps": -1}, ValueError), ({"steps": 1.5}, TypeError), ({"lr": 0.0}, ValueError), ({"lr": "1"}, TypeError)],
 )
 def test_train_validates_its_arguments(kwargs, exc):
     with pytest.raises(exc, match=next(iter(kwargs))):
