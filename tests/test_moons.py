@@ -116,3 +116,26 @@ def test_compiled_steps_are_bit_identical_to_eager(hidden, seed):
 def test_train_validates_its_arguments(kwargs, exc):
     with pytest.raises(exc, match=next(iter(kwargs))):
         next(train(MLP(2, [2, 1], seed=0), [[0.0, 0.0]], [1], **kwargs))
+
+
+def test_readme_training_loops_run_and_agree():
+    """README's nn section shows an eager and a compiled loop: both run, with the same numbers."""
+    from pathlib import Path
+
+    import micrograd_like as ml
+    from micrograd_like import losses, nn, optim
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("- The training loop, eager", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    code = "\n".join(line[2:] for line in block.splitlines())  # the block is indented in a list item
+    eager, compiled = code.split("\n\n")
+    setup = "\n".join(eager.splitlines()[:2])
+    X, y = make_moons(10, noise=0.1, seed=1)
+    results = []
+    for part in (eager, setup + "\n" + compiled):
+        names = {"ml": ml, "nn": nn, "optim": optim, "losses": losses, "X": X, "y": y}
+        exec(part, names)  # noqa: S102 (our own README)
+        loss = names["loss"]
+        results.append((getattr(loss, "data", loss), [p.data for p in names["model"].parameters()]))
+    assert results[0] == results[1]
+    assert isinstance(results[1][0], float) and "step" in compiled
