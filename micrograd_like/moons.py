@@ -6,9 +6,9 @@ command, the tests and the benchmark all run the same workload.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 from ._checks import check_bool, check_int, check_real
 from .compiled import compile as _compile

@@ -27,7 +27,7 @@ SCRIPT = shutil.which("micrograd-like", path=str(Path(sys.executable).parent))
 def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     assert SCRIPT, "the micrograd-like command is not installed next to this Python: pip install -e '.[test]'"
     return subprocess.run(
-        [SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env or os.environ.copy()
+        [SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env or os.environ.copy(), check=False
     )
 
 
@@ -51,7 +51,7 @@ def page_rows(path: Path) -> list[list]:
     assert "<svg" in text  # the drawing is inlined
     assert not re.search(r"<script[^>]*\bsrc=|<link\b|<img\b|@import|url\(", text)
     assert set(re.findall(r"https?://[^\"' ]+", text)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
-    data = re.search(r'<script id="ledger-data" type="application/json">(.*?)</script>', text, re.S)
+    data = re.search(r'<script id="ledger-data" type="application/json">(.*?)</script>', text, re.DOTALL)
     assert data, "no ledger data in the page"
     return json.loads(data.group(1))["rows"]
 

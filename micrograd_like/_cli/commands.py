@@ -116,9 +116,7 @@ def _first_backward(
 
     if args.explain:
         explanation = explain_network(model, symmetry.OBSERVATIONS, lambda outs: sse(outs, symmetry.TARGETS))
-        print(f"The first backward pass of the {name} start, before any update:\n", file=out)
-        print(explanation, file=out)
-        print("", file=out)
+        print(f"The first backward pass of the {name} start, before any update:\n\n{explanation}\n", file=out)
     loss = symmetry.cost(model)
     page: list[Path] = []
     if args.html:
@@ -299,9 +297,7 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     formula = args.expression.strip()
     root, _ = _evaluate(formula, args.assignments)
-    print(f"{formula} = {root.data:.6g}", file=out)
-    print("", file=out)
-    print(explain(root), file=out)
+    print(f"{formula} = {root.data:.6g}\n\n{explain(root)}", file=out)
     return 0
 
 
