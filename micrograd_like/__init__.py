@@ -45,7 +45,7 @@ _EXPORTS = {
 }
 _SUBMODULES = (
     "analysis", "compiled", "datasets", "engine", "expr", "functions", "gradcheck", "ledger", "losses", "moons",
-    "nn", "optim", "registry", "serialization", "stepper", "symmetry", "testing", "viz",
+    "nn", "optim", "registry", "serialization", "symmetry", "testing", "viz",
 )
 
 __all__ = list(_EXPORTS)

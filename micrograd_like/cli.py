@@ -1,4 +1,4 @@
-"""The ``micrograd-like`` command line: symmetry, draw, train.
+"""The ``micrograd-like`` command line: symmetry, draw, explain, train.
 
 Every command prints its results to stdout and its problems to stderr, with
 exit status 2 for a usage error (bad arguments, a formula that is not allowed),

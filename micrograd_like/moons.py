@@ -6,11 +6,12 @@ command, the tests and the benchmark all run the same workload.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
-from ._checks import check_int, check_real
+from ._checks import check_bool, check_int, check_real
+from .compiled import compile as _compile
 from .engine import Value
 from .losses import hinge, l2_penalty
 from .nn import MLP
@@ -73,7 +74,8 @@ def loss_and_accuracy(
 
 
 def train(
-    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], steps: int = 100, lr: float = 1.0
+    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], steps: int = 100, lr: float = 1.0,
+    *, compiled: bool = True,
 ) -> Iterator[Step]:
     """Full-batch SGD as in micrograd's demo, yielding each step's loss and accuracy.
 
@@ -86,25 +88,55 @@ def train(
         y: Labels, each -1 or +1.
         steps: Number of updates, >= 0.
         lr: Starting learning rate, > 0.
+        compiled: Record the step once with :func:`micrograd_like.compile` and
+            replay it (the default); False builds the graph and calls ``backward()``
+            at every step. Both give bit-identical losses, accuracies and weights.
 
     Yields:
         One :class:`Step` per update, computed before the update.
 
     Raises:
-        TypeError: ``steps`` is not an int or ``lr`` not a number.
+        TypeError: ``steps`` is not an int, ``lr`` not a number or ``compiled`` not a bool.
         ValueError: ``steps`` < 0 or ``lr`` <= 0 (as the loss for bad data).
     """
     steps = check_int(steps, "steps", minimum=0, example=100)
     lr = check_real(lr, "lr", above=0.0, example=1.0)
+    step = _compiled_step(model) if check_bool(compiled, "compiled") else _eager_step(model)
     params = model.parameters()
     for k in range(steps):
-        loss, accuracy = loss_and_accuracy(model, X, y)
-        model.zero_grad()
-        loss.backward()
+        loss, accuracy = step(X, y)  # fills every .grad from zero
         rate = lr * (1.0 - 0.9 * k / steps)
         for p in params:
             p.data -= rate * p.grad
-        yield Step(k, loss.data, accuracy, rate)
+        yield Step(k, loss, accuracy, rate)
+
+
+StepFunction = Callable[[Sequence[Sequence[float]], Sequence[int]], tuple[float, float]]
+
+
+def _eager_step(model: MLP) -> StepFunction:
+    """One step as :func:`loss_and_accuracy` then ``backward()``: build the graph every time."""
+
+    def step(X: Sequence[Sequence[float]], y: Sequence[int]) -> tuple[float, float]:
+        loss, accuracy = loss_and_accuracy(model, X, y)
+        model.zero_grad()
+        loss.backward()
+        return loss.data, accuracy
+
+    return step
+
+
+def _compiled_step(model: MLP) -> StepFunction:
+    """The same step, recorded on its first call and replayed after (the scores come back too)."""
+    recorded = _compile(lambda X, y: (hinge(s := [model(x) for x in X], y) + l2_penalty(model.parameters(), ALPHA), s))
+
+    def step(X: Sequence[Sequence[float]], y: Sequence[int]) -> tuple[float, float]:
+        model.zero_grad()
+        loss, scores = recorded(X, y)
+        accuracy = sum((s > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)  # as loss_and_accuracy
+        return loss, accuracy
+
+    return step
 
 
 def plot_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], path: str | Path, *, grid: int = 60) -> Path:

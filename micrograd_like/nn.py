@@ -17,6 +17,23 @@ importable from here too, as before.
 Randomness always comes from a private :class:`random.Random` (built from
 ``seed``/``rng``); the process-wide :mod:`random` state is never read or
 changed, so building a model cannot perturb anyone else's random stream.
+
+A training loop, eager (a new graph every step) or compiled (recorded once by
+:func:`micrograd_like.compile`, then replayed; the same numbers bit for bit)::
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    opt = SGD(model.parameters(), lr=0.05)           # micrograd_like.optim
+    for _ in range(100):                             # eager
+        loss = hinge([model(x) for x in X], y)       # micrograd_like.losses
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    step = ml.compile(lambda X, y: hinge([model(x) for x in X], y))
+    for _ in range(100):                             # compiled
+        opt.zero_grad()
+        loss = step(X, y)                            # a float; .grad filled as backward() would
+        opt.step()
 """
 
 from __future__ import annotations

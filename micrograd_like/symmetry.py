@@ -26,7 +26,8 @@ import itertools
 import textwrap
 from dataclasses import dataclass, field
 
-from micrograd_like._checks import check_int, describe
+from micrograd_like._checks import check_bool, check_int, describe
+from micrograd_like.compiled import compile as _compile
 from micrograd_like.engine import Value
 from micrograd_like.losses import sse
 from micrograd_like.nn import INITS, MLP, find_symmetric_neurons
@@ -176,7 +177,7 @@ def refresh_gradients(model: MLP) -> float:
     return c.data
 
 
-def train(model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) -> float:
+def train(model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE, *, compiled: bool = True) -> float:
     """Train ``model`` in place with plain SGD on the full batch.
 
     Args:
@@ -184,26 +185,36 @@ def train(model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) -> float:
             :func:`build_random_network` (any 2-input, 2-output MLP works).
         steps: Number of gradient steps, >= 0.
         lr: Learning rate.
+        compiled: Record the cost's step once with :func:`micrograd_like.compile`
+            and replay it (the default); False builds the graph and calls
+            ``backward()`` at every step. The weights come out bit-identical.
 
     Returns:
         The cost after the last step. The parameters' gradients are then
         those at the final weights (see :func:`refresh_gradients`).
 
     Raises:
-        TypeError: If ``steps`` is not an int.
+        TypeError: If ``steps`` is not an int or ``compiled`` not a bool.
         ValueError: If ``steps`` is negative (and as :class:`SGD` for ``lr``).
     """
     check_int(steps, "steps", minimum=0, example=STEPS)
     opt = SGD(model.parameters(), lr=lr)
-    for _ in range(steps):
-        c = cost(model)
-        opt.zero_grad()
-        c.backward()
-        opt.step()
+    if check_bool(compiled, "compiled"):
+        step = _compile(lambda: cost(model))  # no arguments: the observations are constants
+        for _ in range(steps):
+            opt.zero_grad()
+            step()
+            opt.step()
+    else:
+        for _ in range(steps):
+            c = cost(model)
+            opt.zero_grad()
+            c.backward()
+            opt.step()
     return refresh_gradients(model)
 
 
-def run(name: str, model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) -> RunResult:
+def run(name: str, model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE, *, compiled: bool = True) -> RunResult:
     """Train ``model`` in place (see :func:`train`) and summarise the outcome.
 
     Args:
@@ -211,13 +222,14 @@ def run(name: str, model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE) ->
         model: A 2-input, 2-output network, e.g. from :func:`build_network`.
         steps: Plain SGD steps.
         lr: Learning rate.
+        compiled: Replay a recorded step (True) or run eagerly, as :func:`train`.
 
     Returns:
         A :class:`RunResult` (holding the trained model too).
     """
     before = _groups(model)
     initial = cost(model).data
-    final = train(model, steps, lr)
+    final = train(model, steps, lr, compiled=compiled)
     outputs = tuple(tuple(o.data for o in row) for row in predict(model))
     err = max(abs(o - t) for row, trow in zip(outputs, TARGETS) for o, t in zip(row, trow))
     return RunResult(name, initial, final, outputs, err, _groups(model), model,
@@ -228,20 +240,23 @@ def _groups(model: MLP) -> Groups:
     return tuple((li, tuple(group)) for li, group in find_symmetric_neurons(model))
 
 
-def compare(steps: int = STEPS, lr: float = LEARNING_RATE, seed: int = SEED) -> tuple[RunResult, RunResult]:
+def compare(
+    steps: int = STEPS, lr: float = LEARNING_RATE, seed: int = SEED, *, compiled: bool = True
+) -> tuple[RunResult, RunResult]:
     """Train the constant start and a seeded random start the same way.
 
     Args:
         steps: Training steps for each run.
         lr: Plain SGD learning rate.
         seed: Seed of the random start.
+        compiled: Replay a recorded step (True) or run eagerly, as :func:`train`.
 
     Returns:
         ``(constant_run, random_run)``.
     """
     return (
-        run(start_name("constant"), build_constant_network(1.0), steps, lr),
-        run(start_name("uniform", seed=seed), build_random_network(seed), steps, lr),
+        run(start_name("constant"), build_constant_network(1.0), steps, lr, compiled=compiled),
+        run(start_name("uniform", seed=seed), build_random_network(seed), steps, lr, compiled=compiled),
     )
 
 

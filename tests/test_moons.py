@@ -99,10 +99,43 @@ def test_the_demo_schedule_reaches_full_accuracy_and_decays_the_rate():
     assert loss_and_accuracy(model, X, y)[1] >= 0.95
 
 
+@pytest.mark.parametrize("hidden, seed", [([4, 4], 0), ([8, 3], 5)])
+def test_compiled_steps_are_bit_identical_to_eager(hidden, seed):
+    X, y = make_moons(30, noise=0.1, seed=seed)
+    compiled, eager = MLP(2, [*hidden, 1], seed=seed), MLP(2, [*hidden, 1], seed=seed)
+    steps = list(train(compiled, X, y, steps=8, lr=0.5))  # compiled is the default
+    assert steps == list(train(eager, X, y, steps=8, lr=0.5, compiled=False))
+    assert len({s.loss for s in steps}) == 8  # the steps really differ: new weights every time
+    assert [(p.data, p.grad) for p in compiled.parameters()] == [(p.data, p.grad) for p in eager.parameters()]
+
+
 @pytest.mark.parametrize(
     "kwargs, exc",
-    [({"steps": -1}, ValueError), ({"steps": 1.5}, TypeError), ({"lr": 0.0}, ValueError), ({"lr": "1"}, TypeError)],
+    [({"compiled": 1}, TypeError), ({"steps": -1}, ValueError), ({"steps": 1.5}, TypeError), ({"lr": 0.0}, ValueError), ({"lr": "1"}, TypeError)],
 )
 def test_train_validates_its_arguments(kwargs, exc):
     with pytest.raises(exc, match=next(iter(kwargs))):
         next(train(MLP(2, [2, 1], seed=0), [[0.0, 0.0]], [1], **kwargs))
+
+
+def test_readme_training_loops_run_and_agree():
+    """README's nn section shows an eager and a compiled loop: both run, with the same numbers."""
+    from pathlib import Path
+
+    import micrograd_like as ml
+    from micrograd_like import losses, nn, optim
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("- The training loop, eager", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    code = "\n".join(line[2:] for line in block.splitlines())  # the block is indented in a list item
+    eager, compiled = code.split("\n\n")
+    setup = "\n".join(eager.splitlines()[:2])
+    X, y = make_moons(10, noise=0.1, seed=1)
+    results = []
+    for part in (eager, setup + "\n" + compiled):
+        names = {"ml": ml, "nn": nn, "optim": optim, "losses": losses, "X": X, "y": y}
+        exec(part, names)  # noqa: S102 (our own README)
+        loss = names["loss"]
+        results.append((getattr(loss, "data", loss), [p.data for p in names["model"].parameters()]))
+    assert results[0] == results[1]
+    assert isinstance(results[1][0], float) and "step" in compiled

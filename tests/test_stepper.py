@@ -14,7 +14,7 @@ import pytest
 from micrograd_like import MLP, Value, explain
 from micrograd_like.engine import iter_graph
 from micrograd_like.losses import sse
-from micrograd_like.stepper import stepper
+from micrograd_like.viz import stepper
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -189,3 +189,16 @@ def test_bad_arguments():
         stepper(Value(1.0), "x.svg")
     with pytest.raises(TypeError, match="title must be a str or None"):
         stepper(Value(1.0), "x.html", title=3)
+
+
+def test_the_stepper_lives_in_viz_and_the_old_module_is_gone():
+    import importlib
+
+    import micrograd_like
+    from micrograd_like import viz
+
+    assert viz.stepper is stepper and "stepper" in viz.__all__
+    assert importlib.import_module("micrograd_like.viz.stepper").stepper is stepper
+    assert not hasattr(micrograd_like, "stepper")
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("micrograd_like.stepper")

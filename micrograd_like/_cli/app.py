@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "examples:\n"
             f"  {PROG} symmetry\n"
-            f"  {PROG} draw \"tanh(a*b + c)\" a=2 b=-3 c=10\n"
+            f"  {PROG} draw \"tanh(a*b + c)\" a=2 b=-3 c=10 --html\n"
+            f"  {PROG} explain \"tanh(a*b + c)\" a=2 b=-3 c=10\n"
             f"  {PROG} train moons --steps 100\n"
             f"\nRun '{PROG} COMMAND --help' for a command's options."
         ),
@@ -81,7 +82,7 @@ def _dispatch(argv: list[str], console: Console) -> int:
 
 def _hint(argv: list[str]) -> str | None:
     """What to try after argparse refused the line, in the command line's own terms."""
-    if argv[:1] != ["draw"]:
+    if argv[:1] not in (["draw"], ["explain"]):
         return None
     words = argv[1 : argv.index("--")] if "--" in argv else argv[1:]
     formula = next((w for w in words if w.startswith("-") and not w.startswith("--") and w != "-h"), None)
@@ -90,5 +91,5 @@ def _hint(argv: list[str]) -> str | None:
     others = [w for w in words if w != formula]
     values = [w for w in others if "=" in w and not w.startswith("-")]
     options = [w for w in others if w not in values]
-    line = " ".join([PROG, "draw", *map(shlex.quote, options), "--", f'"{formula}"', *map(shlex.quote, values)])
+    line = " ".join([PROG, argv[0], *map(shlex.quote, options), "--", f'"{formula}"', *map(shlex.quote, values)])
     return f"hint: a formula that starts with '-' goes after '--' (and the options before it): {line}"

@@ -21,6 +21,8 @@ from .files import DEFAULT_FOLDER, Pictures, check_folder, formula_stem, shown
 _Pictures = Pictures
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 _FOLDER_HELP = f"folder for the pictures (default: ./{DEFAULT_FOLDER})"
+_EAGER_HELP = ("build the graph and call backward() at every step instead of replaying a recorded step "
+               "(ml.compile); slower, same numbers bit for bit")
 
 
 def _command(commands: Any, name: str, *, help: str, description: str, examples: list[str]) -> argparse.ArgumentParser:
@@ -54,42 +56,76 @@ def add_symmetry(commands: Any) -> None:
     types.number_option(sym, "--seed", type=types.whole_number, default=symmetry.SEED,
                         help=f"seed of the random starts (default: {symmetry.SEED})")
     sym.add_argument("--out", type=Path, default=DEFAULT_FOLDER, help=_FOLDER_HELP)
+    sym.add_argument("--explain", action="store_true",
+                     help="first print the chosen start's first backward pass in layer notation: dC/dy, dC/da, "
+                          "the weight gradients, and why equal ones are equal")
+    sym.add_argument("--html", action="store_true",
+                     help="also write graph_first_backward.html, a page that steps through that backward pass")
+    sym.add_argument("--eager", action="store_true", help=_EAGER_HELP)
     sym.set_defaults(handler=_cmd_symmetry)
 
 
 def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .. import viz
 
-    steps, lr = args.steps, args.lr
-    constant = (f"constant {args.value:g}", "constant", lambda: symmetry.build_network("constant", value=args.value))
-    scheme = args.init if args.init != "constant" else "uniform"
-    random_start = (
-        f"random ({scheme}, seed {args.seed})",
-        "random",
-        lambda: symmetry.build_network(scheme, seed=args.seed),
-    )
-    # The chosen start first, always next to one of the other kind: constant vs random.
-    starts = (constant, random_start) if args.init == "constant" else (random_start, constant)
-
+    check_folder(args.out)  # before training, not after
     pictures = _Pictures(err)
     written: list[Path] = []
     results = []
-    for name, tag, build in starts:
+    page: list[Path] = []
+    for k, (name, tag, build) in enumerate(_symmetry_starts(args)):
         model = build()
-        if not results:  # the op-level graph of the chosen start, after its first backward
-            loss = symmetry.cost(model)
-            loss.backward()
-            written += pictures.write(viz.draw_dot(loss, max_nodes=5_000), args.out / "graph_first_backward.svg")
-            model.zero_grad()
+        if k == 0:  # the chosen start: its first backward pass, explained and drawn
+            drawn, page = _first_backward(model, name, args, out, pictures)
+            written += drawn + page
         written += pictures.write(viz.draw_network(model), args.out / f"network_{tag}_before.svg")
-        results.append(symmetry.run(name, model, steps=steps, lr=lr))
+        results.append(symmetry.run(name, model, steps=args.steps, lr=args.lr, compiled=not args.eager))
         after = viz.draw_network(model, title=symmetry.caption(results[-1]))  # gradients at the final weights
         written += pictures.write(after, args.out / f"network_{tag}_after.svg")
 
     print(symmetry.report(tuple(results)), file=out)  # table, computed verdict, neuron groups
     print("", file=out)
     print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written), file=out)
+    if args.html and not page:
+        raise Failure("could not write the stepper page graph_first_backward.html: it needs Graphviz's 'dot'")
+    if page:
+        print(f"open {shown(page[0])} in a browser to step through the first backward pass", file=out)
     return 0
+
+
+def _symmetry_starts(args: argparse.Namespace) -> tuple[tuple[str, str, Callable[[], Any]], ...]:
+    """(column name, file tag, builder) of the chosen start, then of one of the other kind."""
+    constant = (symmetry.start_name("constant", value=args.value), "constant",
+                lambda: symmetry.build_network("constant", value=args.value))
+    scheme = args.init if args.init != "constant" else "uniform"
+    random_start = (symmetry.start_name(scheme, seed=args.seed), "random",
+                    lambda: symmetry.build_network(scheme, seed=args.seed))
+    return (constant, random_start) if args.init == "constant" else (random_start, constant)
+
+
+def _first_backward(
+    model: Any, name: str, args: argparse.Namespace, out: TextIO, pictures: Pictures
+) -> tuple[list[Path], list[Path]]:
+    """Print (--explain), step through (--html) and draw the first backward pass.
+
+    Returns the drawing's files and ``[page]`` (``[]`` without --html or Graphviz).
+    """
+    from .. import viz
+    from ..ledger import explain_network
+    from ..losses import sse
+
+    if args.explain:
+        explanation = explain_network(model, symmetry.OBSERVATIONS, lambda outs: sse(outs, symmetry.TARGETS))
+        print(f"The first backward pass of the {name} start, before any update:\n\n{explanation}\n", file=out)
+    loss = symmetry.cost(model)
+    page: list[Path] = []
+    if args.html:
+        title = f"First backward pass of the 2-3-3-2 network, {name} start"
+        page = pictures.page(loss, args.out / "graph_first_backward.html", title=title, max_nodes=5_000)
+    loss.backward()
+    drawn = pictures.write(viz.draw_dot(loss, max_nodes=5_000), args.out / "graph_first_backward.svg")
+    model.zero_grad()
+    return drawn, page
 
 
 # -- draw --------------------------------------------------------------------------------------------
@@ -126,6 +162,9 @@ def add_draw(commands: Any) -> None:
                            "(default: from the suffix of --out, else svg)")
     draw.add_argument("--max-nodes", type=types.positive_int, default=DEFAULT_MAX_NODES, metavar="N",
                       help=f"refuse larger graphs (default: {DEFAULT_MAX_NODES})")
+    draw.add_argument("--html", action="store_true",
+                      help="also write a page that steps through the backward pass, named like the picture "
+                           "with .html (or at --out when it ends in .html)")
     draw.set_defaults(handler=_cmd_draw)
 
 
@@ -141,10 +180,13 @@ def _cmd_draw(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                          f"pass --max-nodes {size} to draw it anyway")
     graph = viz.draw_dot(root, max_nodes=args.max_nodes, title=formula)
     pictures = Pictures(err)
+    target, page = _draw_targets(args, formula)
     try:
-        written = pictures.write(graph, _draw_target(args.out, formula), args.format)
+        written = pictures.write(graph, target, args.format)
     except ValueError as e:
         raise UsageError(_format_problem(args, e)) from None
+    if page is not None:
+        written += pictures.page(root, page, title=formula, max_nodes=args.max_nodes)
 
     print(f"{formula} = {root.data:.6g}", file=out)
     width = max([len(n) for n in leaves] + [8])
@@ -174,7 +216,7 @@ def _evaluate(formula: str, assignments: list[str]) -> tuple[Any, dict[str, Any]
         root, leaves = parse_expression(formula, variables)
     except ExpressionError as e:
         raise UsageError(str(e)) from None
-    root.label = root.label or "out"
+    root.label = root.label or _free_name("out", leaves)
     try:
         root.backward()
     except (ValueError, ZeroDivisionError, OverflowError) as e:  # e.g. d/dx sqrt(x) at 0
@@ -184,6 +226,13 @@ def _evaluate(formula: str, assignments: list[str]) -> tuple[Any, dict[str, Any]
             raise UsageError(f"cannot differentiate the formula at these values: the gradient of {name} "
                              f"is {leaf.grad} (every number must be finite)")
     return root, leaves
+
+
+def _free_name(name: str, taken: dict[str, Any]) -> str:
+    """``name``, or ``name_``, ``name__``, ... when a variable already has it."""
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _draw_target(out: str | None, formula: str) -> Path:
@@ -196,10 +245,61 @@ def _draw_target(out: str | None, formula: str) -> Path:
     return path
 
 
+def _draw_targets(args: argparse.Namespace, formula: str) -> tuple[Path, Path | None]:
+    """The picture's path and, with --html, the stepper page's: the picture's with .html.
+
+    With --html, an --out ending in .html names the page; the picture goes beside it.
+    """
+    target = _draw_target(args.out, formula)
+    if not args.html:
+        return target, None
+    if target.suffix.lower() in _PAGE_SUFFIXES:
+        return target.with_suffix("." + (args.format or "svg")), target
+    return target, target.with_suffix(".html")
+
+
+_PAGE_SUFFIXES = (".html", ".htm")
+
+
 def _format_problem(args: argparse.Namespace, error: ValueError) -> str:
+    if args.format is None and Path(args.out).suffix.lower() in _PAGE_SUFFIXES:
+        return f"cannot write {args.out} as a picture; add --html to write the stepper page there"
     if args.format is None:
         return f"cannot write {args.out}: {error}; or give --format"
     return f"cannot write the picture as {args.format}: {error}"
+
+
+# -- explain -----------------------------------------------------------------------------------------
+
+
+def add_explain(commands: Any) -> None:
+    exp = _command(
+        commands, "explain",
+        help="write out a formula's backward pass as a chain-rule ledger",
+        description=(
+            "Parse a formula (the same safe parser and rules as 'draw'), and print its backward pass\n"
+            "one chain-rule step per row, in the order reverse mode computes it: the node passing its\n"
+            "gradient on, that gradient, the local derivative as a formula and a number, their\n"
+            "product, and the input's running total; then every node's final gradient."
+        ),
+        examples=[
+            '"tanh(a*b + c)" a=2 b=-3 c=10',
+            '"x*x + x" x=3',
+            '-- "-x * exp(x)" x=1     (\'--\' first when the formula starts with \'-\')',
+        ],
+    )
+    exp.add_argument("expression", help='the formula, e.g. "tanh(a*b + c)"')
+    exp.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="a value for every variable")
+    exp.set_defaults(handler=_cmd_explain)
+
+
+def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..ledger import explain
+
+    formula = args.expression.strip()
+    root, _ = _evaluate(formula, args.assignments)
+    print(f"{formula} = {root.data:.6g}\n\n{explain(root)}", file=out)
+    return 0
 
 
 # -- train -----------------------------------------------------------------------------------------
@@ -227,6 +327,7 @@ def add_train(commands: Any) -> None:
     types.number_option(train, "--seed", type=types.whole_number, default=moons.SEED,
                         help=f"seed of the data and the weights (default: {moons.SEED})")
     train.add_argument("--out", type=Path, default=DEFAULT_FOLDER, help=_FOLDER_HELP)
+    train.add_argument("--eager", action="store_true", help=_EAGER_HELP)
     train.set_defaults(handler=_cmd_train)
 
 
@@ -242,7 +343,8 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     model = MLP(2, [*args.hidden, 1], seed=args.seed)
     # tqdm draws on stderr and only when it is a terminal (disable=None), so
     # piped output stays clean.
-    bar = tqdm(moons.train(model, X, y, steps=args.steps, lr=args.lr), total=args.steps, desc="training",
+    steps = moons.train(model, X, y, steps=args.steps, lr=args.lr, compiled=not args.eager)
+    bar = tqdm(steps, total=args.steps, desc="training",
                unit="step", file=err, disable=None, leave=False)
     for step in bar:
         bar.set_postfix(loss=f"{step.loss:.4f}", accuracy=f"{step.accuracy:.0%}", refresh=False)
@@ -263,4 +365,4 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 #: Every command, in the order of the help text: each adds its own parser.
-COMMANDS: tuple[Callable[[Any], None], ...] = (add_symmetry, add_draw, add_train)
+COMMANDS: tuple[Callable[[Any], None], ...] = (add_symmetry, add_draw, add_explain, add_train)

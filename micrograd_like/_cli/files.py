@@ -87,10 +87,7 @@ class Pictures:
         try:
             picture = viz.render(graph, path, format=fmt)
         except viz.GraphvizNotFoundError as e:
-            if not self.dot_missing:
-                print(f"{PROG}: Graphviz's 'dot' program is not on your PATH, so only the DOT "
-                      f"source (.gv) of each picture is written.\n{viz.INSTALL_HINT}", file=self.err)
-            self.dot_missing = True
+            self._missing()
             return [e.source_path] if e.source_path is not None else []
         except subprocess.CalledProcessError as e:  # dot itself failed
             raise Failure(f"Graphviz could not render {path}: {(e.stderr or b'').strip()!r}") from None
@@ -99,3 +96,33 @@ class Pictures:
             return [picture]
         source.write_text(graph.source, encoding="utf-8")
         return [source, picture]
+
+    def page(self, root: Any, path: Path, *, title: str, max_nodes: int) -> list[Path]:
+        """Write the stepper page of ``root``'s backward pass (``viz.stepper``) to ``path``.
+
+        Returns ``[path]``, or ``[]`` when Graphviz is missing (said once, as for pictures).
+
+        Raises:
+            Failure: Graphviz failed on the drawing.
+            OSError: The page cannot be written.
+        """
+        from .. import viz
+
+        check_folder(path.parent)
+        if self.dot_missing:
+            return []
+        try:
+            return [viz.stepper(root, path, title=title, max_nodes=max_nodes)]
+        except viz.GraphvizNotFoundError:
+            self._missing()
+            return []
+        except subprocess.CalledProcessError as e:
+            raise Failure(f"Graphviz could not draw the graph for {path}: {(e.stderr or b'').strip()!r}") from None
+
+    def _missing(self) -> None:
+        from .. import viz
+
+        if not self.dot_missing:
+            print(f"{PROG}: Graphviz's 'dot' program is not on your PATH, so only the DOT "
+                  f"source (.gv) of each picture is written.\n{viz.INSTALL_HINT}", file=self.err)
+        self.dot_missing = True

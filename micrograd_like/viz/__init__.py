@@ -11,7 +11,10 @@ it inline; ``.source``, ``.save()``, ``.pipe()`` work as usual):
 * :func:`draw_network` draws an MLP one node per neuron; neurons that gradient
   descent can never tell apart share a colour, and the legend says how to fix it.
 
-:func:`render` writes a drawing to a file whose suffix names the format.
+:func:`render` writes a drawing to a file whose suffix names the format, and
+:func:`stepper` writes a self-contained HTML page that steps through the backward
+pass one chain-rule row at a time (module :mod:`.stepper`; the package attribute
+``viz.stepper`` is the function).
 
 Colour rules (the same in every view): fills come from Paul Tol's colour-blind
 safe "light" palette; the first eight groups get its eight colours, later groups
@@ -21,7 +24,7 @@ grey ("nothing flows back here"); NaN and infinite gradients get a red border.
 User text (labels, titles, activation names) is drawn exactly as written.
 
 Modules: :mod:`.graph` (op-level view), :mod:`.collapsed`, :mod:`.network`,
-:mod:`.render`; private helpers for labels, groups and styles.
+:mod:`.render`, :mod:`.stepper`; private helpers for labels, groups and styles.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .render import (
     render,
     resolve_output,
 )
+from .stepper import stepper
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -55,5 +59,6 @@ __all__ = [
     "draw_network",
     "render",
     "resolve_output",
+    "stepper",
     "trace",
 ]

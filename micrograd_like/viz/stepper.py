@@ -1,6 +1,6 @@
 """A backprop stepper: one self-contained HTML page that walks through a backward pass.
 
-:func:`stepper` draws the graph with :func:`~micrograd_like.viz.draw_dot`, inlines
+``viz.stepper(root, path)`` (:func:`stepper`, exported by :mod:`micrograd_like.viz`) draws the graph with :func:`~micrograd_like.viz.draw_dot`, inlines
 the SVG, and adds the rows of :func:`~micrograd_like.ledger.explain` plus a little
 script: Next/Previous (buttons or arrow keys) move one chain-rule step; each step
 highlights the node passing its gradient on and its inputs, shows the ledger row,
@@ -18,10 +18,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ._checks import check_str, describe
-from .engine import Value, iter_graph
-from .ledger import Ledger, explain
-from .viz import draw_dot, render
+from .._checks import check_str, describe
+from ..engine import Value, iter_graph
+from ..ledger import Ledger, explain
+from .graph import draw_dot
+from .render import render
 
 __all__ = ["stepper"]
 

@@ -1,0 +1,222 @@
+"""The ledger, the stepper page and compiled steps where users meet them: the command line.
+
+Every command runs as a real subprocess of the installed ``micrograd-like`` script.
+The page's behaviour in a browser is tested in test_stepper.py; here the written
+file is read as text: self-contained, and carrying the ledger of the right graph.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from micrograd_like import explain, explain_network, symmetry
+from micrograd_like.expr import parse_expression
+from micrograd_like.losses import sse
+
+SCRIPT = shutil.which("micrograd-like", path=str(Path(sys.executable).parent))
+
+
+def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    assert SCRIPT, "the micrograd-like command is not installed next to this Python: pip install -e '.[test]'"
+    return subprocess.run(
+        [SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env or os.environ.copy(), check=False
+    )
+
+
+def ok(*args: str, cwd: Path) -> str:
+    result = run(*args, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def formula_root(formula: str, **values: float):
+    root, _ = parse_expression(formula, values)
+    root.label = root.label or "out"  # as the command names it
+    return root
+
+
+def page_rows(path: Path) -> list[list]:
+    """The ledger rows a written stepper page carries, after checking it is self-contained."""
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert "<svg" in text  # the drawing is inlined
+    assert not re.search(r"<script[^>]*\bsrc=|<link\b|<img\b|@import|url\(", text)
+    assert set(re.findall(r"https?://[^\"' ]+", text)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    data = re.search(r'<script id="ledger-data" type="application/json">(.*?)</script>', text, re.DOTALL)
+    assert data, "no ledger data in the page"
+    return json.loads(data.group(1))["rows"]
+
+
+def ledger_rows(root) -> list[list]:
+    """``explain(root)`` in the page's encoding (numbers as exact reprs)."""
+    return [
+        [r.node_index, r.input_index, r.node, repr(r.node_grad), r.input, r.formula, repr(r.local),
+         repr(r.contribution), repr(r.total), r.final]
+        for r in explain(root).rows
+    ]
+
+
+# -- explain ----------------------------------------------------------------------------------------
+
+
+def test_explain_prints_the_ledger_of_the_formula(tmp_path):
+    out = ok("explain", "tanh(a*b + c)", "a=2", "b=-3", "c=10", cwd=tmp_path)
+    expected = str(explain(formula_root("tanh(a*b + c)", a=2.0, b=-3.0, c=10.0)))
+    assert out == f"tanh(a*b + c) = 0.999329\n\n{expected}\n"
+    assert "d(a*b)/da = b = -3" in out and "d(a*b)/db = a = 2" in out  # the issue's example, in numbers
+    assert list(tmp_path.iterdir()) == []  # explain writes nothing
+
+
+def test_explain_names_the_result_apart_from_a_variable_called_out(tmp_path):
+    out = ok("explain", "out * 2", "out=3", cwd=tmp_path)
+    assert "Backward pass from out_: dL/d(out_) = 1" in out
+    assert "d(out*2)/dout = 2 = 2" in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["explain", "__import__('os')"], "not allowed"),
+        (["explain", "a + b", "a=1"], "'b' has no value"),
+        (["explain", "log(a)", "a=-1"], "log"),
+        (["explain", "x**0.5", "x=0"], "cannot differentiate"),
+        (["explain", "a", "a=1", "a=2"], "given twice"),
+        (["explain", "-x*2", "x=1"], 'micrograd-like explain -- "-x*2" x=1'),
+        (["explain"], "expression"),
+    ],
+)
+def test_explain_errors_exit_2_like_draw(tmp_path, args, message):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert message in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_explain_help_has_examples(tmp_path):
+    out = ok("explain", "--help", cwd=tmp_path)
+    assert 'micrograd-like explain "tanh(a*b + c)" a=2 b=-3 c=10' in out
+    assert "explain" in ok("--help", cwd=tmp_path)
+
+
+# -- symmetry --explain, --html ------------------------------------------------------------------------
+
+
+def network_explanation(model) -> str:
+    return str(explain_network(model, symmetry.OBSERVATIONS, lambda outs: sse(outs, symmetry.TARGETS)))
+
+
+@pytest.mark.parametrize(
+    "options, model",
+    [
+        ([], lambda: symmetry.build_constant_network(1.0)),
+        (["--value", "0.5"], lambda: symmetry.build_constant_network(0.5)),
+        (["--init", "xavier", "--seed", "3"], lambda: symmetry.build_network("xavier", seed=3)),
+    ],
+)
+def test_symmetry_explain_prints_the_first_backward_pass_of_the_chosen_start(tmp_path, options, model):
+    out = ok("symmetry", "--explain", "--steps", "5", *options, cwd=tmp_path)
+    explanation = network_explanation(model())
+    assert explanation in out
+    assert out.index(explanation) < out.index("Plain SGD")  # first the pass, then the training
+    assert "dC/dy_1" not in ok("symmetry", "--steps", "5", *options, cwd=tmp_path)  # only when asked
+
+
+def test_symmetry_explain_shows_the_equal_gradients_side_by_side(tmp_path):
+    out = ok("symmetry", "--explain", "--steps", "0", cwd=tmp_path)
+    assert out.count("= neuron 1, bit for bit") == 4  # neurons 2 and 3 of both hidden layers
+    assert "the same upstream gradient" in out
+
+
+def test_symmetry_html_writes_the_stepper_of_the_first_backward_pass(tmp_path):
+    out = ok("symmetry", "--html", "--value", "0.5", "--steps", "3", "--out", "pics", cwd=tmp_path)
+    page = tmp_path / "pics" / "graph_first_backward.html"
+    assert f"open {Path('pics', 'graph_first_backward.html')} in a browser" in out
+    assert "graph_first_backward.html" in out.split("wrote ")[1]  # listed with the other files
+    rows = page_rows(page)
+    assert rows == ledger_rows(symmetry.cost(symmetry.build_constant_network(0.5)))
+    assert len(rows) > 100  # the whole 2-3-3-2 network, not a toy
+    assert "constant 0.5 start" in page.read_text(encoding="utf-8")  # the title says which start
+
+
+def test_symmetry_html_without_graphviz_fails_with_exit_1_after_the_report(tmp_path):
+    env = {**os.environ, "PATH": str(Path(SCRIPT).parent)}  # no dot on this PATH
+    result = run("symmetry", "--html", "--steps", "2", "--out", "pics", cwd=tmp_path, env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "stepper page" in result.stderr and result.stderr.count("apt-get install graphviz") == 1
+    assert "Plain SGD" in result.stdout  # the run itself is still reported
+    assert not (tmp_path / "pics" / "graph_first_backward.html").exists()
+
+
+# -- draw --html ------------------------------------------------------------------------------------------
+
+
+def test_draw_html_writes_the_page_named_like_the_picture(tmp_path):
+    out = ok("draw", "tanh(a*b + c)", "a=2", "b=-3", "c=10", "--html", cwd=tmp_path)
+    folder = tmp_path / "micrograd-graphs"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "tanh_a_times_b_plus_c.gv", "tanh_a_times_b_plus_c.html", "tanh_a_times_b_plus_c.svg"
+    ]
+    assert "micrograd-graphs/tanh_a_times_b_plus_c.html" in out
+    page = folder / "tanh_a_times_b_plus_c.html"
+    assert page_rows(page) == ledger_rows(formula_root("tanh(a*b + c)", a=2.0, b=-3.0, c=10.0))
+    assert "<title>tanh(a*b + c)</title>" in page.read_text(encoding="utf-8")
+
+
+def test_draw_html_follows_out_and_format(tmp_path):
+    ok("draw", "x*x", "x=3", "--html", "--out", "sq.png", cwd=tmp_path)
+    ok("draw", "x*x", "x=3", "--html", "--format", "gv", "--out", "page.html", cwd=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.gv", "page.html", "sq.gv", "sq.html", "sq.png"]
+    assert page_rows(tmp_path / "page.html") == ledger_rows(formula_root("x*x", x=3.0))
+    # Without --html an .html --out is no picture: a usage error that names the flag.
+    result = run("draw", "x*x", "x=3", "--out", "other.html", cwd=tmp_path)
+    assert result.returncode == 2 and "add --html" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "other.html").exists()
+
+
+def test_draw_html_without_graphviz_is_exit_1(tmp_path):
+    env = {**os.environ, "PATH": str(Path(SCRIPT).parent)}
+    result = run("draw", "x*x", "x=3", "--html", "--out", "sq.svg", cwd=tmp_path, env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("apt-get install graphviz") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sq.gv"]
+
+
+# -- compiled steps by default, --eager keeps the old path -------------------------------------------------
+
+
+def outputs(*args: str, cwd: Path) -> tuple[str, dict[str, str]]:
+    """stdout and the DOT source of every picture (they show weights and gradients)."""
+    cwd.mkdir()
+    out = ok(*args, "--out", "pics", cwd=cwd)
+    return out, {p.name: p.read_text(encoding="utf-8") for p in sorted((cwd / "pics").glob("*.gv"))}
+
+
+@pytest.mark.parametrize("options", [[], ["--init", "xavier", "--seed", "3", "--lr", "0.5"], ["--value", "0.5"]])
+def test_symmetry_output_is_identical_with_and_without_eager(tmp_path, options):
+    compiled = outputs("symmetry", "--steps", "40", *options, cwd=tmp_path / "compiled")
+    eager = outputs("symmetry", "--steps", "40", *options, "--eager", cwd=tmp_path / "eager")
+    assert compiled == eager
+    assert len(compiled[1]) == 5 and "cost after 40 steps" in compiled[0]
+
+
+def test_train_moons_output_is_identical_with_and_without_eager(tmp_path):
+    options = ["--steps", "3", "--hidden", "4,4", "--seed", "2"]
+    compiled = outputs("train", "moons", *options, cwd=tmp_path / "compiled")
+    eager = outputs("train", "moons", *options, "--eager", cwd=tmp_path / "eager")
+    assert compiled == eager
+    assert "final loss" in compiled[0] and list(compiled[1]) == ["moons_network.gv"]
+
+
+def test_eager_is_documented_in_help(tmp_path):
+    for command in (["symmetry"], ["train"]):
+        assert "--eager" in ok(*command, "--help", cwd=tmp_path)
