@@ -257,14 +257,15 @@ def _finish(order: list, state: tuple, rows: list[LedgerRow]) -> tuple[NodeGradi
 class NetworkExplanation:
     """One backward pass of an MLP, read layer by layer; ``str()`` is the text.
 
-    Layers, neurons, inputs and observations are numbered from 1, as on paper.
+    Layers, neurons, inputs and observations are numbered from 0, as in the parameter
+    names (``layers.0.neurons.2.w.1``) and the symmetry report.
 
     Attributes:
         cost: The cost's value.
         output_grads: ``output_grads[n][j]`` = dC/dy_j for observation n.
         activation_grads: ``activation_grads[l][n][j]`` = dC/da[l,j] for hidden layer l.
         weight_grads: ``weight_grads[l][j]`` = (dC/dw[l,j,1], ..., dC/db[l,j]), every layer.
-        twins: per layer, the groups of neurons (1-based) whose gradients are identical.
+        twins: per layer, the groups of neurons (0-based) whose gradients are identical.
     """
 
     cost: float
@@ -333,10 +334,10 @@ def _forward_layers(model: Any, x: Sequence[float]) -> list[list[Value]]:
 
 
 def _twins(rows: Sequence[tuple[float, ...]]) -> tuple[tuple[int, ...], ...]:
-    """Groups (1-based, two or more) of neurons whose gradient rows are bit-for-bit equal."""
+    """Groups (two or more) of neurons whose gradient rows are bit-for-bit equal."""
     groups: dict[tuple[float, ...], list[int]] = {}
     for j, row in enumerate(rows):
-        groups.setdefault(row, []).append(j + 1)
+        groups.setdefault(row, []).append(j)
     return tuple(tuple(g) for g in groups.values() if len(g) > 1)
 
 
@@ -344,19 +345,19 @@ def _network_text(model: Any, acts: list, r: dict) -> str:
     n_layers = len(model.layers)
     lines = [
         f"Cost C = {_num(r['cost'])} over {len(acts)} observation(s); its backward pass, layer by layer.",
-        "Notation (numbered from 1): y_j = output j; a[l,j] = output of neuron j in layer l;",
+        "Notation (from 0, as in layers.0.neurons.2.w.1): y_j = output j; a[l,j] = neuron j of layer l;",
         "w[l,j,k] = weight from input k into that neuron; b[l,j] = its bias.",
         "",
-        f"Outputs (layer {n_layers}): dC/dy_j",
+        f"Outputs (layer {n_layers - 1}): dC/dy_j",
     ]
-    head = ["observation"] + [f"dC/dy_{j + 1}" for j in range(len(r["output_grads"][0]))]
-    lines += _indent(_table(head, [[str(n + 1)] + [_num(g) for g in row] for n, row in enumerate(r["output_grads"])],
+    head = ["observation"] + [f"dC/dy_{j}" for j in range(len(r["output_grads"][0]))]
+    lines += _indent(_table(head, [[str(n)] + [_num(g) for g in row] for n, row in enumerate(r["output_grads"])],
                             right=range(1, len(head))))
     for l in range(n_layers - 2, -1, -1):
         grads = r["activation_grads"][l]
-        head = ["observation"] + [f"dC/da[{l + 1},{j + 1}]" for j in range(len(grads[0]))]
-        lines += ["", f"Hidden layer {l + 1}: dC/da[{l + 1},j], passed back from layer {l + 2}"]
-        lines += _indent(_table(head, [[str(n + 1)] + [_num(g) for g in row] for n, row in enumerate(grads)],
+        head = ["observation"] + [f"dC/da[{l},{j}]" for j in range(len(grads[0]))]
+        lines += ["", f"Hidden layer {l}: dC/da[{l},j], passed back from layer {l + 1}"]
+        lines += _indent(_table(head, [[str(n)] + [_num(g) for g in row] for n, row in enumerate(grads)],
                                 right=range(1, len(head))))
     for l in range(n_layers):
         lines += [""] + _layer_weights_text(model, l, r)
@@ -370,14 +371,14 @@ def _indent(lines: list[str]) -> list[str]:
 def _layer_weights_text(model: Any, l: int, r: dict) -> list[str]:
     rows = r["weight_grads"][l]
     nin = len(rows[0]) - 1
-    head = ["neuron"] + [f"dC/dw[{l + 1},j,{k + 1}]" for k in range(nin)] + [f"dC/db[{l + 1},j]", ""]
+    head = ["neuron"] + [f"dC/dw[{l},j,{k}]" for k in range(nin)] + [f"dC/db[{l},j]", ""]
     first: dict[tuple[float, ...], int] = {}
     body = []
     for j, row in enumerate(rows):
-        same = first.setdefault(row, j + 1)
-        note = f"= neuron {same}, bit for bit" if same != j + 1 else ""
-        body.append([str(j + 1)] + [_num(g) for g in row] + [note])
-    lines = [f"Layer {l + 1} weight gradients (summed over the observations):"]
+        same = first.setdefault(row, j)
+        note = f"= neuron {same}, bit for bit" if same != j else ""
+        body.append([str(j)] + [_num(g) for g in row] + [note])
+    lines = [f"Layer {l} weight gradients (summed over the observations):"]
     lines += _indent(_table(head, body, right=range(1, nin + 2)))
     for group in r["twins"][l]:
         lines += _indent(_why_equal(model, l, group, r))
@@ -388,11 +389,11 @@ def _layer_weights_text(model: Any, l: int, r: dict) -> list[str]:
 
 def _why_equal(model: Any, l: int, group: tuple[int, ...], r: dict) -> list[str]:
     """Say why a group of neurons got identical gradients, checking each reason on the numbers."""
-    neurons = [model.layers[l].neurons[j - 1] for j in group]
+    neurons = [model.layers[l].neurons[j] for j in group]
     same_weights = len({tuple(p.data for p in n.parameters()) for n in neurons}) == 1
     upstream = r["output_grads"] if l == len(model.layers) - 1 else r["activation_grads"][l]
-    same_upstream = all(len({obs[j - 1] for j in group}) == 1 for obs in upstream)
-    source = "the network's inputs" if l == 0 else f"the outputs of layer {l}"
+    same_upstream = all(len({obs[j] for j in group}) == 1 for obs in upstream)
+    source = "the network's inputs" if l == 0 else f"the outputs of layer {l - 1}"
     names = ", ".join(str(j) for j in group)
     if same_weights and same_upstream:
         return [

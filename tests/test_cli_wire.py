@@ -128,12 +128,12 @@ def test_symmetry_explain_prints_the_first_backward_pass_of_the_chosen_start(tmp
     explanation = network_explanation(model())
     assert explanation in out
     assert out.index(explanation) < out.index("Plain SGD")  # first the pass, then the training
-    assert "dC/dy_1" not in ok("symmetry", "--steps", "5", *options, cwd=tmp_path)  # only when asked
+    assert "dC/dy_0" not in ok("symmetry", "--steps", "5", *options, cwd=tmp_path)  # only when asked
 
 
 def test_symmetry_explain_shows_the_equal_gradients_side_by_side(tmp_path):
     out = ok("symmetry", "--explain", "--steps", "0", cwd=tmp_path)
-    assert out.count("= neuron 1, bit for bit") == 4  # neurons 2 and 3 of both hidden layers
+    assert out.count("= neuron 0, bit for bit") == 4  # neurons 2 and 3 of both hidden layers
     assert "the same upstream gradient" in out
 
 

@@ -194,15 +194,15 @@ def test_network_gradients_equal_backward():
 
 def test_constant_start_shows_twins_and_says_why():
     result = explain_network(build_constant_network(), OBSERVATIONS, user_cost)
-    assert result.twins == (((1, 2, 3),), ((1, 2, 3),), ())
+    assert result.twins == (((0, 1, 2),), ((0, 1, 2),), ())
     for layer in result.activation_grads:  # same upstream gradient, observation by observation
         for obs in layer:
             assert len(set(obs)) == 1
     text = str(result)
-    assert text.count("= neuron 1, bit for bit") == 4
+    assert text.count("= neuron 0, bit for bit") == 4
     assert text.count("the same weights and bias") == 2
-    assert "the same inputs (the network's inputs" in text and "the same inputs (the outputs of layer 1" in text
-    assert "dC/dy_2" in text and "dC/da[2,3]" in text and "dC/dw[1,j,2]" in text
+    assert "the same inputs (the network's inputs" in text and "the same inputs (the outputs of layer 0" in text
+    assert "dC/dy_1" in text and "dC/da[1,2]" in text and "dC/dw[0,j,1]" in text
 
 
 def test_random_start_has_no_twins():
@@ -215,9 +215,9 @@ def test_random_start_has_no_twins():
 def test_equal_gradients_without_symmetry_are_called_a_coincidence():
     model = MLP(2, [2, 1], activation="tanh", init="uniform", seed=3)
     for w in model.layers[1].neurons[0].w:
-        w.data = 0.0  # nothing flows back to layer 1: its gradients are all 0
+        w.data = 0.0  # nothing flows back to layer 0: its gradients are all 0
     result = explain_network(model, [(0.5, -0.2)], lambda outs: (outs[0][0] - 1.0) ** 2)
-    assert result.twins[0] == ((1, 2),)
+    assert result.twins[0] == ((0, 1),)
     assert "although their weights differ" in str(result)
     assert "the same weights and bias" not in str(result)
 
