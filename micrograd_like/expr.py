@@ -182,7 +182,8 @@ def parse_expression(text: str, variables: Mapping[str, float]) -> tuple[Value, 
     except (RecursionError, MemoryError, ValueError) as e:  # nesting beyond the parser
         raise ExpressionError(f"the formula cannot be parsed ({type(e).__name__}); simplify it") from None
     _check(tree, variables)
-    leaves = {name: Value(float(value), label=name) for name, value in variables.items()}
+    # Value applies the engine's one rule for what counts as a number.
+    leaves = {name: Value(value, label=name) for name, value in variables.items()}
     try:
         return _evaluate(tree, leaves), leaves
     except (ValueError, ZeroDivisionError, OverflowError) as e:
