@@ -691,7 +691,6 @@ _walking = [False]
 
 
 def _nested_walk() -> RuntimeError:
-    _WALK_LOCK.release()
     return RuntimeError(
         "backward(), grad() or iter_graph() was called while a backward pass was running "
         "in the same thread (from a _backward closure?); call it after that pass"
@@ -706,27 +705,26 @@ def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | N
     is cleared, so no gradient graph is left hanging off a node.
     """
     mark = object()
-    _WALK_LOCK.acquire()  # the other thread's walk finishes first
-    if _walking[0]:
-        raise _nested_walk()
-    _walking[0] = True
-    try:
-        order = _topological_order(root, mark)  # clears its own marks if it is interrupted
+    with _WALK_LOCK:  # another thread's walk finishes first
+        if _walking[0]:
+            raise _nested_walk()
+        _walking[0] = True
         try:
-            _sweep(order, seed, create_graph, mark)
-        except BaseException as e:
+            order = _topological_order(root, mark)  # clears its own marks if it is interrupted
+            try:
+                _sweep(order, seed, create_graph, mark)
+            except BaseException as e:
+                _clear(order)
+                raise (_bad_attribute(order) if isinstance(e, TypeError) else None) or e from None
+            if inputs is None:
+                return _apply(order)
+            # An input that root does not depend on was never marked: its derivative is 0.
+            zero = Value if create_graph else float
+            result = [zero(0.0) if x._acc is None else x._acc for x in inputs]
             _clear(order)
-            raise (_bad_attribute(order) if isinstance(e, TypeError) else None) or e from None
-        if inputs is None:
-            return _apply(order)
-        # An input that root does not depend on was never marked: its derivative is 0.
-        zero = Value if create_graph else float
-        result = [zero(0.0) if x._acc is None else x._acc for x in inputs]
-        _clear(order)
-        return result
-    finally:
-        _walking[0] = False
-        _WALK_LOCK.release()
+            return result
+        finally:
+            _walking[0] = False
 
 
 def _clear(order: list[Value]) -> None:
@@ -803,13 +801,9 @@ def iter_graph(root: Value) -> Iterable[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"iter_graph needs a Value, got {type(root).__name__} {root!r}")
     mark = object()
-    order: list[Value] = []
-    _WALK_LOCK.acquire()
-    if _walking[0]:
-        raise _nested_walk()
-    try:
-        order = _topological_order(root, mark)
+    with _WALK_LOCK:
+        if _walking[0]:
+            raise _nested_walk()
+        order = _topological_order(root, mark)  # clears its own marks if it is interrupted
         _clear(order)
-    finally:
-        _WALK_LOCK.release()
     return iter(order)

@@ -97,6 +97,12 @@ def test_higher_derivatives_through_a_closure_are_refused_naming_the_node():
     assert x._acc is None and t._acc is None
 
 
+def test_a_closure_op_has_no_forward_to_replay():
+    t = _tanh_by_hand(Value(0.5))
+    with pytest.raises(NotImplementedError, match=r"'tanh' was defined by a _backward closure.*defop"):
+        t._fn.forward(0.5)
+
+
 def test_a_node_without_a_closure_passes_no_gradient_as_in_micrograd():
     a = Value(2.0)
     out = Value(a.data * 2, (a,), "double")
