@@ -113,10 +113,10 @@ def _node_name(v: Value) -> str:
     return f"the unlabelled {kind} (data={v.data!r})"
 
 
-def _bad_attribute(nodes: Iterable[Value]) -> TypeError | None:
+def _bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> TypeError | None:
     """After a TypeError: the node whose ``.data`` or ``.grad`` was assigned a non-number."""
     for v in nodes:
-        for attr in ("data", "grad"):
+        for attr in attrs:
             x = getattr(v, attr)
             if type(x) is not float and not _is_real(x):
                 return TypeError(
@@ -128,7 +128,7 @@ def _bad_attribute(nodes: Iterable[Value]) -> TypeError | None:
 
 
 def _binary_type_error(error: TypeError, a: Value, b: Value) -> TypeError:
-    return _bad_attribute((a, b)) or error
+    return _bad_attribute((a, b), ("data",)) or error
 
 
 def _data(x: object) -> float:
@@ -713,9 +713,9 @@ def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | N
             order = _topological_order(root, mark)  # clears its own marks if it is interrupted
             try:
                 _sweep(order, seed, create_graph, mark)
-            except BaseException as e:
+            except BaseException as e:  # the sweep reads .data, never .grad
                 _clear(order)
-                raise (_bad_attribute(order) if isinstance(e, TypeError) else None) or e from None
+                raise (_bad_attribute(order, ("data",)) if isinstance(e, TypeError) else None) or e from None
             if inputs is None:
                 return _apply(order)
             # An input that root does not depend on was never marked: its derivative is 0.
@@ -745,7 +745,7 @@ def _apply(order: list[Value]) -> None:
             node._acc = node.grad + node._acc
     except BaseException as e:
         _clear(order)
-        raise (_bad_attribute(order) if isinstance(e, TypeError) else None) or e from None
+        raise (_bad_attribute(order, ("grad",)) if isinstance(e, TypeError) else None) or e from None
     try:
         for node in order:
             node.grad = node._acc
