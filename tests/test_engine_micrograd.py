@@ -172,3 +172,12 @@ def test_backward_by_hand_in_reverse_topological_order_equals_backward(expr, xs)
     for v in reversed(list(iter_graph(out))):
         v._backward()
     assert [v.grad for v in iter_graph(out)] == expected
+
+
+def test_backward_by_hand_names_a_grad_that_is_not_a_number():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    c.grad, a.grad = 1.0, None
+    with pytest.raises(TypeError, match=r"Value 'a' has \.grad = NoneType None"):
+        c._backward()
+    assert b.grad == 0.0  # nothing added when the step fails

@@ -124,6 +124,17 @@ def test_a_non_number_assigned_to_data_is_named_where_it_is_used(make):
         make(v)
 
 
+def test_an_unlabelled_node_is_named_by_its_op_and_data():
+    v = Value(1.5) * 2
+    v.data = [3]
+    with pytest.raises(TypeError, match=r"the unlabelled Value made by '\*' \(data=\[3\]\) has \.data = list"):
+        v + 1
+    leaf = Value(0.5)
+    leaf.data = "x"
+    with pytest.raises(TypeError, match=r"the unlabelled leaf Value \(data='x'\)"):
+        leaf * 2
+
+
 def test_a_non_number_assigned_to_data_is_named_in_backward():
     v = Value(1.0, label="w")
     y = v * v
@@ -146,6 +157,13 @@ def test_numbers_beyond_the_float_range_are_named_with_the_limit(make):
         make()
     assert isinstance(info.value, OverflowError)  # what Python raised before
     assert len(str(info.value)) < 300
+
+
+def test_a_huge_int_is_named_by_its_size():
+    with pytest.raises(ValueError, match=r"Value\(data\) is an int of about 401 digits \(~1e400\)"):
+        Value(10**400)
+    with pytest.raises(ValueError, match=r"an int of about 5001 digits \(-~1e5000\)"):
+        Value(-(10**5000))
 
 
 class _NumpyLikeBool:
@@ -229,6 +247,11 @@ def test_numerical_grad_scales_its_step_with_large_inputs():
     assert d == pytest.approx(-2e8, rel=1e-6)
     (d,) = numerical_grad(lambda x: x * x * x, [0.5])
     assert d == pytest.approx(0.75, rel=1e-6)
+
+
+def test_numerical_grad_refuses_a_function_that_returns_no_value():
+    with pytest.raises(TypeError, match="f must return a Value, but it returned float 1.0"):
+        numerical_grad(lambda x: 1.0, [0.5])
 
 
 def test_relu_slope_is_a_step():
