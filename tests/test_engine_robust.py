@@ -72,6 +72,10 @@ def test_backward_inside_a_backward_closure_is_refused_clearly():
         out.backward()
     assert a.grad == 0.0 and out.grad == 0.0 and a._acc is None
     assert grad(a * 3, [a]) == [3.0]  # the lock was released
+    out._backward = lambda: list(iter_graph(a))
+    with pytest.raises(RuntimeError, match="iter_graph"):
+        grad(out, [a])
+    assert list(iter_graph(out)) == [a, out]
 
 
 # -- all or nothing --------------------------------------------------------------------
