@@ -712,10 +712,14 @@ def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | N
         try:
             order = _topological_order(root, mark)  # clears its own marks if it is interrupted
             try:
-                _sweep(order, seed, create_graph, mark)
-            except BaseException as e:  # the sweep reads .data, never .grad
+                if inputs is None:
+                    _sweep_into_grad(order, mark)
+                else:
+                    _sweep(order, seed, create_graph, mark)
+            except BaseException as e:
                 _clear(order)
-                raise (_bad_attribute(order, ("data",)) if isinstance(e, TypeError) else None) or e from None
+                attrs = ("data", "grad") if inputs is None else ("data",)  # grad() reads no .grad
+                raise (_bad_attribute(order, attrs) if isinstance(e, TypeError) else None) or e from None
             if inputs is None:
                 return _apply(order)
             # An input that root does not depend on was never marked: its derivative is 0.
@@ -732,20 +736,34 @@ def _clear(order: list[Value]) -> None:
         node._acc = None
 
 
-def _apply(order: list[Value]) -> None:
-    """Add each node's scratch gradient into ``.grad`` and clear the slot, all or nothing.
+def _sweep_into_grad(order: list[Value], mark: object) -> None:
+    """``_sweep`` for ``backward()`` (floats, seed 1.0), leaving in each node's slot its
+    new ``.grad``: the old one plus d(root)/d(node), so that applying cannot fail.
 
-    The new gradients are computed into the scratch slots first (a ``.grad`` that is
-    not a number fails there, before any ``.grad`` changed); the loop that stores
-    them cannot fail, and if Ctrl-C lands in it, it is finished before the
-    interrupt goes on.
+    A node's gradient is complete when the sweep reaches it, so the sum can be taken
+    there; a ``.grad`` that is not a number fails here, before any ``.grad`` changed.
     """
-    try:
-        for node in order:
-            node._acc = node.grad + node._acc
-    except BaseException as e:
-        _clear(order)
-        raise (_bad_attribute(order, ("grad",)) if isinstance(e, TypeError) else None) or e from None
+    order[-1]._acc = 1.0
+    for node in reversed(order):
+        g = node._acc
+        node._acc = node.grad + g
+        op = node._fn
+        if op is None:
+            continue
+        a, b = node._a, node._b
+        if b is None:
+            (ga,) = op.vjp(g, node.data, a.data)
+        else:
+            ga, gb = op.vjp(g, node.data, a.data, b.data)
+            acc = b._acc
+            b._acc = gb if acc is mark else acc + gb
+        acc = a._acc
+        a._acc = ga if acc is mark else acc + ga
+
+
+def _apply(order: list[Value]) -> None:
+    """Store the new gradients that ``_sweep_into_grad`` left and clear the slots. This
+    cannot fail; if Ctrl-C lands in it, it is finished before the interrupt goes on."""
     try:
         for node in order:
             node.grad = node._acc

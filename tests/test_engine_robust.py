@@ -117,6 +117,34 @@ def test_backward_interrupted_while_applying_gradients_changes_nothing():
     assert c.grad == 1.0 and a.grad == 0.25 + grad(c, [a])[0]
 
 
+class _InterruptedOnce(Value):
+    """A Value whose next .grad assignment is interrupted, as Ctrl-C would be."""
+
+    armed = False
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+        self._grad = value
+
+
+def test_backward_interrupted_while_storing_gradients_finishes_storing_them():
+    a, b = Value(2.0), _InterruptedOnce(3.0)
+    c = (a * b).tanh() + a
+    expected = grad(c, [a, b, c])
+    b.armed = True  # a is stored before b, c after it
+    with pytest.raises(KeyboardInterrupt):
+        c.backward()
+    assert [a.grad, b.grad, c.grad] == expected
+    assert all(n._acc is None for n in iter_graph(c))
+
+
 # -- assignments a user makes ----------------------------------------------------------
 
 
