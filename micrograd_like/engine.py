@@ -813,8 +813,9 @@ def iter_graph(root: Value) -> Iterable[Value]:
     """Every Value that ``root`` was computed from (root included), each once.
 
     Inputs come before the nodes computed from them, and ``root`` comes last. The
-    walk is thread-safe like ``backward()``. The order is deterministic (depth-first from ``root``, children in argument order)
-    and the walk is iterative, so graphs of any depth are fine.
+    order is deterministic (depth-first from ``root``, children in argument order),
+    the walk is iterative, so graphs of any depth are fine, and it is thread-safe
+    like ``backward()``.
     """
     if not isinstance(root, Value):
         raise TypeError(f"iter_graph needs a Value, got {type(root).__name__} {root!r}")
