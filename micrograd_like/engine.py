@@ -713,7 +713,7 @@ def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | N
             order = _topological_order(root, mark)  # clears its own marks if it is interrupted
             try:
                 if inputs is None:
-                    _sweep_into_grad(order, mark)
+                    _sweep_into_grad(order, seed, mark)
                 else:
                     _sweep(order, seed, create_graph, mark)
             except BaseException as e:
@@ -736,14 +736,14 @@ def _clear(order: list[Value]) -> None:
         node._acc = None
 
 
-def _sweep_into_grad(order: list[Value], mark: object) -> None:
-    """``_sweep`` for ``backward()`` (floats, seed 1.0), leaving in each node's slot its
+def _sweep_into_grad(order: list[Value], seed: float, mark: object) -> None:
+    """``_sweep`` for ``backward()`` (floats), leaving in each node's slot its
     new ``.grad``: the old one plus d(root)/d(node), so that applying cannot fail.
 
     A node's gradient is complete when the sweep reaches it, so the sum can be taken
     there; a ``.grad`` that is not a number fails here, before any ``.grad`` changed.
     """
-    order[-1]._acc = 1.0
+    order[-1]._acc = seed
     for node in reversed(order):
         g = node._acc
         node._acc = node.grad + g

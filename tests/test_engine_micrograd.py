@@ -70,6 +70,7 @@ def test_ops_added_by_hand_with_a_closure_backpropagate():
     assert [x.grad, y.grad] == pytest.approx(expected, rel=1e-12)
     assert grad(out, [x, y]) == pytest.approx(expected, rel=1e-12)
     assert out.grad == 1.0  # the closure saw the node's gradient; .grad is as backward left it
+    assert out._backward is not None and out._backward.__name__ == "_backward"  # the closure itself
     product = out.children[0]
     before = product.grad
     out._backward()  # micrograd style: calls the closure itself, adding into its input

@@ -28,6 +28,7 @@ def test_threads_sharing_leaves_get_correct_gradients(mode):
     w, b = Value(0.5), Value(-0.2)
     losses = [_shared_leaf_loss(w, b, k) for k in (0, 1)]
     expected = [grad(y, [w, b]) for y in losses]
+    nodes = [n for y in losses for n in iter_graph(y)]  # listed now: a walk clears the slots
     results, errors = {0: [], 1: []}, []
 
     def work(k):
@@ -57,7 +58,7 @@ def test_threads_sharing_leaves_get_correct_gradients(mode):
         assert [y.grad for y in losses] == [15.0, 15.0]
         assert w.grad == pytest.approx(15 * (expected[0][0] + expected[1][0]), rel=1e-12)
         assert b.grad == pytest.approx(15 * (expected[0][1] + expected[1][1]), rel=1e-12)
-    assert all(n._acc is None for y in losses for n in iter_graph(y))
+    assert all(n._acc is None for n in nodes)
 
 
 def test_backward_inside_a_backward_closure_is_refused_clearly():
@@ -106,10 +107,11 @@ def test_backward_interrupted_while_applying_gradients_changes_nothing():
     a.grad = 0.25
     interrupting = _Interrupting()
     c.grad = interrupting  # the root is applied last, after every other node
+    nodes = list(iter_graph(c))
     with pytest.raises(KeyboardInterrupt):
         c.backward()
     assert (a.grad, b.grad, c.grad) == (0.25, 0.0, interrupting)
-    assert all(n._acc is None for n in iter_graph(c))
+    assert all(n._acc is None for n in nodes)
     x = Value(1.0)
     assert grad(x * 2, [x, c]) == [2.0, 0.0]
     c.grad = 0.0
@@ -139,10 +141,20 @@ def test_backward_interrupted_while_storing_gradients_finishes_storing_them():
     c = (a * b).tanh() + a
     expected = grad(c, [a, b, c])
     b.armed = True  # a is stored before b, c after it
+    nodes = list(iter_graph(c))
     with pytest.raises(KeyboardInterrupt):
         c.backward()
     assert [a.grad, b.grad, c.grad] == expected
-    assert all(n._acc is None for n in iter_graph(c))
+    assert all(n._acc is None for n in nodes)
+
+
+def test_a_successful_backward_leaves_no_scratch_state():
+    x = Value(0.5)
+    y = (x * x).tanh() + x
+    nodes = list(iter_graph(y))
+    y.backward()
+    assert all(n._acc is None for n in nodes)
+    assert [n.grad for n in nodes] == [pytest.approx(g) for g in grad(y, nodes)]
 
 
 # -- assignments a user makes ----------------------------------------------------------
@@ -165,6 +177,14 @@ def test_an_unlabelled_node_is_named_by_its_op_and_data():
     leaf.data = "x"
     with pytest.raises(TypeError, match=r"the unlabelled leaf Value \(data='x'\)"):
         leaf * 2
+
+
+def test_the_node_named_is_the_one_with_the_bad_data():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    a.data = 2  # an int is a number: fine
+    b.data = "x"
+    with pytest.raises(TypeError, match=r"Value 'b' has \.data = str 'x'"):
+        a + b
 
 
 def test_a_non_number_assigned_to_data_is_named_in_backward():
@@ -223,6 +243,27 @@ def test_numpy_style_bool_scalars_are_accepted_everywhere():
     assert gradcheck(lambda x: x * x, [_NumpyLikeBool()])
     out, _ = parse_expression("x * 2", {"x": _NumpyLikeBool()})
     assert out.data == 2.0
+
+
+def test_a_shape_without_a_numeric_dtype_is_not_a_number():
+    class Shaped:
+        shape = ()
+
+        def __float__(self):
+            return 1.0
+
+    with pytest.raises(TypeError, match="real number"):
+        Value(Shaped())
+
+
+def test_iter_graph_refuses_a_non_value():
+    with pytest.raises(TypeError, match="iter_graph needs a Value, got int 3"):
+        iter_graph(3)
+
+
+def test_division_by_zero_message_says_how_to_avoid_it():
+    with pytest.raises(ZeroDivisionError, match="make sure the denominator cannot be 0"):
+        Value(1.0) / Value(0.0)
 
 
 def test_one_rule_for_numbers_in_value_gradcheck_and_expr():
@@ -287,6 +328,28 @@ def test_numerical_grad_scales_its_step_with_large_inputs():
     assert d == pytest.approx(0.75, rel=1e-6)
 
 
+def test_numerical_grad_step_is_eps_times_max_of_1_and_abs_x():
+    # For x**3 central differences give 3x**2 + h**2 exactly: h is visible at x = 0.
+    (d,) = numerical_grad(lambda x: x * x * x, [0.0], eps=1e-3)
+    assert d == pytest.approx(1e-6, rel=1e-6)
+
+
+def test_gradcheck_checks_only_the_orders_asked_for():
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        return x * x
+
+    assert gradcheck(f, [0.5], order=1)
+    assert len(calls) == 3  # one analytic evaluation, two finite differences
+
+
+def test_gradcheck_validates_eps():
+    with pytest.raises(ValueError, match="eps"):
+        gradcheck(lambda x: x, [0.5], eps=0.0)
+
+
 def test_numerical_grad_refuses_a_function_that_returns_no_value():
     with pytest.raises(TypeError, match="f must return a Value, but it returned float 1.0"):
         numerical_grad(lambda x: 1.0, [0.5])
@@ -300,3 +363,19 @@ def test_relu_slope_is_a_step():
     x = Value(math.nan)
     x.relu().backward()
     assert math.isnan(x.grad)
+
+
+def test_gradcheck_report_shows_the_absolute_error():
+    def twice_with_wrong_derivative(x):
+        out = Value(x.data * 2, (x,), "twice")
+
+        def _backward():
+            x.grad += 3 * out.grad
+
+        out._backward = _backward
+        return out
+
+    with pytest.raises(AssertionError) as info:
+        gradcheck(twice_with_wrong_derivative, [0.5])
+    (row,) = [line for line in str(info.value).splitlines() if "MISMATCH" in line]
+    assert row.split()[2:5] == ["3", "2", "1"]  # analytic, numeric, |analytic - numeric|
