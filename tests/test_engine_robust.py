@@ -256,6 +256,27 @@ def test_a_shape_without_a_numeric_dtype_is_not_a_number():
         Value(Shaped())
 
 
+def test_a_walk_leaves_no_marks_for_a_later_grad():
+    x, c = Value(1.0), Value(3.0)
+    list(iter_graph(c * 2))
+    assert grad(x * 2, [x, c]) == [2.0, 0.0]
+
+
+def test_complex_numbers_get_a_hint():
+    with pytest.raises(TypeError, match=r"use the real part \(x\.real\)"):
+        Value(1 + 2j)
+
+
+def test_two_labels_are_refused():
+    with pytest.raises(TypeError, match="two labels, 'x' and label='y'"):
+        Value(1.0, "x", label="y")
+
+
+def test_integer_exponents_from_1e15_are_named_as_floats():
+    assert (Value(1.0) ** 1e15).op == "**1000000000000000.0"
+    assert (Value(1.0) ** (1e15 - 1)).op == "**999999999999999"
+
+
 def test_iter_graph_refuses_a_non_value():
     with pytest.raises(TypeError, match="iter_graph needs a Value, got int 3"):
         iter_graph(3)
@@ -341,13 +362,17 @@ def test_gradcheck_checks_only_the_orders_asked_for():
         calls.append(x)
         return x * x
 
-    assert gradcheck(f, [0.5], order=1)
+    assert gradcheck(f, [0.5])  # order 1 by default
     assert len(calls) == 3  # one analytic evaluation, two finite differences
+    assert gradcheck(f, [0.5], order=1)
+    assert len(calls) == 6
 
 
 def test_gradcheck_validates_eps():
     with pytest.raises(ValueError, match="eps"):
         gradcheck(lambda x: x, [0.5], eps=0.0)
+    with pytest.raises(ValueError, match="eps"):
+        numerical_grad(lambda x: x, [0.5], eps=0.0)
 
 
 def test_numerical_grad_refuses_a_function_that_returns_no_value():
