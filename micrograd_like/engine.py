@@ -22,7 +22,12 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import sys
+import threading
+import weakref
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence, Union
+
+from ._checks import describe
 
 __all__ = ["Value", "grad", "Number"]
 
@@ -64,12 +69,46 @@ class _Op:
         return f"_Op({self.name!r})"
 
 
+class _FloatRangeError(ValueError, OverflowError):
+    """A number beyond the float range (a ValueError, and an OverflowError as before)."""
+
+
+def _is_real(x: object) -> bool:
+    """The one rule for "a real number", shared by Value, the ops, gradcheck and expr.
+
+    A :class:`numbers.Real` (int, bool, float, Fraction, numpy's registered scalars),
+    or a numpy-style scalar that is not registered (``np.bool_``): shape ``()`` and a
+    dtype of kind bool, int, unsigned or float.
+    """
+    if isinstance(x, numbers.Real):
+        return True
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    return kind in ("b", "i", "u", "f") and getattr(x, "shape", None) == ()
+
+
+def _abbreviated(x: object) -> str:
+    """A short description of a huge number (str() of a huge int may even refuse)."""
+    if isinstance(x, int):
+        digits = int(abs(x).bit_length() * 0.30103) + 1
+        return f"an int of about {digits} digits ({'-' if x < 0 else ''}~1e{digits - 1})"
+    try:
+        return describe(x)
+    except ValueError:  # more digits than Python's int-to-str limit
+        return f"a {type(x).__name__} too long to print"
+
+
 def _as_float(x: object, what: str) -> float:
-    """Convert a real number to float, or explain why ``x`` is not one."""
+    """Convert a real number (see ``_is_real``) to float, or explain why ``x`` is not one."""
     if type(x) is float:  # the hot path: nearly every caller passes a float
         return x
-    if isinstance(x, numbers.Real):  # int, bool, Fraction, numpy scalars
-        return float(x)
+    if _is_real(x):
+        try:
+            return float(x)  # type: ignore[arg-type]
+        except OverflowError:
+            raise _FloatRangeError(
+                f"{what} is {_abbreviated(x)}, beyond the largest float ({sys.float_info.max:.4g}); "
+                "scale it down (for example work in other units) before making a Value"
+            ) from None
     hint = ""
     if isinstance(x, Value):
         if _trace_hook is not None:  # compile.py is recording: Value(x) of a traced number
@@ -87,6 +126,32 @@ def _as_float(x: object, what: str) -> float:
 _trace_hook: Callable[[object], float] | None = None
 
 
+def _node_name(v: Value) -> str:
+    """How error messages name a node: its label, else its op and data."""
+    if v.label:
+        return f"Value {v.label!r}"
+    kind = "leaf Value" if v._fn is None else f"Value made by {v.op!r}"
+    return f"the unlabelled {kind} (data={v.data!r})"
+
+
+def _bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> TypeError | None:
+    """After a TypeError: the node whose ``.data`` or ``.grad`` was assigned a non-number."""
+    for v in nodes:
+        for attr in attrs:
+            x = getattr(v, attr)
+            if type(x) is not float and not _is_real(x):
+                return TypeError(
+                    f"{_node_name(v)} has .{attr} = {describe(x)}, but .{attr} must be a float; "
+                    f"assign a number (v.{attr} = float(...)"
+                    + (", or v.grad = 0.0 / model.zero_grad() to reset it)" if attr == "grad" else ")")
+                )
+    return None
+
+
+def _binary_type_error(error: TypeError, a: Value, b: Value) -> TypeError:
+    return _bad_attribute((a, b), ("data",)) or error
+
+
 def _data(x: object) -> float:
     """The float inside ``x``: lets a derivative formula inspect a value in both modes."""
     return x.data if isinstance(x, Value) else x  # type: ignore[return-value]
@@ -99,13 +164,19 @@ class Value:
         data: Any real number (int, float, bool, numpy scalar, Fraction). It is
             stored as a Python float. NaN and infinities are allowed and
             propagate through every op.
+        _children, _op: micrograd's constructor, ``Value(data, (a, b), "+")``: records
+            up to two inputs and an op name for a node whose derivative is given by
+            assigning ``node._backward = closure`` (without one, no gradient flows
+            through it). ``Value(2.0, "x")`` still means the label ``"x"``.
         label: An optional name, shown by ``repr`` and by the graph drawings.
 
     Raises:
         TypeError: ``data`` is not a real number (a str, None, complex, list, ...).
+        ValueError: ``data`` is beyond the float range (an int such as 10**400).
 
     Attributes:
-        data: The value, a float.
+        data: The value, a float. Assign floats only: an op or ``backward()`` that
+            meets anything else raises a TypeError naming the node.
         grad: The accumulated derivative of whatever ``backward()`` was called on
             with respect to this value. Starts at 0.0; ``backward()`` *adds* to it,
             so reset it (``v.grad = 0.0``, or ``Module.zero_grad()``) between steps.
@@ -117,7 +188,9 @@ class Value:
     # the garbage collector to track. ``_acc`` is scratch space for a backward sweep.
     __slots__ = ("data", "grad", "label", "_fn", "_a", "_b", "_acc", "__weakref__")
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(
+        self, data: Number, _children: Iterable[Value] | None = None, _op: str = "", label: str = ""
+    ) -> None:
         self.data = _as_float(data, "Value(data)")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
@@ -127,6 +200,8 @@ class Value:
         self._a: Value | None = None
         self._b: Value | None = None
         self._acc = None
+        if _children is not None:  # micrograd's Value(data, (a, b), "+")
+            _attach(self, _children, _op)
 
     # -- read-only views of the graph -------------------------------------------------
     @property
@@ -161,22 +236,34 @@ class Value:
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "+")
-        return _node(self.data + other.data, _ADD, self, other)
+        try:
+            return _node(self.data + other.data, _ADD, self, other)
+        except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
+            raise _binary_type_error(e, self, other) from None
 
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "*")
-        return _node(self.data * other.data, _MUL, self, other)
+        try:
+            return _node(self.data * other.data, _MUL, self, other)
+        except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
+            raise _binary_type_error(e, self, other) from None
 
     def __sub__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "-")
-        return _node(self.data - other.data, _SUB, self, other)
+        try:
+            return _node(self.data - other.data, _SUB, self, other)
+        except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
+            raise _binary_type_error(e, self, other) from None
 
     def __truediv__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "/")
-        return _node(_checked_div(self.data, other.data), _DIV, self, other)
+        try:
+            return _node(_checked_div(self.data, other.data), _DIV, self, other)
+        except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
+            raise _binary_type_error(e, self, other) from None
 
     def __neg__(self) -> Value:
         return _node(-self.data, _NEG, self)
@@ -188,7 +275,10 @@ class Value:
         if isinstance(exponent, Value):
             return _value_pow(self, exponent)
         c = _as_float(exponent, "the exponent of **")
-        return _node(_checked_pow(self.data, c), _const_pow_op(c), self)
+        try:
+            return _node(_checked_pow(self.data, c), _const_pow_op(c), self)
+        except TypeError as e:
+            raise _binary_type_error(e, self, self) from None
 
     # Reflected forms: the left operand is a plain number.
     def __radd__(self, other: Number) -> Value:
@@ -233,14 +323,149 @@ class Value:
         """Backpropagate from this value, adding d(self)/d(node) into every node's ``.grad``.
 
         The seed d(self)/d(self) = 1.0 is added to ``self.grad`` like every other
-        gradient. Gradients *accumulate* (as in micrograd and PyTorch): call
-        ``zero_grad()`` on your model, or set ``v.grad = 0.0``, before the next
-        backward if you do not want the sum of both.
+        gradient. Gradients *accumulate* (as in PyTorch): call ``zero_grad()`` on
+        your model, or set ``v.grad = 0.0``, before the next backward if you do not
+        want the sum of both.
 
-        If a derivative cannot be computed (for example x ** 0.5 at x = 0), the
-        error is raised before any ``.grad`` is changed.
+        All or nothing: if anything fails (a derivative that cannot be computed, such
+        as x ** 0.5 at x = 0, a ``.grad`` that is not a number, even Ctrl-C), every
+        ``.grad`` is left exactly as it was. Thread-safe: backward passes and
+        ``grad()`` calls from several threads may share nodes; they run one at a
+        time (a process-wide lock), so each gives the same numbers as alone.
         """
         _backprop(self, 1.0, False, None)
+
+    def _chain_rule(self) -> None:
+        """Apply this node's chain rule once (see ``_backward``)."""
+        op, a, b = self._fn, self._a, self._b
+        if op is None:
+            return
+        g = self.grad
+        try:
+            if b is None:
+                (ga,) = op.vjp(g, self.data, a.data)
+                a.grad += ga
+                return
+            ga, gb = op.vjp(g, self.data, a.data, b.data)
+            if a is b:  # b first, then a: the order backward() adds them in
+                a.grad = a.grad + gb + ga
+            else:
+                new_b, new_a = b.grad + gb, a.grad + ga
+                b.grad, a.grad = new_b, new_a
+        except TypeError as e:
+            raise (_bad_attribute(self.children + (self,)) or e) from None
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's by-hand step: ``node._backward()`` adds ``node.grad`` times each
+        local derivative into its inputs' ``.grad`` (a leaf does nothing).
+
+        Calling it on every node in reverse topological order, after setting the
+        root's ``.grad`` to 1, gives what ``backward()`` gives. Assigning a function
+        (``out._backward = fn``, micrograd's way of adding an op by hand) makes the
+        node differentiate by calling it, first order only; see the README.
+        """
+        fn = self._fn
+        if type(fn) is _ClosureOp:
+            return fn.closure if fn.closure is not None else _nothing
+        return self._chain_rule
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        if not callable(closure):
+            raise TypeError(f"_backward must be a function of no arguments, got {describe(closure)}")
+        if self._a is None:
+            raise ValueError(
+                f"{_node_name(self)} is a leaf, so a _backward function would never run; "
+                "create the node with its inputs: Value(data, (a, b), 'op')"
+            )
+        self._fn = _ClosureOp(self.op, closure, self)
+
+
+def _nothing() -> None:
+    return None
+
+
+class _ClosureOp(_Op):
+    """The op of a node made micrograd's way: ``Value(data, children, op)`` plus an
+    optional ``out._backward = closure``.
+
+    Its vjp calls the closure with the node's gradient in ``.grad`` and turns the
+    change it makes to the inputs' ``.grad`` into their contributions, restoring
+    every ``.grad`` afterwards. Floats only: there is no formula to record for
+    higher derivatives. The closure usually refers to the node, a reference cycle
+    that the garbage collector frees; built-in ops have none.
+    """
+
+    __slots__ = ("closure", "node")
+
+    def __init__(self, name: str, closure: Callable[[], None] | None, node: Value) -> None:
+        self.name = name
+        self.closure = closure
+        self.node = weakref.ref(node)
+
+    def forward(self, *inputs: float) -> float:
+        raise NotImplementedError(
+            f"the op {self.name!r} was defined by a _backward closure and has no forward "
+            "formula to replay; define it with micrograd_like.defop(...) instead"
+        )
+
+    def vjp(self, g, out, *inputs):
+        node = self.node()
+        if isinstance(g, Value) or node is None:
+            what = _node_name(node) if node is not None else f"a node made by {self.name!r}"
+            raise NotImplementedError(
+                f"cannot take a higher derivative through {what}: its derivative is a "
+                "_backward closure, which works on floats only (first order); define the "
+                "op with micrograd_like.defop(...) to get create_graph=True through it"
+            )
+        return _run_closure(node, self.closure, g)
+
+
+def _run_closure(node: Value, closure: Callable[[], None] | None, g: float) -> tuple:
+    """Call a user closure with ``node.grad = g`` and the inputs' ``.grad`` at 0; return
+    what it added to each input, leaving every ``.grad`` as it was."""
+    a, b = node._a, node._b
+    saved = (node.grad, a.grad, b.grad if b is not None else None)
+    try:
+        node.grad, a.grad = g, 0.0
+        if b is not None:
+            b.grad = 0.0
+        if closure is not None:
+            closure()
+        ga = _as_float(a.grad, f"the gradient the _backward of {_node_name(node)} gave its input")
+        gb = 0.0 if b is None or b is a else _as_float(b.grad, "the gradient it gave its second input")
+    finally:
+        if b is not None:
+            b.grad = saved[2]
+        node.grad, a.grad = saved[0], saved[1]
+    return (ga,) if b is None else (ga, gb)
+
+
+def _attach(node: Value, children: Iterable[Value], op: str) -> None:
+    """micrograd's constructor: ``Value(data, (a, b), '+')`` records the inputs and the op name."""
+    if type(children) is str:  # Value(2.0, "x"): a label, as before micrograd's signature
+        if node.label:
+            raise TypeError(f"Value got two labels, {children!r} and label={node.label!r}; pass one")
+        node.label = children
+        return
+    if not isinstance(op, str):
+        raise TypeError(f"Value's _op must be a str naming the op, got {describe(op)}")
+    try:
+        inputs = tuple(children)
+    except TypeError:
+        raise TypeError(f"Value's _children must be a tuple of Values, got {describe(children)}") from None
+    for x in inputs:
+        if not isinstance(x, Value):
+            raise TypeError(f"Value's _children must be Values, got {describe(x)}; wrap numbers: Value(x)")
+    if len(inputs) > 2:
+        raise ValueError(
+            f"a node has at most 2 inputs here, got {len(inputs)} _children; "
+            "split the op into binary steps, or define it with micrograd_like.defop(...)"
+        )
+    if inputs:
+        node._a, node._b = inputs[0], (inputs[1] if len(inputs) == 2 else None)
+        node._fn = _ClosureOp(op, None, node)
 
 
 # -- construction helpers (the hot path) -----------------------------------------------
@@ -478,32 +703,98 @@ def _sweep(order: list[Value], seed, create_graph: bool, mark: object) -> None:
         a._acc = ga if acc is mark else acc + ga
 
 
+# Every walk uses the nodes' ``_acc`` slots as scratch, so two walks over shared nodes
+# must not overlap: one process-wide lock, held for the whole walk (one acquire per
+# backward, nothing per node). Re-entrant, so that a walk started from inside another
+# (a user's _backward closure calling backward()) gets a clear error, not a deadlock.
+_WALK_LOCK = threading.RLock()
+_walking = [False]
+
+
+def _nested_walk() -> RuntimeError:
+    return RuntimeError(
+        "backward(), grad() or iter_graph() was called while a backward pass was running "
+        "in the same thread (from a _backward closure?); call it after that pass"
+    )
+
+
 def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | None):
     """Run a sweep from ``root``; add into ``.grad`` (inputs None) or return inputs' grads.
 
-    Nothing outside changes if a derivative raises: ``.grad`` is only touched after
-    the whole sweep succeeded, and the scratch slots are always cleared, so no
-    gradient graph is left hanging off a node.
+    All or nothing: if anything raises (a derivative, a ``.grad`` that is not a
+    number, KeyboardInterrupt), every ``.grad`` is as before and every scratch slot
+    is cleared, so no gradient graph is left hanging off a node.
     """
     mark = object()
-    order = _topological_order(root, mark)  # clears its own marks if it is interrupted
-    try:
-        _sweep(order, seed, create_graph, mark)
-    except BaseException:
-        for node in order:
-            node._acc = None
-        raise
-    if inputs is None:
-        for node in order:  # one pass: apply the gradient and clear the scratch slot
-            node.grad += node._acc
-            node._acc = None
-        return None
-    # An input that root does not depend on was never marked: its derivative is 0.
-    zero = Value if create_graph else float
-    result = [zero(0.0) if x._acc is None else x._acc for x in inputs]
+    with _WALK_LOCK:  # another thread's walk finishes first
+        if _walking[0]:
+            raise _nested_walk()
+        _walking[0] = True
+        try:
+            order = _topological_order(root, mark)  # clears its own marks if it is interrupted
+            try:
+                if inputs is None:
+                    _sweep_into_grad(order, seed, mark)
+                else:
+                    _sweep(order, seed, create_graph, mark)
+            except BaseException as e:
+                _clear(order)
+                attrs = ("data", "grad") if inputs is None else ("data",)  # grad() reads no .grad
+                raise (_bad_attribute(order, attrs) if isinstance(e, TypeError) else None) or e from None
+            if inputs is None:
+                return _apply(order)
+            # An input that root does not depend on was never marked: its derivative is 0.
+            zero = Value if create_graph else float
+            result = [zero(0.0) if x._acc is None else x._acc for x in inputs]
+            _clear(order)
+            return result
+        finally:
+            _walking[0] = False
+
+
+def _clear(order: list[Value]) -> None:
     for node in order:
         node._acc = None
-    return result
+
+
+def _sweep_into_grad(order: list[Value], seed: float, mark: object) -> None:
+    """``_sweep`` for ``backward()`` (floats), leaving in each node's slot its
+    new ``.grad``: the old one plus d(root)/d(node), so that applying cannot fail.
+
+    A node's gradient is complete when the sweep reaches it, so the sum can be taken
+    there; a ``.grad`` that is not a number fails here, before any ``.grad`` changed.
+    """
+    order[-1]._acc = seed
+    for node in reversed(order):
+        g = node._acc
+        node._acc = node.grad + g
+        op = node._fn
+        if op is None:
+            continue
+        a, b = node._a, node._b
+        if b is None:
+            (ga,) = op.vjp(g, node.data, a.data)
+        else:
+            ga, gb = op.vjp(g, node.data, a.data, b.data)
+            acc = b._acc
+            b._acc = gb if acc is mark else acc + gb
+        acc = a._acc
+        a._acc = ga if acc is mark else acc + ga
+
+
+def _apply(order: list[Value]) -> None:
+    """Store the new gradients that ``_sweep_into_grad`` left and clear the slots. This
+    cannot fail; if Ctrl-C lands in it, it is finished before the interrupt goes on."""
+    try:
+        for node in order:
+            node.grad = node._acc
+            node._acc = None
+    except BaseException:
+        for node in order:  # finish: a node still holding its new gradient gets it
+            if node._acc is not None:
+                node.grad = node._acc
+                node._acc = None
+        raise
 
 
 def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list:
@@ -522,6 +813,9 @@ def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> 
 
     Raises:
         TypeError: ``output`` or an element of ``inputs`` is not a Value.
+
+    Safe to call from several threads at once, on graphs that share nodes: walks
+    take turns (a process-wide lock), so each result is what it would be alone.
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad(output, ...) needs a Value as output, got {type(output).__name__} {output!r}")
@@ -540,16 +834,16 @@ def iter_graph(root: Value) -> Iterable[Value]:
     """Every Value that ``root`` was computed from (root included), each once.
 
     Inputs come before the nodes computed from them, and ``root`` comes last. The
-    order is deterministic (depth-first from ``root``, children in argument order)
-    and the walk is iterative, so graphs of any depth are fine.
+    order is deterministic (depth-first from ``root``, children in argument order),
+    the walk is iterative, so graphs of any depth are fine, and it is thread-safe
+    like ``backward()``.
     """
     if not isinstance(root, Value):
         raise TypeError(f"iter_graph needs a Value, got {type(root).__name__} {root!r}")
     mark = object()
-    order: list[Value] = []
-    try:
-        order = _topological_order(root, mark)
-    finally:
-        for node in order:
-            node._acc = None
+    with _WALK_LOCK:
+        if _walking[0]:
+            raise _nested_walk()
+        order = _topological_order(root, mark)  # clears its own marks if it is interrupted
+        _clear(order)
     return iter(order)

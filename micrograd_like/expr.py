@@ -211,10 +211,11 @@ def parse_expression(text: str, variables: Mapping[str, float]) -> tuple[Value, 
     except (RecursionError, MemoryError, ValueError) as e:  # nesting beyond the parser
         raise ExpressionError(f"the formula cannot be parsed ({type(e).__name__}); simplify it") from None
     _check(tree, variables)
-    for name, value in variables.items():
-        if not math.isfinite(value):
-            raise ExpressionError(f"the value of {name} is {value}; every number in a formula must be finite")
-    leaves = {name: Value(float(value), label=name) for name, value in variables.items()}
+    # Value applies the engine's one rule for what counts as a number.
+    leaves = {name: Value(value, label=name) for name, value in variables.items()}
+    for name, leaf in leaves.items():
+        if not math.isfinite(leaf.data):
+            raise ExpressionError(f"the value of {name} is {leaf.data}; every number in a formula must be finite")
     try:
         return _evaluate(tree, leaves, text.strip()), leaves
     except (ValueError, ZeroDivisionError, OverflowError) as e:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from .engine import Number, Value, grad
+from ._checks import check_real
+from .engine import Number, Value, _as_float, _is_real, grad
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grad"]
 
@@ -28,27 +29,21 @@ class GradcheckError(AssertionError):
 
 
 def _positive(name: str, x: object, allow_zero: bool) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise TypeError(f"{name} must be a float, got {type(x).__name__} {x!r}")
-    x = float(x)
-    if not math.isfinite(x) or x < 0.0 or (x == 0.0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}, got {x!r}")
-    return x
+    if allow_zero:
+        return check_real(x, name, minimum=0.0, example=1e-5)
+    return check_real(x, name, above=0.0, example=1e-6)
 
 
 def _points(inputs: Sequence[Number | Value]) -> list[float]:
-    if isinstance(inputs, (Value, int, float)):
+    if isinstance(inputs, Value) or _is_real(inputs):
         raise TypeError(
             f"inputs must be a sequence of numbers, got a single {type(inputs).__name__}; "
             "wrap it in a list: [x]"
         )
     points = []
     for i, x in enumerate(inputs):
-        x = x.data if isinstance(x, Value) else x
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise TypeError(f"inputs[{i}] must be a real number or a Value, got {type(x).__name__} {x!r}")
-        points.append(float(x))
+        # The engine's rule for numbers (int, float, bool, Fraction, numpy scalars).
+        points.append(x.data if isinstance(x, Value) else _as_float(x, f"inputs[{i}]"))
     if not points:
         raise ValueError("inputs is empty: pass the point to check at, e.g. [0.5, -1.0]")
     return points

@@ -1,0 +1,406 @@
+"""The engine under stress: threads, interrupted backward passes, bad assignments,
+numbers at the edge of the float range, and the tests mutation testing asked for."""
+
+import math
+import sys
+import threading
+from fractions import Fraction
+
+import pytest
+
+from micrograd_like import Value, grad, gradcheck
+from micrograd_like.engine import iter_graph
+from micrograd_like.expr import parse_expression
+from micrograd_like.gradcheck import numerical_grad
+
+# -- two threads, shared leaves ---------------------------------------------------------
+
+
+def _shared_leaf_loss(w, b, k):
+    y = Value(0.0)
+    for i in range(600):
+        y = y + (w * (i % 7 + k) + b).tanh()
+    return y
+
+
+@pytest.mark.parametrize("mode", ["grad", "backward"])
+def test_threads_sharing_leaves_get_correct_gradients(mode):
+    w, b = Value(0.5), Value(-0.2)
+    losses = [_shared_leaf_loss(w, b, k) for k in (0, 1)]
+    expected = [grad(y, [w, b]) for y in losses]
+    nodes = [n for y in losses for n in iter_graph(y)]  # listed now: a walk clears the slots
+    results, errors = {0: [], 1: []}, []
+
+    def work(k):
+        try:
+            for _ in range(15):
+                if mode == "grad":
+                    results[k].append(grad(losses[k], [w, b]))
+                else:
+                    losses[k].backward()  # both threads add into the shared w.grad, b.grad
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert errors == []
+    if mode == "grad":
+        assert results == {0: [expected[0]] * 15, 1: [expected[1]] * 15}
+    else:
+        assert [y.grad for y in losses] == [15.0, 15.0]
+        assert w.grad == pytest.approx(15 * (expected[0][0] + expected[1][0]), rel=1e-12)
+        assert b.grad == pytest.approx(15 * (expected[0][1] + expected[1][1]), rel=1e-12)
+    assert all(n._acc is None for n in nodes)
+
+
+def test_backward_inside_a_backward_closure_is_refused_clearly():
+    a = Value(2.0)
+    out = Value(a.data * 3, (a,), "*3")
+
+    def step():
+        (a * 1).backward()  # a walk started from inside another walk
+
+    out._backward = step
+    with pytest.raises(RuntimeError, match="while a backward pass was running"):
+        out.backward()
+    assert a.grad == 0.0 and out.grad == 0.0 and a._acc is None
+    assert grad(a * 3, [a]) == [3.0]  # the lock was released
+    out._backward = lambda: list(iter_graph(a))
+    with pytest.raises(RuntimeError, match="iter_graph"):
+        grad(out, [a])
+    assert list(iter_graph(out)) == [a, out]
+
+
+# -- all or nothing --------------------------------------------------------------------
+
+
+def test_backward_with_a_grad_set_to_none_changes_nothing_and_names_the_node():
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    b.grad = None
+    with pytest.raises(TypeError, match=r"Value 'b' has \.grad = NoneType None.*zero_grad"):
+        c.backward()
+    assert (a.grad, b.grad, c.grad) == (0.0, None, 0.0)
+    assert all(n._acc is None for n in (a, b, c))
+    x = Value(1.0)
+    assert grad(x * 2, [x, c]) == [2.0, 0.0]
+
+
+class _Interrupting:
+    """A .grad whose addition is interrupted, as Ctrl-C in the apply loop would be."""
+
+    def __add__(self, other):
+        raise KeyboardInterrupt
+
+
+def test_backward_interrupted_while_applying_gradients_changes_nothing():
+    a, b = Value(2.0), Value(3.0)
+    c = (a * b).tanh() + a
+    a.grad = 0.25
+    interrupting = _Interrupting()
+    c.grad = interrupting  # the root is applied last, after every other node
+    nodes = list(iter_graph(c))
+    with pytest.raises(KeyboardInterrupt):
+        c.backward()
+    assert (a.grad, b.grad, c.grad) == (0.25, 0.0, interrupting)
+    assert all(n._acc is None for n in nodes)
+    x = Value(1.0)
+    assert grad(x * 2, [x, c]) == [2.0, 0.0]
+    c.grad = 0.0
+    c.backward()
+    assert c.grad == 1.0 and a.grad == 0.25 + grad(c, [a])[0]
+
+
+class _InterruptedOnce(Value):
+    """A Value whose next .grad assignment is interrupted, as Ctrl-C would be."""
+
+    armed = False
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+        self._grad = value
+
+
+def test_backward_interrupted_while_storing_gradients_finishes_storing_them():
+    a, b = Value(2.0), _InterruptedOnce(3.0)
+    c = (a * b).tanh() + a
+    expected = grad(c, [a, b, c])
+    b.armed = True  # a is stored before b, c after it
+    nodes = list(iter_graph(c))
+    with pytest.raises(KeyboardInterrupt):
+        c.backward()
+    assert [a.grad, b.grad, c.grad] == expected
+    assert all(n._acc is None for n in nodes)
+
+
+def test_a_successful_backward_leaves_no_scratch_state():
+    x = Value(0.5)
+    y = (x * x).tanh() + x
+    nodes = list(iter_graph(y))
+    y.backward()
+    assert all(n._acc is None for n in nodes)
+    assert [n.grad for n in nodes] == [pytest.approx(g) for g in grad(y, nodes)]
+
+
+# -- assignments a user makes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [lambda v: v * 2, lambda v: 2 + v, lambda v: v - 1, lambda v: v / 2, lambda v: v**2])
+def test_a_non_number_assigned_to_data_is_named_where_it_is_used(make):
+    v = Value(1.0, label="w")
+    v.data = "3"
+    with pytest.raises(TypeError, match=r"Value 'w' has \.data = str '3'.*float"):
+        make(v)
+
+
+def test_an_unlabelled_node_is_named_by_its_op_and_data():
+    v = Value(1.5) * 2
+    v.data = [3]
+    with pytest.raises(TypeError, match=r"the unlabelled Value made by '\*' \(data=\[3\]\) has \.data = list"):
+        v + 1
+    leaf = Value(0.5)
+    leaf.data = "x"
+    with pytest.raises(TypeError, match=r"the unlabelled leaf Value \(data='x'\)"):
+        leaf * 2
+
+
+def test_the_node_named_is_the_one_with_the_bad_data():
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    a.data = 2  # an int is a number: fine
+    b.data = "x"
+    with pytest.raises(TypeError, match=r"Value 'b' has \.data = str 'x'"):
+        a + b
+
+
+def test_a_non_number_assigned_to_data_is_named_in_backward():
+    v = Value(1.0, label="w")
+    y = v * v
+    v.data = None
+    with pytest.raises(TypeError, match=r"Value 'w' has \.data = NoneType None"):
+        y.backward()
+    assert v.grad == 0.0 and v._acc is None
+
+
+# -- numbers at the edges --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Value(10**400),
+        lambda: Value(2) + 10**400,
+        lambda: Value(Fraction(10**400, 1)),
+        lambda: Value(-(10**5000)),
+    ],
+    ids=["int", "operand", "Fraction", "huge negative int"],
+)
+def test_numbers_beyond_the_float_range_are_named_with_the_limit(make):
+    limit = r"largest float \(1\.798e\+308\)"
+    with pytest.raises(ValueError, match=r"(about 401 digits|Fraction|5001 digits).*" + limit) as info:
+        make()
+    assert isinstance(info.value, OverflowError)  # what Python raised before
+    assert len(str(info.value)) < 300
+
+
+def test_a_huge_int_is_named_by_its_size():
+    with pytest.raises(ValueError, match=r"Value\(data\) is an int of about 401 digits \(~1e400\)"):
+        Value(10**400)
+    with pytest.raises(ValueError, match=r"an int of about 5001 digits \(-~1e5000\)"):
+        Value(-(10**5000))
+
+
+class _NumpyLikeBool:
+    """Stands in for np.bool_, which (unlike numpy's numbers) is not a numbers.Real:
+    numpy is not a test dependency, so this has the attributes the engine looks at."""
+
+    class dtype:
+        kind = "b"
+
+    shape = ()
+
+    def __float__(self):
+        return 1.0
+
+
+def test_numpy_style_bool_scalars_are_accepted_everywhere():
+    assert Value(_NumpyLikeBool()).data == 1.0
+    assert (Value(2.0) * _NumpyLikeBool()).data == 2.0
+    assert gradcheck(lambda x: x * x, [_NumpyLikeBool()])
+    out, _ = parse_expression("x * 2", {"x": _NumpyLikeBool()})
+    assert out.data == 2.0
+
+
+def test_a_shape_without_a_numeric_dtype_is_not_a_number():
+    class Shaped:
+        shape = ()
+
+        def __float__(self):
+            return 1.0
+
+    with pytest.raises(TypeError, match="real number"):
+        Value(Shaped())
+
+
+def test_a_walk_leaves_no_marks_for_a_later_grad():
+    x, c = Value(1.0), Value(3.0)
+    list(iter_graph(c * 2))
+    assert grad(x * 2, [x, c]) == [2.0, 0.0]
+
+
+def test_complex_numbers_get_a_hint():
+    with pytest.raises(TypeError, match=r"use the real part \(x\.real\)"):
+        Value(1 + 2j)
+
+
+def test_two_labels_are_refused():
+    with pytest.raises(TypeError, match="two labels, 'x' and label='y'"):
+        Value(1.0, "x", label="y")
+
+
+def test_integer_exponents_from_1e15_are_named_as_floats():
+    assert (Value(1.0) ** 1e15).op == "**1000000000000000.0"
+    assert (Value(1.0) ** (1e15 - 1)).op == "**999999999999999"
+
+
+def test_iter_graph_refuses_a_non_value():
+    with pytest.raises(TypeError, match="iter_graph needs a Value, got int 3"):
+        iter_graph(3)
+
+
+def test_division_by_zero_message_says_how_to_avoid_it():
+    with pytest.raises(ZeroDivisionError, match="make sure the denominator cannot be 0"):
+        Value(1.0) / Value(0.0)
+
+
+def test_one_rule_for_numbers_in_value_gradcheck_and_expr():
+    from tests.test_engine import _RegisteredReal  # numpy's float32/int64 register like this
+
+    assert gradcheck(lambda x: x * x, [_RegisteredReal()], atol=_RegisteredReal(), rtol=_RegisteredReal())
+    assert gradcheck(lambda x: x * 3, [True])
+    for bad in ("1", None, 1j):
+        with pytest.raises(TypeError, match="real number"):
+            gradcheck(lambda x: x, [bad])
+        with pytest.raises(TypeError, match="real number"):
+            parse_expression("x", {"x": bad})
+    with pytest.raises(ValueError, match="largest float"):
+        gradcheck(lambda x: x, [10**400])
+    with pytest.raises(ValueError, match="largest float"):
+        parse_expression("x", {"x": 10**400})
+
+
+# -- what mutation testing found unchecked ---------------------------------------------
+
+
+def test_derivative_of_x_to_the_zero():
+    for x0 in (0.0, 2.5, -3.0):
+        x = Value(x0)
+        y = x**0
+        assert y.data == 1.0
+        y.backward()
+        assert x.grad == 0.0 and type(x.grad) is float
+    x = Value(0.0)
+    (d,) = grad(x**0, [x], create_graph=True)
+    assert isinstance(d, Value) and d.data == 0.0
+    assert grad(d, [x]) == [0.0]
+
+
+def test_zero_base_to_a_value_power_with_zero_upstream_gradient():
+    for y0 in (0.0, 1.0, 2.0):  # y = 0 is the case the formula would divide by zero at
+        x, y = Value(0.0), Value(y0)
+        ((x**y) * 0).backward()
+        assert (x.grad, y.grad) == (0.0, 0.0)
+
+
+def test_constant_power_op_names():
+    assert (Value(3.0) ** 2).op == "**2"
+    assert (Value(3.0) ** 2.0).op == "**2"
+    assert (Value(3.0) ** -1).op == "**-1"
+    assert (Value(3.0) ** 0.5).op == "**0.5"
+
+
+def test_gradcheck_with_zero_tolerances():
+    assert gradcheck(lambda x: x * 2 + 1, [0.5], atol=0.0, rtol=1e-6)
+    assert gradcheck(lambda x: x * 2 + 1, [0.5], atol=1e-6, rtol=0.0)
+    with pytest.raises(AssertionError):
+        gradcheck(lambda x: (x * 2).relu() * 0 + x * Value(1.0 + 1e-4), [0.5], atol=0.0, rtol=0.0)
+
+
+def test_numerical_grad_scales_its_step_with_large_inputs():
+    (d,) = numerical_grad(lambda x: x * x, [1e8])
+    assert d == pytest.approx(2e8, rel=1e-6)
+    (d,) = numerical_grad(lambda x: x * x, [-1e8])
+    assert d == pytest.approx(-2e8, rel=1e-6)
+    (d,) = numerical_grad(lambda x: x * x * x, [0.5])
+    assert d == pytest.approx(0.75, rel=1e-6)
+
+
+def test_numerical_grad_step_is_eps_times_max_of_1_and_abs_x():
+    # For x**3 central differences give 3x**2 + h**2 exactly: h is visible at x = 0.
+    (d,) = numerical_grad(lambda x: x * x * x, [0.0], eps=1e-3)
+    assert d == pytest.approx(1e-6, rel=1e-6)
+
+
+def test_gradcheck_checks_only_the_orders_asked_for():
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        return x * x
+
+    assert gradcheck(f, [0.5])  # order 1 by default
+    assert len(calls) == 3  # one analytic evaluation, two finite differences
+    assert gradcheck(f, [0.5], order=1)
+    assert len(calls) == 6
+
+
+def test_gradcheck_validates_eps():
+    with pytest.raises(ValueError, match="eps"):
+        gradcheck(lambda x: x, [0.5], eps=0.0)
+    with pytest.raises(ValueError, match="eps"):
+        numerical_grad(lambda x: x, [0.5], eps=0.0)
+
+
+def test_numerical_grad_refuses_a_function_that_returns_no_value():
+    with pytest.raises(TypeError, match="f must return a Value, but it returned float 1.0"):
+        numerical_grad(lambda x: 1.0, [0.5])
+
+
+def test_relu_slope_is_a_step():
+    for x0, slope in ((2.0, 1.0), (-2.0, 0.0), (0.0, 0.0)):
+        x = Value(x0)
+        x.relu().backward()
+        assert x.grad == slope
+    x = Value(math.nan)
+    x.relu().backward()
+    assert math.isnan(x.grad)
+
+
+def test_gradcheck_report_shows_the_absolute_error():
+    def twice_with_wrong_derivative(x):
+        out = Value(x.data * 2, (x,), "twice")
+
+        def _backward():
+            x.grad += 3 * out.grad
+
+        out._backward = _backward
+        return out
+
+    with pytest.raises(AssertionError) as info:
+        gradcheck(twice_with_wrong_derivative, [0.5])
+    (row,) = [line for line in str(info.value).splitlines() if "MISMATCH" in line]
+    assert row.split()[2:5] == ["3", "2", "1"]  # analytic, numeric, |analytic - numeric|
