@@ -60,7 +60,7 @@ class LedgerRow(NamedTuple):
 
     def __str__(self) -> str:
         return (
-            f"{self.node} -> {self.input}: {self.formula} = {_num(self.local)}; "
+            f"{self.node} -> {self.input}: {_evaluated(self.formula, self.local)}; "
             f"{_num(self.node_grad)} * {_num(self.local)} = {_num(self.contribution)}; "
             f"total {_num(self.total)}"
         )
@@ -107,7 +107,7 @@ class Ledger:
         root = self.nodes[-1]
         head = ("step", "node", "dL/d(node)", "local derivative d(node)/d(input)", "contribution", "input", "total")
         body = [
-            (str(r.step), r.node, _num(r.node_grad), f"{r.formula} = {_num(r.local)}", _num(r.contribution),
+            (str(r.step), r.node, _num(r.node_grad), _evaluated(r.formula, r.local), _num(r.contribution),
              r.input, _num(r.total) + (" final" if r.final else ""))
             for r in self.rows
         ]
@@ -118,6 +118,12 @@ class Ledger:
                         [(n.name + (f" = {n.expression}" if n.expression else ""), n.op or "leaf",
                           _num(n.data), _num(n.grad)) for n in self.nodes], right=(2, 3))
         return "\n".join(lines)
+
+
+def _evaluated(formula: str, local: float) -> str:
+    """``d(a*b)/da = b = 0.8``; a formula that is already its number is not repeated (``= 1``)."""
+    number = _num(local)
+    return formula if formula.rsplit(" = ", 1)[-1] == number else f"{formula} = {number}"
 
 
 def _num(x: float) -> str:

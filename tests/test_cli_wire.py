@@ -79,7 +79,7 @@ def test_explain_prints_the_ledger_of_the_formula(tmp_path):
 def test_explain_names_the_result_apart_from_a_variable_called_out(tmp_path):
     out = ok("explain", "out * 2", "out=3", cwd=tmp_path)
     assert "Backward pass from out_: dL/d(out_) = 1" in out
-    assert "d(out*2)/dout = 2 = 2" in out
+    assert "d(out*2)/dout = 2 " in out and "= 2 = 2" not in out  # a number is not repeated
 
 
 @pytest.mark.parametrize(

@@ -240,3 +240,10 @@ def test_every_registered_function_explains_with_its_formula(name):
     x = Value(0.7, label="x")
     (row,) = explain(FUNCTIONS[name](x)).rows
     assert row.formula.startswith(f"d({name}(x))/dx = ") and "?" not in row.formula, row.formula
+
+
+def test_a_formula_that_is_its_own_number_is_not_repeated():
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    text = str(explain(a * b + a))
+    assert "d(n2 + a)/da = 1 " in text and "= 1 = 1" not in text
+    assert "d(a*b)/da = b = -3" in text  # a formula with a symbol still shows its number
