@@ -288,7 +288,7 @@ def test_division_by_zero_message_says_how_to_avoid_it():
 
 
 def test_one_rule_for_numbers_in_value_gradcheck_and_expr():
-    from tests.test_engine import _RegisteredReal  # numpy's float32/int64 register like this
+    from test_engine import _RegisteredReal  # numpy's float32/int64 register like this
 
     assert gradcheck(lambda x: x * x, [_RegisteredReal()], atol=_RegisteredReal(), rtol=_RegisteredReal())
     assert gradcheck(lambda x: x * 3, [True])
