@@ -310,6 +310,7 @@ def bench_moons_step(args: argparse.Namespace) -> dict:
             losses = [(1 + -yi * model(x)).relu() for yi, x in zip(y, inputs)]
             total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum((p * p for p in model.parameters()))
             return total, model.parameters()
+
         return forward
 
     mem_mg, peak_mg, nodes = bytes_per_node(build(mg.Value, theirs))

@@ -44,8 +44,23 @@ _EXPORTS = {
     "draw_collapsed": "viz",
 }
 _SUBMODULES = (
-    "analysis", "compiled", "datasets", "engine", "expr", "functions", "gradcheck", "ledger", "losses", "moons",
-    "nn", "optim", "registry", "serialization", "symmetry", "testing", "viz",
+    "analysis",
+    "compiled",
+    "datasets",
+    "engine",
+    "expr",
+    "functions",
+    "gradcheck",
+    "ledger",
+    "losses",
+    "moons",
+    "nn",
+    "optim",
+    "registry",
+    "serialization",
+    "symmetry",
+    "testing",
+    "viz",
 )
 
 __all__ = list(_EXPORTS)

@@ -47,18 +47,41 @@ class _Sym:
         left, right = _operand(other), self.tree
         return _Sym((op, left, right) if reflected else (op, right, left))
 
-    def __add__(self, o): return self._bin(o, "+")
-    def __radd__(self, o): return self._bin(o, "+", True)
-    def __sub__(self, o): return self._bin(o, "-")
-    def __rsub__(self, o): return self._bin(o, "-", True)
-    def __mul__(self, o): return self._bin(o, "*")
-    def __rmul__(self, o): return self._bin(o, "*", True)
-    def __truediv__(self, o): return self._bin(o, "/")
-    def __rtruediv__(self, o): return self._bin(o, "/", True)
-    def __pow__(self, o): return self._bin(o, "**")
-    def __rpow__(self, o): return self._bin(o, "**", True)
-    def __neg__(self): return _Sym(("neg", self.tree))
-    def __pos__(self): return self
+    def __add__(self, o):
+        return self._bin(o, "+")
+
+    def __radd__(self, o):
+        return self._bin(o, "+", True)
+
+    def __sub__(self, o):
+        return self._bin(o, "-")
+
+    def __rsub__(self, o):
+        return self._bin(o, "-", True)
+
+    def __mul__(self, o):
+        return self._bin(o, "*")
+
+    def __rmul__(self, o):
+        return self._bin(o, "*", True)
+
+    def __truediv__(self, o):
+        return self._bin(o, "/")
+
+    def __rtruediv__(self, o):
+        return self._bin(o, "/", True)
+
+    def __pow__(self, o):
+        return self._bin(o, "**")
+
+    def __rpow__(self, o):
+        return self._bin(o, "**", True)
+
+    def __neg__(self):
+        return _Sym(("neg", self.tree))
+
+    def __pos__(self):
+        return self
 
     def _refuse(self, *args):
         raise _GiveUp

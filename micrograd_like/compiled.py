@@ -64,10 +64,17 @@ class _Traced(Value):
     def __int__(self) -> int:
         return int(self.data)
 
-    def __lt__(self, other): return self.data < _data(other)
-    def __le__(self, other): return self.data <= _data(other)
-    def __gt__(self, other): return self.data > _data(other)
-    def __ge__(self, other): return self.data >= _data(other)
+    def __lt__(self, other):
+        return self.data < _data(other)
+
+    def __le__(self, other):
+        return self.data <= _data(other)
+
+    def __gt__(self, other):
+        return self.data > _data(other)
+
+    def __ge__(self, other):
+        return self.data >= _data(other)
 
 
 class _ArgumentFloat(float):
@@ -571,8 +578,11 @@ class Compiled:
 def _named(fn: Callable, paths: list[str]) -> list[str]:
     """Replace ``argN`` in argument paths by the parameter's name, where it has one."""
     try:
-        params = [p.name for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        params = [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         return paths
     out = []
@@ -589,8 +599,10 @@ def _compare(fn: Callable, args: tuple, rec: _Recording, outputs: tuple, grads: 
     values: list[Value] = []
     if aux is not None:
         _shape(aux, values)
-    hint = ("; Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
-            "the recording: make it branch-free (relu, max via Value ops) or do not compile this function")
+    hint = (
+        "; Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
+        "the recording: make it branch-free (relu, max via Value ops) or do not compile this function"
+    )
     pairs = [("the output", outputs[0], eager.data)]
     pairs += [(f"extra output {i}", mine, v.data) for i, (mine, v) in enumerate(zip(outputs[1], values))]
     for what, mine, theirs in pairs:

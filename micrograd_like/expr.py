@@ -39,9 +39,9 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 100
 
 
-
 def _allowed() -> str:
     return "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
+
 
 _BINARY = {
     ast.Add: lambda a, b: a + b,
@@ -135,7 +135,9 @@ def _finite_constant(node: ast.Constant) -> None:
 def _finite_result(value: Value, node: ast.AST, text: str) -> Value:
     if not math.isfinite(value.data):
         part = ast.get_source_segment(text, node) or ast.unparse(node)
-        raise ExpressionError(f"{part} is {value.data}, beyond the float range; every number in a formula must be finite")
+        raise ExpressionError(
+            f"{part} is {value.data}, beyond the float range; every number in a formula must be finite"
+        )
     return value
 
 
@@ -236,7 +238,9 @@ def parse_assignment(text: str) -> tuple[str, float]:
     if not sep:
         raise ExpressionError(f"expected NAME=NUMBER, got {text!r}; for example a=2")
     if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
-        raise ExpressionError(f"{name!r} cannot be a variable name; use letters, digits and _ (not {', '.join(FUNCTIONS)})")
+        raise ExpressionError(
+            f"{name!r} cannot be a variable name; use letters, digits and _ (not {', '.join(FUNCTIONS)})"
+        )
     try:
         value = float(number)
     except ValueError:

@@ -37,8 +37,7 @@ def _positive(name: str, x: object, allow_zero: bool) -> float:
 def _points(inputs: Sequence[Number | Value]) -> list[float]:
     if isinstance(inputs, Value) or _is_real(inputs):
         raise TypeError(
-            f"inputs must be a sequence of numbers, got a single {type(inputs).__name__}; "
-            "wrap it in a list: [x]"
+            f"inputs must be a sequence of numbers, got a single {type(inputs).__name__}; wrap it in a list: [x]"
         )
     points = []
     for i, x in enumerate(inputs):

@@ -107,16 +107,28 @@ class Ledger:
         root = self.nodes[-1]
         head = ("step", "node", "dL/d(node)", "local derivative d(node)/d(input)", "contribution", "input", "total")
         body = [
-            (str(r.step), r.node, _num(r.node_grad), f"{r.formula} = {_num(r.local)}", _num(r.contribution),
-             r.input, _num(r.total) + (" final" if r.final else ""))
+            (
+                str(r.step),
+                r.node,
+                _num(r.node_grad),
+                f"{r.formula} = {_num(r.local)}",
+                _num(r.contribution),
+                r.input,
+                _num(r.total) + (" final" if r.final else ""),
+            )
             for r in self.rows
         ]
         lines = [f"Backward pass from {root.name}: dL/d({root.name}) = {_num(root.grad)} (the seed)", ""]
         lines += _table(head, body, right=(0, 2, 4))
         lines += ["", "Final gradients dL/d(node):"]
-        lines += _table(("node", "op", "data", "grad"),
-                        [(n.name + (f" = {n.expression}" if n.expression else ""), n.op or "leaf",
-                          _num(n.data), _num(n.grad)) for n in self.nodes], right=(2, 3))
+        lines += _table(
+            ("node", "op", "data", "grad"),
+            [
+                (n.name + (f" = {n.expression}" if n.expression else ""), n.op or "leaf", _num(n.data), _num(n.grad))
+                for n in self.nodes
+            ],
+            right=(2, 3),
+        )
         return "\n".join(lines)
 
 
@@ -227,8 +239,11 @@ def _node_rows(node: Value, i: int, state: tuple, start: int) -> list[LedgerRow]
         prior = totals[j]
         totals[j] = contributions[k] if prior is None else prior + contributions[k]
         formula = f"d({lhs})/d{_wrt(names[j])} = {_fill(formulas[k], subst)}"
-        rows.append(LedgerRow(start + len(rows), names[i], i, g, names[j], j, locals_[k], formula,
-                              contributions[k], totals[j], False))
+        rows.append(
+            LedgerRow(
+                start + len(rows), names[i], i, g, names[j], j, locals_[k], formula, contributions[k], totals[j], False
+            )
+        )
     return rows
 
 
@@ -246,7 +261,8 @@ def _finish(order: list, state: tuple, rows: list[LedgerRow]) -> tuple[NodeGradi
             final_step[j] = k
             rows[k] = rows[k]._replace(final=True)
     return tuple(
-        NodeGradient(i, names[i], expressions[i], v.op, v.data, 0.0 + totals[i], final_step[i]) for i, v in enumerate(order)
+        NodeGradient(i, names[i], expressions[i], v.op, v.data, 0.0 + totals[i], final_step[i])
+        for i, v in enumerate(order)
     )
 
 
@@ -298,8 +314,10 @@ def explain_network(model: Any, inputs: Sequence[Sequence[float]], loss: Callabl
     if not isinstance(model, MLP):
         raise TypeError(f"explain_network needs an MLP as model, got {describe(model)}; build one with MLP(nin, nouts)")
     if not callable(loss):
-        raise TypeError(f"loss must be a function of the outputs returning a Value, got {describe(loss)}; "
-                        "pass e.g. lambda outs: sse(outs, targets)")
+        raise TypeError(
+            f"loss must be a function of the outputs returning a Value, got {describe(loss)}; "
+            "pass e.g. lambda outs: sse(outs, targets)"
+        )
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence) or not inputs:
         raise TypeError(f"inputs must be a non-empty list of input vectors, got {describe(inputs)}")
     acts = [_forward_layers(model, x) for x in inputs]  # acts[n][l] = list of Values
@@ -351,14 +369,20 @@ def _network_text(model: Any, acts: list, r: dict) -> str:
         f"Outputs (layer {n_layers - 1}): dC/dy_j",
     ]
     head = ["observation"] + [f"dC/dy_{j}" for j in range(len(r["output_grads"][0]))]
-    lines += _indent(_table(head, [[str(n)] + [_num(g) for g in row] for n, row in enumerate(r["output_grads"])],
-                            right=range(1, len(head))))
+    lines += _indent(
+        _table(
+            head,
+            [[str(n)] + [_num(g) for g in row] for n, row in enumerate(r["output_grads"])],
+            right=range(1, len(head)),
+        )
+    )
     for l in range(n_layers - 2, -1, -1):
         grads = r["activation_grads"][l]
         head = ["observation"] + [f"dC/da[{l},{j}]" for j in range(len(grads[0]))]
         lines += ["", f"Hidden layer {l}: dC/da[{l},j], passed back from layer {l + 1}"]
-        lines += _indent(_table(head, [[str(n)] + [_num(g) for g in row] for n, row in enumerate(grads)],
-                                right=range(1, len(head))))
+        lines += _indent(
+            _table(head, [[str(n)] + [_num(g) for g in row] for n, row in enumerate(grads)], right=range(1, len(head)))
+        )
     for l in range(n_layers):
         lines += [""] + _layer_weights_text(model, l, r)
     return "\n".join(lines)

@@ -17,8 +17,17 @@ from .losses import hinge, l2_penalty
 from .nn import MLP
 
 __all__ = [
-    "ALPHA", "POINTS", "NOISE", "SEED", "HIDDEN", "STEPS", "LEARNING_RATE",
-    "Step", "loss_and_accuracy", "train", "plot_boundary",
+    "ALPHA",
+    "POINTS",
+    "NOISE",
+    "SEED",
+    "HIDDEN",
+    "STEPS",
+    "LEARNING_RATE",
+    "Step",
+    "loss_and_accuracy",
+    "train",
+    "plot_boundary",
 ]
 
 #: Strength of the L2 weight penalty in micrograd's demo.
@@ -74,8 +83,13 @@ def loss_and_accuracy(
 
 
 def train(
-    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], steps: int = 100, lr: float = 1.0,
-    *, compiled: bool = True,
+    model: MLP,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    steps: int = 100,
+    lr: float = 1.0,
+    *,
+    compiled: bool = True,
 ) -> Iterator[Step]:
     """Full-batch SGD as in micrograd's demo, yielding each step's loss and accuracy.
 
@@ -139,7 +153,9 @@ def _compiled_step(model: MLP) -> StepFunction:
     return step
 
 
-def plot_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], path: str | Path, *, grid: int = 60) -> Path:
+def plot_boundary(
+    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], path: str | Path, *, grid: int = 60
+) -> Path:
     """Save a picture of the plane coloured by the model's decision, with the points on top.
 
     Needs matplotlib (``pip install 'micrograd-like[plot]'``); draws off screen.

@@ -85,6 +85,7 @@ def __getattr__(name: str) -> Any:
 # argument checking helpers
 # --------------------------------------------------------------------------
 
+
 def _check_activation(activation: Any, name: str = "activation") -> Activation:
     """A name from ACTIVATIONS (ValueError if unknown) or a callable."""
     if callable(activation) and not isinstance(activation, str):
@@ -97,9 +98,7 @@ def _check_activation(activation: Any, name: str = "activation") -> Activation:
             f"{name}={'relu' if activation else 'linear'!r}"
         )
     if not isinstance(activation, str):
-        raise TypeError(
-            f"{name} must be one of {choices} or a callable Value -> Value, got {describe(activation)}"
-        )
+        raise TypeError(f"{name} must be one of {choices} or a callable Value -> Value, got {describe(activation)}")
     return check_choice(activation, name, ACTIVATIONS)
 
 
@@ -179,10 +178,7 @@ def _from_nonlin(nonlin: Any, activation: Any) -> Any:
         return activation
     check_bool(nonlin, "nonlin")
     if activation != "relu":
-        raise ValueError(
-            f"pass either nonlin={nonlin!r} (micrograd's flag) or activation={activation!r}, "
-            f"not both"
-        )
+        raise ValueError(f"pass either nonlin={nonlin!r} (micrograd's flag) or activation={activation!r}, not both")
     return "relu" if nonlin else "linear"
 
 
@@ -206,8 +202,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
         raise TypeError(f"{who} expects a sequence of {nin} floats or Values, got {describe(x)}")
     if len(x) != nin:
         raise ValueError(
-            f"{who} expects {nin} input{'s' if nin != 1 else ''} but got {len(x)}; "
-            f"pass a sequence of length {nin}"
+            f"{who} expects {nin} input{'s' if nin != 1 else ''} but got {len(x)}; pass a sequence of length {nin}"
         )
     for i, xi in enumerate(x):
         if not isinstance(xi, (Value, numbers.Real)):
@@ -218,6 +213,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
 # --------------------------------------------------------------------------
 # modules
 # --------------------------------------------------------------------------
+
 
 class Module:
     """Base class: parameter listing, gradient reset and (de)serialisation.
@@ -381,9 +377,7 @@ class Neuron(Module):
         init = _check_init(init, "init")
         bias_init = _check_init(bias_init, "bias_init")
         rng = _check_rng(rng)
-        self.w: list[Value] = [
-            Value(_draw(init, self.nin, fan_out, rng, "init")) for _ in range(self.nin)
-        ]
+        self.w: list[Value] = [Value(_draw(init, self.nin, fan_out, rng, "init")) for _ in range(self.nin)]
         self.b: Value = Value(_draw(bias_init, self.nin, fan_out, rng, "bias_init"))
         self._set_labels()
 
@@ -462,8 +456,7 @@ class Layer(Module):
         activation = _check_activation(_from_nonlin(nonlin, activation))
         rng = _check_rng(rng)
         self.neurons: list[Neuron] = [
-            Neuron(self.nin, activation, init, bias_init, rng, fan_out=self.nout)
-            for _ in range(self.nout)
+            Neuron(self.nin, activation, init, bias_init, rng, fan_out=self.nout) for _ in range(self.nout)
         ]
         self._set_labels()
 
@@ -494,20 +487,13 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Return ``[("neurons.0.w.0", ...), ..., ("neurons.<n-1>.b", ...)]``."""
-        return [
-            (f"neurons.{i}.{name}", p)
-            for i, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
+        return [(f"neurons.{i}.{name}", p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
     def architecture(self) -> dict[str, Any]:
         return {"type": "Layer", **_layer_arch(self)}
 
     def __repr__(self) -> str:
-        return (
-            f"Layer(nin={self.nin}, nout={self.nout}, "
-            f"activation={_layer_arch(self)['activation']!r})"
-        )
+        return f"Layer(nin={self.nin}, nout={self.nout}, activation={_layer_arch(self)['activation']!r})"
 
 
 def _layer_arch(layer: Layer) -> dict[str, Any]:
@@ -610,9 +596,7 @@ class MLP(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Return ``[("layers.0.neurons.0.w.0", ...), ...]`` in :meth:`parameters` order."""
         return [
-            (f"layers.{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
+            (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
 
     def architecture(self) -> dict[str, Any]:

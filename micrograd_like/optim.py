@@ -56,8 +56,7 @@ class Optimizer:
             check_instance(p, f"params[{i}]", Value, "a Value (a parameter)")
             if id(p) in seen:
                 raise ValueError(
-                    f"params[{i}] ({p.label or p!r}) appears more than once; each parameter "
-                    f"must be listed once"
+                    f"params[{i}] ({p.label or p!r}) appears more than once; each parameter must be listed once"
                 )
             seen.add(id(p))
         self.params: list[Value] = plist

@@ -343,9 +343,7 @@ def expressions(
     def extend(children: st.SearchStrategy[Expression]) -> st.SearchStrategy[Expression]:
         options = []
         if unary:
-            options.append(
-                st.builds(_unary, st.sampled_from(unary), children, shifts, st.integers(2, 5)).map(_squash)
-            )
+            options.append(st.builds(_unary, st.sampled_from(unary), children, shifts, st.integers(2, 5)).map(_squash))
         if binary:
             options.append(st.builds(_binary, st.sampled_from(binary), children, children, shifts).map(_squash))
         return st.one_of(options)
@@ -379,6 +377,4 @@ def _smooth_node(node: Value, margin: float) -> bool:
     if not isinstance(spec, OpSpec):
         return True
     intervals = spec.intervals(*op.params) or ()  # type: ignore[union-attr]
-    return all(
-        abs(child.data - a) > margin for child, iv in zip(node.children, intervals) for a in iv.avoid
-    )
+    return all(abs(child.data - a) > margin for child, iv in zip(node.children, intervals) for a in iv.avoid)

@@ -68,5 +68,4 @@ def nn_cases(draw, max_width: int = 3, max_hidden: int = 2, bound: float = 1.5) 
         target = draw(st.lists(st.floats(0.0, 1.0), min_size=nout, max_size=nout))
     else:
         target = draw(st.integers(0, nout - 1))
-    return NNCase(nin, tuple([*hidden, nout]), activation, output_activation, loss,
-                  tuple(params), tuple(x), target)
+    return NNCase(nin, tuple([*hidden, nout]), activation, output_activation, loss, tuple(params), tuple(x), target)

@@ -59,8 +59,18 @@ def page_rows(path: Path) -> list[list]:
 def ledger_rows(root) -> list[list]:
     """``explain(root)`` in the page's encoding (numbers as exact reprs)."""
     return [
-        [r.node_index, r.input_index, r.node, repr(r.node_grad), r.input, r.formula, repr(r.local),
-         repr(r.contribution), repr(r.total), r.final]
+        [
+            r.node_index,
+            r.input_index,
+            r.node,
+            repr(r.node_grad),
+            r.input,
+            r.formula,
+            repr(r.local),
+            repr(r.contribution),
+            repr(r.total),
+            r.final,
+        ]
         for r in explain(root).rows
     ]
 
@@ -164,7 +174,9 @@ def test_draw_html_writes_the_page_named_like_the_picture(tmp_path):
     out = ok("draw", "tanh(a*b + c)", "a=2", "b=-3", "c=10", "--html", cwd=tmp_path)
     folder = tmp_path / "micrograd-graphs"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "tanh_a_times_b_plus_c.gv", "tanh_a_times_b_plus_c.html", "tanh_a_times_b_plus_c.svg"
+        "tanh_a_times_b_plus_c.gv",
+        "tanh_a_times_b_plus_c.html",
+        "tanh_a_times_b_plus_c.svg",
     ]
     assert "micrograd-graphs/tanh_a_times_b_plus_c.html" in out
     page = folder / "tanh_a_times_b_plus_c.html"

@@ -86,6 +86,7 @@ def test_arithmetic_on_argument_numbers_is_recorded_and_minibatches_train_like_e
             scores = [m([ml.Value(a), b, a * b]) for a, b in X]
             margins = [(1 + -yi * s).relu() + (1 - yi) * 0.5 * s * s for yi, s in zip(y, scores)]
             return sum(margins) * (1.0 / len(y)) + sum(x[0] ** 2 for x in X) * m.parameters()[0]
+
         return fn
 
     cfn = ml.compile(loss_fn(model))

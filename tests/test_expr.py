@@ -26,10 +26,7 @@ def test_every_allowed_construct():
     text = "exp(x) + log(y) - sigmoid(x) * relu(-x) / tanh(y) ** 2 + 2 ** x + x ** y + +x - -1.5e0"
     out, leaves = parse_expression(text, {"x": 0.5, "y": 2.0})
     x, y = 0.5, 2.0
-    expected = (
-        math.exp(x) + math.log(y) - 1 / (1 + math.exp(-x)) * 0.0 / math.tanh(y) ** 2
-        + 2**x + x**y + x + 1.5
-    )
+    expected = math.exp(x) + math.log(y) - 1 / (1 + math.exp(-x)) * 0.0 / math.tanh(y) ** 2 + 2**x + x**y + x + 1.5
     assert out.data == pytest.approx(expected)
 
 
@@ -102,8 +99,14 @@ def test_parse_assignment(text, expected):
 
 @pytest.mark.parametrize(
     "text, reason",
-    [("a", "NAME=NUMBER"), ("1a=2", "variable name"), ("for=1", "variable name"), ("exp=1", "variable name"),
-     ("a=two", "must be a number"), ("a=inf", "finite")],
+    [
+        ("a", "NAME=NUMBER"),
+        ("1a=2", "variable name"),
+        ("for=1", "variable name"),
+        ("exp=1", "variable name"),
+        ("a=two", "must be a number"),
+        ("a=inf", "finite"),
+    ],
 )
 def test_parse_assignment_refuses(text, reason):
     with pytest.raises(ExpressionError, match=reason):

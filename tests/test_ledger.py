@@ -96,11 +96,19 @@ def test_text_table_is_aligned():
 def test_formulas_cover_every_op_and_constant_power():
     x, y = Value(0.7, label="x"), Value(1.3, label="y")
     cases = {
-        "d(x + y)/dy = 1": x + y, "d(x - y)/dy = -1": x - y, "d(x/y)/dy = -n2 / y": x / y,
-        "d(-x)/dx = -1": -x, "d(x**y)/dy = n2 * log(x)": x**y, "d(exp(x))/dx = n1": x.exp(),
-        "d(log(x))/dx = 1 / x": x.log(), "d(sigmoid(x))/dx = n1 * (1 - n1)": x.sigmoid(),
-        "d(relu(x))/dx = step(x)": x.relu(), "d(sin(x))/dx = cos(x)": x.sin(), "d(x**3)/dx = 3 * x**2": x**3,
-        "d(x**0.5)/dx = 0.5 * x**(-0.5)": x**0.5, "d(x**2)/dx = 2 * x": x**2,
+        "d(x + y)/dy = 1": x + y,
+        "d(x - y)/dy = -1": x - y,
+        "d(x/y)/dy = -n2 / y": x / y,
+        "d(-x)/dx = -1": -x,
+        "d(x**y)/dy = n2 * log(x)": x**y,
+        "d(exp(x))/dx = n1": x.exp(),
+        "d(log(x))/dx = 1 / x": x.log(),
+        "d(sigmoid(x))/dx = n1 * (1 - n1)": x.sigmoid(),
+        "d(relu(x))/dx = step(x)": x.relu(),
+        "d(sin(x))/dx = cos(x)": x.sin(),
+        "d(x**3)/dx = 3 * x**2": x**3,
+        "d(x**0.5)/dx = 0.5 * x**(-0.5)": x**0.5,
+        "d(x**2)/dx = 2 * x": x**2,
     }
     for expected, root in cases.items():
         formulas = [r.formula for r in explain(root)]

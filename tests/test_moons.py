@@ -111,7 +111,13 @@ def test_compiled_steps_are_bit_identical_to_eager(hidden, seed):
 
 @pytest.mark.parametrize(
     "kwargs, exc",
-    [({"compiled": 1}, TypeError), ({"steps": -1}, ValueError), ({"steps": 1.5}, TypeError), ({"lr": 0.0}, ValueError), ({"lr": "1"}, TypeError)],
+    [
+        ({"compiled": 1}, TypeError),
+        ({"steps": -1}, ValueError),
+        ({"steps": 1.5}, TypeError),
+        ({"lr": 0.0}, ValueError),
+        ({"lr": "1"}, TypeError),
+    ],
 )
 def test_train_validates_its_arguments(kwargs, exc):
     with pytest.raises(exc, match=next(iter(kwargs))):

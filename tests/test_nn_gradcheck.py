@@ -15,8 +15,9 @@ from strategies import NNCase, nn_cases
 
 def _loss_fn(case: NNCase):
     """f(*params, *x) -> loss Value, with every parameter and input a Value argument."""
-    model = MLP(case.nin, list(case.nouts), activation=case.activation,
-                output_activation=case.output_activation, init=0.0)
+    model = MLP(
+        case.nin, list(case.nouts), activation=case.activation, output_activation=case.output_activation, init=0.0
+    )
     neurons = [n for layer in model.layers for n in layer.neurons]
     n_params = len(case.params)
 

@@ -52,7 +52,9 @@ def test_sgd_momentum_and_weight_decay_follow_pytorch(momentum, wd):
         assert row == pytest.approx(p, rel=1e-14)
 
 
-@pytest.mark.parametrize("lr, betas, eps", [(1e-3, (0.9, 0.999), 1e-8), (0.1, (0.5, 0.9), 1e-3), (0.01, (0.0, 0.0), 1e-12)])
+@pytest.mark.parametrize(
+    "lr, betas, eps", [(1e-3, (0.9, 0.999), 1e-8), (0.1, (0.5, 0.9), 1e-3), (0.01, (0.0, 0.0), 1e-12)]
+)
 def test_adam_follows_the_paper_with_bias_correction(lr, betas, eps):
     got = _run(lambda ps: Adam(ps, lr=lr, betas=betas, eps=eps))
     b1, b2 = betas

@@ -25,8 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "examples:\n"
             f"  {PROG} symmetry\n"
-            f"  {PROG} draw \"tanh(a*b + c)\" a=2 b=-3 c=10 --html\n"
-            f"  {PROG} explain \"tanh(a*b + c)\" a=2 b=-3 c=10\n"
+            f'  {PROG} draw "tanh(a*b + c)" a=2 b=-3 c=10 --html\n'
+            f'  {PROG} explain "tanh(a*b + c)" a=2 b=-3 c=10\n'
             f"  {PROG} train moons --steps 100\n"
             f"\nRun '{PROG} COMMAND --help' for a command's options."
         ),
