@@ -18,7 +18,7 @@ import micrograd.engine as mg
 import micrograd.nn as mg_nn
 
 import micrograd_like as ml
-from micrograd_like import losses, symmetry
+from micrograd_like import symmetry
 from micrograd_like.datasets import make_moons
 from micrograd_like.engine import iter_graph
 from micrograd_like.nn import MLP

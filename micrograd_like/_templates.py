@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["OpTemplate", "Form", "template_for", "render", "ATOM", "ADD"]
 

@@ -33,7 +33,8 @@ import numbers
 import weakref
 from array import array
 from collections import OrderedDict, namedtuple
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import engine
 from ._checks import check_bool, check_int

@@ -19,7 +19,7 @@ import ast
 import keyword
 import math
 import unicodedata
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
 from .engine import Value

@@ -14,7 +14,8 @@ read like mathematics and work at any order::
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .engine import REGISTRY, Value
 from .registry import REALS, Interval, defop

@@ -7,8 +7,7 @@ loss, a whole model.
 
 from __future__ import annotations
 
-import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from ._checks import check_real
 from .engine import Number, Value, _as_float, _is_real, grad

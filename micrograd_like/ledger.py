@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from ._checks import describe
 from .engine import Value, grad, iter_graph
@@ -330,7 +331,7 @@ def explain_network(model: Any, inputs: Sequence[Sequence[float]], loss: Callabl
     act_grads = [[[next(grads) for _ in layer] for layer in a] for a in acts]
     per_layer = [[tuple(next(grads) for _ in n.parameters()) for n in layer.neurons] for layer in model.layers]
     twins = tuple(_twins(rows) for rows in per_layer)
-    hidden = tuple(tuple(tuple(a[l]) for a in act_grads) for l in range(len(model.layers) - 1))
+    hidden = tuple(tuple(tuple(a[li]) for a in act_grads) for li in range(len(model.layers) - 1))
     result = dict(
         cost=cost.data,
         output_grads=tuple(tuple(a[-1]) for a in act_grads),
@@ -376,15 +377,15 @@ def _network_text(model: Any, acts: list, r: dict) -> str:
             right=range(1, len(head)),
         )
     )
-    for l in range(n_layers - 2, -1, -1):
-        grads = r["activation_grads"][l]
-        head = ["observation"] + [f"dC/da[{l},{j}]" for j in range(len(grads[0]))]
-        lines += ["", f"Hidden layer {l}: dC/da[{l},j], passed back from layer {l + 1}"]
+    for li in range(n_layers - 2, -1, -1):
+        grads = r["activation_grads"][li]
+        head = ["observation"] + [f"dC/da[{li},{j}]" for j in range(len(grads[0]))]
+        lines += ["", f"Hidden layer {li}: dC/da[{li},j], passed back from layer {li + 1}"]
         lines += _indent(
             _table(head, [[str(n)] + [_num(g) for g in row] for n, row in enumerate(grads)], right=range(1, len(head)))
         )
-    for l in range(n_layers):
-        lines += [""] + _layer_weights_text(model, l, r)
+    for li in range(n_layers):
+        lines += [""] + _layer_weights_text(model, li, r)
     return "\n".join(lines)
 
 
@@ -392,32 +393,32 @@ def _indent(lines: list[str]) -> list[str]:
     return ["  " + line for line in lines]
 
 
-def _layer_weights_text(model: Any, l: int, r: dict) -> list[str]:
-    rows = r["weight_grads"][l]
+def _layer_weights_text(model: Any, li: int, r: dict) -> list[str]:
+    rows = r["weight_grads"][li]
     nin = len(rows[0]) - 1
-    head = ["neuron"] + [f"dC/dw[{l},j,{k}]" for k in range(nin)] + [f"dC/db[{l},j]", ""]
+    head = ["neuron"] + [f"dC/dw[{li},j,{k}]" for k in range(nin)] + [f"dC/db[{li},j]", ""]
     first: dict[tuple[float, ...], int] = {}
     body = []
     for j, row in enumerate(rows):
         same = first.setdefault(row, j)
         note = f"= neuron {same}, bit for bit" if same != j else ""
         body.append([str(j)] + [_num(g) for g in row] + [note])
-    lines = [f"Layer {l} weight gradients (summed over the observations):"]
+    lines = [f"Layer {li} weight gradients (summed over the observations):"]
     lines += _indent(_table(head, body, right=range(1, nin + 2)))
-    for group in r["twins"][l]:
-        lines += _indent(_why_equal(model, l, group, r))
-    if not r["twins"][l]:
+    for group in r["twins"][li]:
+        lines += _indent(_why_equal(model, li, group, r))
+    if not r["twins"][li]:
         lines.append("  No two neurons of this layer have identical gradients.")
     return lines
 
 
-def _why_equal(model: Any, l: int, group: tuple[int, ...], r: dict) -> list[str]:
+def _why_equal(model: Any, li: int, group: tuple[int, ...], r: dict) -> list[str]:
     """Say why a group of neurons got identical gradients, checking each reason on the numbers."""
-    neurons = [model.layers[l].neurons[j] for j in group]
+    neurons = [model.layers[li].neurons[j] for j in group]
     same_weights = len({tuple(p.data for p in n.parameters()) for n in neurons}) == 1
-    upstream = r["output_grads"] if l == len(model.layers) - 1 else r["activation_grads"][l]
+    upstream = r["output_grads"] if li == len(model.layers) - 1 else r["activation_grads"][li]
     same_upstream = all(len({obs[j] for j in group}) == 1 for obs in upstream)
-    source = "the network's inputs" if l == 0 else f"the outputs of layer {l - 1}"
+    source = "the network's inputs" if li == 0 else f"the outputs of layer {li - 1}"
     names = ", ".join(str(j) for j in group)
     if same_weights and same_upstream:
         return [

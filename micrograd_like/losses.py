@@ -19,14 +19,15 @@ Mismatched shapes raise ValueError saying where they differ.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterable, Sequence, Union, cast
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from micrograd_like._checks import check_bool, check_instance, check_real, describe
 from micrograd_like.engine import Value
 
 __all__ = ["mse", "sse", "hinge", "binary_cross_entropy", "cross_entropy", "l2_penalty"]
 
-Scalar = Union[Value, float, int]
+Scalar = Value | float | int
 
 
 def _is_scalar(x: Any) -> bool:

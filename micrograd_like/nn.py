@@ -42,7 +42,8 @@ import math
 import numbers
 import os
 import random
-from typing import Any, Callable, Iterable, Mapping, Sequence, Union
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from micrograd_like import serialization
 from micrograd_like._checks import check_bool, check_choice, check_instance, check_int, check_real, describe
@@ -65,10 +66,10 @@ ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear")
 #: Names accepted for ``init`` / ``bias_init`` (besides a number or a callable).
 INITS: tuple[str, ...] = ("uniform", "xavier", "he", "normal")
 
-Activation = Union[str, Callable[[Value], Value]]
+Activation = str | Callable[[Value], Value]
 InitFn = Callable[[int, int, random.Random], float]
-Init = Union[str, float, int, InitFn]
-Scalar = Union[Value, float, int]
+Init = str | float | int | InitFn
+Scalar = Value | float | int
 
 
 def __getattr__(name: str) -> Any:
@@ -303,7 +304,7 @@ class Module:
         """
         serialization.save(self, path)
 
-    def load(self, path: str | os.PathLike[str]) -> "Module":
+    def load(self, path: str | os.PathLike[str]) -> Module:
         """Load parameters saved by :meth:`save` into this module.
 
         The whole file is read and checked (JSON syntax, format name and

@@ -17,7 +17,8 @@ between neurons: see :func:`micrograd_like.nn.find_symmetric_neurons`.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from micrograd_like._checks import check_instance, check_real, describe
 from micrograd_like.engine import Value

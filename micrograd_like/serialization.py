@@ -24,7 +24,8 @@ import math
 import os
 import stat
 import tempfile
-from typing import Any, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from micrograd_like._checks import check_real, describe
 from micrograd_like.engine import Value

@@ -32,8 +32,8 @@ What is here:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from hypothesis import strategies as st
 
@@ -261,23 +261,23 @@ def _registered_unary(spec: OpSpec, e: Expression) -> Expression:
     return Expression(0, f"{spec.name}({e.text})", bound, lambda xs: function(g(xs), *params))
 
 
-def _binary(name: str, l: Expression, r: Expression, shift: float) -> Expression:
-    f, g = l._evaluate, r._evaluate
+def _binary(name: str, left: Expression, right: Expression, shift: float) -> Expression:
+    f, g = left._evaluate, right._evaluate
     if name == "add":
-        return Expression(0, f"({l.text} + {r.text})", l.bound + r.bound, lambda xs: f(xs) + g(xs))
+        return Expression(0, f"({left.text} + {right.text})", left.bound + right.bound, lambda xs: f(xs) + g(xs))
     if name == "sub":
-        return Expression(0, f"({l.text} - {r.text})", l.bound + r.bound, lambda xs: f(xs) - g(xs))
+        return Expression(0, f"({left.text} - {right.text})", left.bound + right.bound, lambda xs: f(xs) - g(xs))
     if name == "mul":
-        return Expression(0, f"({l.text} * {r.text})", l.bound * r.bound, lambda xs: f(xs) * g(xs))
+        return Expression(0, f"({left.text} * {right.text})", left.bound * right.bound, lambda xs: f(xs) * g(xs))
     if name == "div":  # denominator kept >= shift > 0
-        p = _positive_form(r, shift)
+        p = _positive_form(right, shift)
         h = p._evaluate
-        return Expression(0, f"({l.text} / {p.text})", l.bound / shift, lambda xs: f(xs) / h(xs))
+        return Expression(0, f"({left.text} / {p.text})", left.bound / shift, lambda xs: f(xs) / h(xs))
     if name == "pow_value":  # positive base, bounded exponent
-        p = _positive_form(l, shift)
+        p = _positive_form(left, shift)
         h = p._evaluate
         bound = max(p.bound, 1.0 / shift)
-        return Expression(0, f"{p.text}**tanh({r.text})", bound, lambda xs: h(xs) ** g(xs).tanh())
+        return Expression(0, f"{p.text}**tanh({right.text})", bound, lambda xs: h(xs) ** g(xs).tanh())
     raise ValueError(f"unknown binary op {name!r}")  # pragma: no cover - internal table
 
 

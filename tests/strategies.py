@@ -24,7 +24,7 @@ small_ints = st.integers(-1000, 1000)
 # well defined: parameters and inputs bounded so sigmoids never saturate to
 # exactly 0 or 1 and exp() never overflows.
 
-from dataclasses import dataclass as _dataclass
+from dataclasses import dataclass as _dataclass  # noqa: E402 (this section keeps its own imports)
 
 NN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 NN_LOSSES = ("mse", "sse", "hinge", "bce_logits", "bce_probs", "cross_entropy")

@@ -220,7 +220,7 @@ def test_symmetry_prints_the_same_numbers_as_the_example_and_writes_pictures(tmp
         if line.startswith(("output ", "cost after", "identical hidden neurons", "max |output")):
             row = line.split("  ")[0]
             assert row in result.stdout
-            ours = next(l for l in result.stdout.splitlines() if l.startswith(row))
+            ours = next(out for out in result.stdout.splitlines() if out.startswith(row))
             assert ours.split()[len(row.split()) :][:2] == line.split()[len(row.split()) :][:2]
     assert "before training: layer 0: neurons [0, 1, 2]; layer 1: neurons [0, 1, 2]" in result.stdout
     assert "after training:  layer 0: neurons [0, 1, 2]; layer 1: neurons [0, 1, 2]" in result.stdout

@@ -236,7 +236,7 @@ def test_bad_arguments_and_results_are_refused():
     with pytest.raises(TypeError, match="compile needs a function"):
         ml.compile(3)
     with pytest.raises(ValueError, match="has not been called yet"):
-        ml.compile(lambda x: w * x).source
+        _ = ml.compile(lambda x: w * x).source
 
 
 # -- the readable listing ------------------------------------------------------------------
@@ -278,7 +278,7 @@ def test_extra_outputs_let_the_moons_loop_switch_to_compiled_steps():
         scores = [model(x) for x in X]
         return losses.hinge(scores, y) + losses.l2_penalty(model.parameters(), moons.ALPHA), scores
 
-    for k in range(4):
+    for _ in range(4):
         model.zero_grad()
         loss, scores = step(X, y)
         accuracy = sum((s > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)

@@ -14,7 +14,6 @@ import pytest
 from micrograd_like import Value, grad
 from micrograd_like.engine import iter_graph
 
-
 # -- the public API ---------------------------------------------------------------------
 
 

@@ -5,10 +5,10 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import expressions, points
 
 from micrograd_like import Value
 from micrograd_like.expr import MAX_LENGTH, ExpressionError, parse_assignment, parse_expression
-from strategies import expressions, points
 
 
 def test_parses_and_differentiates():

@@ -4,8 +4,7 @@ import math
 
 import pytest
 
-from micrograd_like import GradcheckError, Value, gradcheck, numerical_grad
-from micrograd_like import engine
+from micrograd_like import GradcheckError, Value, engine, gradcheck, numerical_grad
 
 
 def _sin_with_wrong_second_derivative(x: Value) -> Value:

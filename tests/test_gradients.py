@@ -9,9 +9,9 @@ import math
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import OPS, expressions, points, reals, smooth_at
 
 from micrograd_like import Value, grad, gradcheck
-from strategies import OPS, expressions, points, reals, smooth_at
 
 
 @pytest.mark.parametrize("case", OPS, ids=str)

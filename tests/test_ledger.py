@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import struct
 
 import pytest
 from hypothesis import given
 
-from micrograd_like import MLP, Value, explain, grad
-from micrograd_like.engine import _Op, _node, iter_graph
+from micrograd_like import MLP, Value, explain
+from micrograd_like.engine import _node, _Op, iter_graph
 from micrograd_like.ledger import explain_network
 from micrograd_like.losses import sse
 from micrograd_like.symmetry import OBSERVATIONS, TARGETS, build_constant_network, build_random_network

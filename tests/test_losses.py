@@ -213,7 +213,7 @@ def test_regression_losses_pass_gradcheck(p, data):
     t = data.draw(st.lists(bounded, min_size=len(p), max_size=len(p)))
     n = len(p)
     for loss in (sse, mse):
-        assert gradcheck(lambda *v: loss(list(v[:n]), list(v[n:])), p + t)
+        assert gradcheck(lambda *v, loss=loss: loss(list(v[:n]), list(v[n:])), p + t)
 
 
 @given(z=st.lists(bounded, min_size=2, max_size=4), data=st.data())

@@ -78,7 +78,7 @@ def test_two_moons_demo_reaches_full_training_accuracy():
     model = MLP(2, [16, 16, 1], seed=0)
     opt = Adam(model.parameters(), lr=0.1)
     max_steps = 60
-    for step in range(max_steps + 1):
+    for _ in range(max_steps + 1):
         loss, accuracy = loss_and_accuracy(model, X, y)
         if accuracy == 1.0:
             break

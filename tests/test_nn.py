@@ -19,7 +19,6 @@ from micrograd_like.nn import (
     find_symmetric_neurons,
 )
 
-
 # ---------------------------------------------------------------- structure
 
 

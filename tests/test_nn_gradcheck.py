@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from hypothesis import assume, given
+from strategies import NNCase, nn_cases
 
 from micrograd_like.engine import Value
 from micrograd_like.gradcheck import gradcheck
 from micrograd_like.losses import binary_cross_entropy, cross_entropy, hinge, mse, sse
 from micrograd_like.nn import MLP
 from micrograd_like.testing import smooth_at
-
-from strategies import NNCase, nn_cases
 
 
 def _loss_fn(case: NNCase):

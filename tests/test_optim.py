@@ -15,7 +15,8 @@ GRADS = [[0.5, -1.0], [0.25, 2.0], [-0.75, 0.1], [1.5, -0.3]]
 START = [1.0, -2.0]
 
 
-def _run(opt_factory, steps=len(GRADS)):
+def _run(opt_factory, steps=None):
+    steps = len(GRADS) if steps is None else steps
     ps = [Value(x) for x in START]
     opt = opt_factory(ps)
     history = []

@@ -114,7 +114,10 @@ def test_trace_order_depends_only_on_graph_shape():
         return ((x * y).sigmoid() + x.relu() * y - x**2).tanh()
 
     first, second = build(), build()
-    labels = lambda r: [(v.label, v.op, v.data) for v in trace(r)[0]]
+
+    def labels(r):
+        return [(v.label, v.op, v.data) for v in trace(r)[0]]
+
     assert labels(first) == labels(second)
     assert draw_dot(first).source == draw_dot(second).source
 
@@ -486,7 +489,7 @@ def test_draw_dot_returns_an_unrendered_digraph():
 # draw_network
 # ----------------------------------------------------------------------------------
 
-from micrograd_like.viz import INTERCHANGEABLE_MESSAGE, draw_network
+from micrograd_like.viz import INTERCHANGEABLE_MESSAGE, draw_network  # noqa: E402 (imports of this section)
 
 
 def edge_stmts(source: str) -> dict[tuple[str, str], str]:
