@@ -30,7 +30,7 @@ _PREC = {"+": ADD, "-": ADD, "*": MUL, "/": MUL, "**": POW}
 def _operand(x: object) -> tuple:
     if isinstance(x, _Sym):
         return x.tree
-    if type(x) in (int, float) and math.isfinite(x):
+    if (type(x) is int or type(x) is float) and math.isfinite(x):
         return ("const", x)
     raise _GiveUp
 

@@ -33,7 +33,7 @@ import numbers
 import weakref
 from array import array
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, MutableSequence
 from typing import Any
 
 from . import engine
@@ -58,6 +58,8 @@ class _Traced(Value):
     """
 
     __slots__ = ("_index", "_owner")
+    _index: int  # which argument number this leaf stands for
+    _owner: object  # the token of the recording that made it
 
     def __float__(self) -> float:
         return self.data
@@ -83,6 +85,8 @@ class _ArgumentFloat(float):
     plus which argument it came from (arithmetic on it gives plain floats)."""
 
     __slots__ = ("index", "owner")
+    index: int
+    owner: object
 
     def __new__(cls, x: float, index: int, owner: object) -> _ArgumentFloat:
         self = super().__new__(cls, x)
@@ -140,8 +144,9 @@ class _Plan:
 
     def __init__(self) -> None:
         self.ops: list = []  # per slot: the _Op, or None for a leaf
-        self.a: list[int] = []  # input slots (-1 for none)
-        self.b: list[int] = []
+        # input slots (-1 for none); lists while recording, compact arrays once recorded
+        self.a: MutableSequence[int] = []
+        self.b: MutableSequence[int] = []
         self.labels: list[str] = []
         self.inputs: dict[int, int] = {}  # slot -> argument index
         self.pending: dict[int, tuple[float, weakref.ref]] = {}  # slot -> (data, ref) of other leaves
@@ -151,16 +156,16 @@ class _Plan:
         self.aux_shape: Any = None
 
 
-def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> Value:
-    """Run ``fn`` on traced numbers; returns its output (a Value) and the recording token."""
+def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> tuple[Value, Any, object]:
+    """Run ``fn`` on traced numbers; returns its output (loss Value, aux) and the recording token."""
     token = object()
     traced = []
     for i, (x, path) in enumerate(zip(nums, paths)):
-        t = _Traced(x, path)
+        t = _Traced(x, label=path)
         t._index, t._owner = i, token
         traced.append(t)
 
-    def hook(x: Value) -> float:
+    def hook(x: object) -> float:
         # Value(t) of a traced number t: the new leaf's float remembers t's argument.
         if type(x) is not _Traced or x._owner is not token:
             raise TypeError(f"Value(data) must be a real number, got a Value from another recording: {x!r}")
@@ -418,13 +423,14 @@ def _backward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> t
         a, b = plan.a[slot], plan.b[slot]
         arity = 1 if b < 0 else 2
         t = template_for(op, arity)
-        env = {"g": acc.settle(slot), "o": v[slot], "a": v[a], "b": v[b] if b >= 0 else None}
+        operands = [acc.settle(slot), v[slot], v[a]] + ([v[b]] if b >= 0 else [])
+        env = dict(zip(("g", "o", "a", "b"), operands))  # "b" only for a binary op
         risky, plain = t.risky, t.plain
         if t.vjp is not None:
             exprs = [x.fill(env) for x in t.vjp]
         else:  # the call itself raises what eager would; its results are plain names
             risky = [False] * arity
-            inner = ", ".join(env[k][0] for k in ("g", "o", "a", "b")[: 2 + arity])
+            inner = ", ".join(x[0] for x in operands)
             temps = [f"ga{slot}", f"gb{slot}"][:arity]
             acc.lines.append(f"{', '.join(temps)}, = {names.call('vjp', op, op_index[id(op)])}({inner})")
             exprs = [(name, ATOM) for name in temps]
@@ -535,7 +541,7 @@ class Compiled:
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
 
-    def __call__(self, *args: Any) -> float:
+    def __call__(self, *args: Any) -> float | tuple[float, Any]:
         key, nums, paths = _flatten(args)
         rec = self._cache.get(key)
         if rec is None:

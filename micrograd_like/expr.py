@@ -20,6 +20,7 @@ import keyword
 import math
 import unicodedata
 from collections.abc import Callable, Mapping
+from typing import cast
 
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
 from .engine import Value
@@ -95,7 +96,7 @@ def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
             value = node.value
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise _refuse(node, f"the constant {value!r} ({type(value).__name__})")
-            _finite_constant(node)
+            _finite_constant(node, value)
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise _refuse(node, f"using the function {node.id!r} without calling it")
@@ -120,9 +121,9 @@ def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
             raise _refuse(node, _DESCRIPTIONS.get(type(node), type(node).__name__))
 
 
-def _finite_constant(node: ast.Constant) -> None:
+def _finite_constant(node: ast.Constant, value: float) -> None:
     try:
-        finite = math.isfinite(float(node.value))
+        finite = math.isfinite(float(value))
     except OverflowError:  # an int beyond the float range
         finite = False
     if not finite:
@@ -154,7 +155,7 @@ def _evaluate(tree: ast.Expression, variables: Mapping[str, Value], text: str) -
     while stack:
         node, ready = stack.pop()
         if isinstance(node, ast.Constant):
-            results.append((Value(node.value), True))
+            results.append((Value(cast(float, node.value)), True))  # a number: checked before
         elif isinstance(node, ast.Name):
             results.append((variables[node.id], False))
         elif not ready:

@@ -74,7 +74,8 @@ class NodeGradient(NamedTuple):
     ``""`` for a leaf.
     """
 
-    index: int
+    # A field named like tuple.index (the method): the public name is kept, and mypy cannot allow it.
+    index: int  # type: ignore[assignment]
     name: str
     expression: str
     op: str
@@ -225,6 +226,7 @@ def _node_rows(node: Value, i: int, state: tuple, start: int) -> list[LedgerRow]
     position, names, totals, expressions = state
     g = totals[i]
     op, a, b = node._fn, node._a, node._b
+    assert op is not None and a is not None, "only op nodes have rows"  # the caller checks node._fn
     inputs = (a,) if b is None else (a, b)
     datas = [x.data for x in inputs]
     contributions = op.vjp(g, node.data, *datas)
@@ -234,7 +236,7 @@ def _node_rows(node: Value, i: int, state: tuple, start: int) -> list[LedgerRow]
     subst = {"x": _shown(names[idx[0]]), "y": _shown(names[idx[-1]]), "out": _shown(names[i])}
     lhs = expressions[i] = _fill(expression, subst)
     edges = [1, 0] if b is not None and a is b else list(range(len(inputs)))
-    rows = []
+    rows: list[LedgerRow] = []
     for k in edges:
         j = idx[k]
         prior = totals[j]
@@ -332,7 +334,7 @@ def explain_network(model: Any, inputs: Sequence[Sequence[float]], loss: Callabl
     per_layer = [[tuple(next(grads) for _ in n.parameters()) for n in layer.neurons] for layer in model.layers]
     twins = tuple(_twins(rows) for rows in per_layer)
     hidden = tuple(tuple(tuple(a[li]) for a in act_grads) for li in range(len(model.layers) - 1))
-    result = dict(
+    result: dict[str, Any] = dict(
         cost=cost.data,
         output_grads=tuple(tuple(a[-1]) for a in act_grads),
         activation_grads=hidden,

@@ -76,7 +76,7 @@ def loss_and_accuracy(
     Raises:
         ValueError: ``X`` and ``y`` differ in length or a label is not -1/+1.
     """
-    scores = [model(x) for x in X]
+    scores = [_score(model, x) for x in X]
     loss = hinge(scores, y) + l2_penalty(model.parameters(), alpha)
     accuracy = sum((s.data > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)
     return loss, accuracy
@@ -126,6 +126,14 @@ def train(
 
 
 StepFunction = Callable[[Sequence[Sequence[float]], Sequence[int]], tuple[float, float]]
+
+
+def _score(model: MLP, x: Sequence[float]) -> Value:
+    """The model's one output for ``x``: the score, > 0 for class +1."""
+    out = model(x)
+    if not isinstance(out, Value):
+        raise ValueError(f"model must have 1 output (a score), got {len(out)}; build it as MLP(2, [..., 1])")
+    return out
 
 
 def _eager_step(model: MLP) -> StepFunction:
@@ -184,7 +192,7 @@ def plot_boundary(
     y0, y1 = min(ys) - 0.5, max(ys) + 0.5
     gx = [x0 + (x1 - x0) * i / (grid - 1) for i in range(grid)]
     gy = [y0 + (y1 - y0) * j / (grid - 1) for j in range(grid)]
-    decision = [[1.0 if model([a, b]).data > 0 else -1.0 for a in gx] for b in gy]
+    decision = [[1.0 if _score(model, [a, b]).data > 0 else -1.0 for a in gx] for b in gy]
     fig, ax = plt.subplots(figsize=(5, 4))
     try:
         ax.contourf(gx, gy, decision, levels=[-2, 0, 2], colors=["#EE8866", "#77AADD"], alpha=0.4)

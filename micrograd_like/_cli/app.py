@@ -58,7 +58,7 @@ def _dispatch(argv: list[str], console: Console) -> int:
     parser = build_parser()
     try:
         # argparse prints --help and usage errors itself: send them to our streams.
-        with contextlib.redirect_stdout(console.out), contextlib.redirect_stderr(console.err):  # type: ignore[type-var]
+        with contextlib.redirect_stdout(console.out), contextlib.redirect_stderr(console.err):
             args = parser.parse_args(types.join_negative_numbers(argv))
     except SystemExit as e:  # a usage error (status 2), --help or --version (status 0)
         code = e.code if isinstance(e.code, int) else USAGE
