@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import cast
 
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
+from ._checks import check_str
 from .engine import Value
 from .registry import FUNCTIONS as _REGISTERED
 
@@ -201,8 +202,7 @@ def parse_expression(text: str, variables: Mapping[str, float]) -> tuple[Value, 
             (constant, variable or result) is not finite, or it cannot be
             evaluated (log of a negative number, division by zero).
     """
-    if not isinstance(text, str):
-        raise TypeError(f"the formula must be a str, got {type(text).__name__}")
+    check_str(text, "the formula")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the formula is {len(text):,} characters long; the limit is {MAX_LENGTH:,}")
     if not text.strip():

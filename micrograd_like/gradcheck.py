@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ._checks import check_real
+from ._checks import check_int, check_real
 from .engine import Number, Value, _as_float, _is_real, grad
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grad"]
@@ -129,8 +129,7 @@ def gradcheck(
     atol = _positive("atol", atol, allow_zero=True)
     rtol = _positive("rtol", rtol, allow_zero=True)
     eps = _positive("eps", eps, allow_zero=False)
-    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise ValueError(f"order must be an int >= 1 (1: gradients, 2: also Hessians), got {order!r}")
+    order = check_int(order, "order", minimum=1, example=2)  # 1: gradients, 2: also Hessians
 
     n = len(point)
     # functions[k] is a derivative of f named by the input indices taken so far.

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
+from ._checks import check_int, check_real
 from .engine import Value, _Op, iter_graph
 from .registry import REGISTRY, Interval, OpSpec
 
@@ -52,15 +53,13 @@ _MAGNITUDE_LIMIT = 1e3
 
 def reals(bound: float = 2.0) -> st.SearchStrategy[float]:
     """Finite floats in ``[-bound, bound]``."""
-    if not (isinstance(bound, (int, float)) and math.isfinite(bound) and bound > 0):
-        raise ValueError(f"bound must be a finite number > 0, got {bound!r}")
+    bound = check_real(bound, "bound", above=0, example=2.0)
     return st.floats(-bound, bound, allow_nan=False, allow_infinity=False)
 
 
 def points(n: int, bound: float = 2.0) -> st.SearchStrategy[list[float]]:
     """Lists of ``n`` finite floats in ``[-bound, bound]``: a point to check gradients at."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    n = check_int(n, "n", minimum=1, example=2)
     return st.lists(reals(bound), min_size=n, max_size=n)
 
 
@@ -317,12 +316,11 @@ def expressions(
             all, including every op registered with ``defop`` so far).
 
     Raises:
+        TypeError: ``n_inputs`` or ``max_leaves`` is not an int, or ``bound`` not a number.
         ValueError: An argument is out of range or an op name is unknown.
     """
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
-        raise ValueError(f"n_inputs must be an int >= 1, got {n_inputs!r}")
-    if isinstance(max_leaves, bool) or not isinstance(max_leaves, int) or max_leaves < 1:
-        raise ValueError(f"max_leaves must be an int >= 1, got {max_leaves!r}")
+    n_inputs = check_int(n_inputs, "n_inputs", minimum=1, example=2)
+    max_leaves = check_int(max_leaves, "max_leaves", minimum=1, example=8)
     reals(bound)  # validates bound
     unary_names = _unary_names()
     known = set(unary_names + BINARY_NAMES)

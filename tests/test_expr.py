@@ -80,6 +80,11 @@ def test_refuses_huge_and_deep_input_before_doing_work():
         parse_expression("(" * 900 + "a" + ")" * 900, {"a": 1.0})
 
 
+def test_a_formula_that_is_not_a_str_is_a_type_error():
+    with pytest.raises(TypeError, match=r"the formula must be a str, got bytes b'a'"):
+        parse_expression(b"a", {"a": 1.0})
+
+
 @pytest.mark.parametrize(
     "text, reason", [("log(a - 1)", "log"), ("a / (a - 1)", "division by zero"), ("exp(a * 1000)", "exp overflows")]
 )

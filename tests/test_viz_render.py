@@ -237,6 +237,8 @@ def test_render_format_must_agree_with_the_suffix_and_is_appended_without_one(tm
         render(g, tmp_path / "x.svg", format="png")
     with pytest.raises(ValueError, match="cannot write format 'docx'"):
         render(g, tmp_path / "x", format="docx")
+    with pytest.raises(TypeError, match="format must be a str or None, got int 3"):
+        render(g, tmp_path / "x", format=3)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.pdf", "plain.svg", "same.png"]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import graphviz
 
-from micrograd_like._checks import describe
+from micrograd_like._checks import check_str, describe
 
 __all__ = [
     "INSTALL_HINT",
@@ -116,7 +116,8 @@ def resolve_output(path: Path, format: Any = None) -> tuple[Path, str]:
             or they disagree.
     """
     supported = f"{_COMMON} (or {', '.join('.' + f for f in SUPPORTED_FORMATS[4:])})"
-    if format is not None and (not isinstance(format, str) or format.lower() not in SUPPORTED_FORMATS):
+    check_str(format, "format", allow_none=True)
+    if format is not None and format.lower() not in SUPPORTED_FORMATS:
         raise ValueError(f"cannot write format {format!r}; use one of {', '.join(SUPPORTED_FORMATS)}")
     out = path.absolute()
     suffix = out.suffix[1:].lower()
