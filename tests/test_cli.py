@@ -192,6 +192,7 @@ def test_draw_fuzz_computes_or_refuses_with_exit_2_and_no_side_effect(tmp_path_f
 # -- train -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_train_moons_prints_loss_and_accuracy_and_draws(tmp_path):
     result = run("train", "moons", "--steps", "30", "--hidden", "8,8", "--out", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -254,6 +255,7 @@ def test_symmetry_without_graphviz_still_succeeds_and_says_so_once(tmp_path):
     assert len(names) == 5
 
 
+@pytest.mark.slow
 def test_symmetry_options_change_the_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, err = in_process(

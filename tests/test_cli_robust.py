@@ -171,6 +171,7 @@ def interrupted_cleanly(returncode: int, stderr: str) -> bool:
 _DRAW = ["draw", "tanh(a*b + c)", "a=2", "b=-3", "c=10"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_every_import_of_the_command_is_clean(tmp_path, probe_env):
     """Deterministic: one run per import point, from the first import after the entry module."""
     count_file = tmp_path / "count"

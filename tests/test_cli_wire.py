@@ -125,6 +125,7 @@ def network_explanation(model) -> str:
     return str(explain_network(model, symmetry.OBSERVATIONS, lambda outs: sse(outs, symmetry.TARGETS)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "options, model",
     [
@@ -213,6 +214,7 @@ def outputs(*args: str, cwd: Path) -> tuple[str, dict[str, str]]:
     return out, {p.name: p.read_text(encoding="utf-8") for p in sorted((cwd / "pics").glob("*.gv"))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [[], ["--init", "xavier", "--seed", "3", "--lr", "0.5"], ["--value", "0.5"]])
 def test_symmetry_output_is_identical_with_and_without_eager(tmp_path, options):
     compiled = outputs("symmetry", "--steps", "40", *options, cwd=tmp_path / "compiled")
@@ -221,6 +223,7 @@ def test_symmetry_output_is_identical_with_and_without_eager(tmp_path, options):
     assert len(compiled[1]) == 5 and "cost after 40 steps" in compiled[0]
 
 
+@pytest.mark.slow
 def test_train_moons_output_is_identical_with_and_without_eager(tmp_path):
     options = ["--steps", "3", "--hidden", "4,4", "--seed", "2"]
     compiled = outputs("train", "moons", *options, cwd=tmp_path / "compiled")

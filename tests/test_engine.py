@@ -186,6 +186,7 @@ def test_nan_propagates_and_is_never_masked():
     assert math.isnan(g)
 
 
+@pytest.mark.slow
 def test_deep_chain_of_a_million_ops_backpropagates_and_is_freed():
     x = Value(1.0)
     y = x

@@ -154,6 +154,7 @@ def test_constants_and_unnamed_nodes_get_readable_names():
     assert "d(n2 - 2.5)/d(2.5) = -1" in formulas
 
 
+@pytest.mark.slow
 def test_a_100000_node_graph_is_explained_without_recursion():
     x = Value(1.0, label="x")
     k = Value(0.5, label="k")

@@ -70,6 +70,7 @@ def test_argument_validation(kwargs, exc, match):
         make_moons(**kwargs)
 
 
+@pytest.mark.slow
 def test_two_moons_demo_reaches_full_training_accuracy():
     # micrograd's demo: 100 points, MLP(2, [16, 16, 1]), SVM hinge loss + 1e-4 L2.
     # Adam instead of the demo's decaying SGD, so it needs far fewer steps
@@ -124,6 +125,7 @@ def test_train_validates_its_arguments(kwargs, exc):
         next(train(MLP(2, [2, 1], seed=0), [[0.0, 0.0]], [1], **kwargs))
 
 
+@pytest.mark.slow
 def test_readme_training_loops_run_and_agree():
     """README's nn section shows an eager and a compiled loop: both run, with the same numbers."""
     from pathlib import Path

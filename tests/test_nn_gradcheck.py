@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import assume, given
 from strategies import NNCase, nn_cases
 
@@ -51,6 +52,7 @@ def test_random_mlp_and_loss_pass_gradcheck(case):
     assert gradcheck(f, point)
 
 
+@pytest.mark.slow
 @given(nn_cases(max_width=2, max_hidden=1, bound=1.0))
 def test_random_mlp_and_loss_pass_second_order_gradcheck(case):
     f = _loss_fn(case)

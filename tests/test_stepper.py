@@ -16,6 +16,9 @@ from micrograd_like.engine import iter_graph
 from micrograd_like.losses import sse
 from micrograd_like.viz import stepper
 
+# A real browser per test: seconds in all, so the whole module is left out of the fast run.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",

@@ -122,6 +122,7 @@ def test_trace_order_depends_only_on_graph_shape():
     assert draw_dot(first).source == draw_dot(second).source
 
 
+@pytest.mark.slow
 def test_trace_handles_a_million_node_chain_without_recursion():
     v = x = Value(1.0, label="x")
     for _ in range(1_000_000):

@@ -224,6 +224,7 @@ def test_default_max_nodes_still_refuses_by_default():
         draw_dot(v)
 
 
+@pytest.mark.slow
 def test_the_example_script_draws_both_pictures(tmp_path):
     import subprocess
     import sys
