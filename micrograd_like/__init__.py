@@ -104,7 +104,7 @@ def __dir__() -> list[str]:
 import sys as _sys  # noqa: E402 (always loaded already: no import happens here)
 
 
-class _Package(type(_sys)):  # type: ignore[misc]
+class _Package(type(_sys)):  # type: ignore[misc]  # the module type, not nameable statically
     """Keeps ``micrograd_like.gradcheck`` the function when its submodule of that name is imported.
 
     Importing a submodule sets the package attribute of the same name to the module;

@@ -88,7 +88,7 @@ class _Sym:
 
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __bool__ = __float__ = __int__ = __index__ = __round__ = __abs__ = _refuse
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable on purpose, as __eq__ refuses
 
 
 def _parts(tree: tuple, threshold: int, out: list) -> int:

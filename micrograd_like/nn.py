@@ -138,7 +138,7 @@ def _draw(init: Init, fan_in: int, fan_out: int, rng: random.Random, name: str) 
         return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
     if init == "normal":
         return rng.gauss(0.0, 1.0)
-    value = init(fan_in, fan_out, rng)  # type: ignore[operator]
+    value = init(fan_in, fan_out, rng)  # type: ignore[operator]  # not a name (checked): a callable
     return check_real(value, f"the value returned by the {name} callable")
 
 
@@ -151,7 +151,7 @@ def _apply_activation(activation: Activation, x: Value) -> Value:
         return x.sigmoid()
     if activation == "linear":
         return x
-    out = activation(x)  # type: ignore[operator]
+    out = activation(x)  # type: ignore[operator]  # not a name (checked): a callable
     if not isinstance(out, Value):
         raise TypeError(
             f"custom activation {activation!r} returned {out!r} of type "

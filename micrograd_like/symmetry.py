@@ -153,7 +153,7 @@ def start_name(scheme: str = "constant", *, value: float = 1.0, seed: int = SEED
 
 def predict(model: MLP) -> list[list[Value]]:
     """The model's outputs (as Values) for each of :data:`OBSERVATIONS`."""
-    return [list(model(list(x))) for x in OBSERVATIONS]  # type: ignore[arg-type]
+    return [list(model(list(x))) for x in OBSERVATIONS]  # type: ignore[arg-type]  # 3 outputs: a list
 
 
 def cost(model: MLP) -> Value:

@@ -248,7 +248,7 @@ def _unary(name: str, e: Expression, shift: float, k: int) -> Expression:
 def _registered_unary(spec: OpSpec, e: Expression) -> Expression:
     """Any registered op of one input, its argument squashed into the op's domain if needed."""
     params = spec.examples[0]
-    low, high = spec.intervals(*params)[0].box(_BOX)  # type: ignore[index]
+    low, high = spec.intervals(*params)[0].box(_BOX)  # type: ignore[index]  # catalogue ops have a domain
     if not (low <= -e.bound and e.bound <= high):
         mid, half, f = (low + high) / 2, (high - low) / 2, e._evaluate
         e = Expression(0, f"({mid!r} + {half!r} * tanh({e.text}))", max(abs(low), abs(high)),
@@ -372,7 +372,7 @@ def smooth_at(f: Callable[..., Value], point: Sequence[float], margin: float = 1
 def _smooth_node(node: Value, margin: float) -> bool:
     op: _Op | None = node._fn
     spec = getattr(op, "spec", None)  # ops made outside the registry may have none
-    if not isinstance(spec, OpSpec):
+    if op is None or not isinstance(spec, OpSpec):
         return True
-    intervals = spec.intervals(*op.params) or ()  # type: ignore[union-attr]
+    intervals = spec.intervals(*op.params) or ()
     return all(abs(child.data - a) > margin for child, iv in zip(node.children, intervals) for a in iv.avoid)
