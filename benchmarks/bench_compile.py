@@ -18,7 +18,7 @@ import micrograd.engine as mg
 import micrograd.nn as mg_nn
 
 import micrograd_like as ml
-from micrograd_like import losses, symmetry
+from micrograd_like import symmetry
 from micrograd_like.datasets import make_moons
 from micrograd_like.engine import iter_graph
 from micrograd_like.nn import MLP
@@ -38,10 +38,12 @@ def moons_setup(points: int = 100):
 
 def moons_loss(model, V):
     """The demo's loss as a function of the batch: what a user would compile."""
+
     def loss_fn(X, y):
         scores = [model([V(a), V(b)]) for a, b in X]
         data = sum((1 + -yi * s).relu() for yi, s in zip(y, scores)) * (1.0 / len(y))
         return data + 1e-4 * sum(p * p for p in model.parameters())
+
     return loss_fn
 
 
@@ -107,8 +109,17 @@ def compare_workload(name: str, make_loss, args, params, steps: int, lr: float, 
             raise SystemExit(f"{name}: compiled step {k} differs from eager (loss {a[0]!r} vs {b[0]!r})")
     mem = memory_per_node(loss_fn, args)
     t_e, t_c = t_eager / steps, t_rest / max(1, steps - 1)
-    return {"name": name, "nodes": mem[3], "steps": steps, "t_mg": t_mg, "t_eager": t_e, "t_replay": t_c,
-            "t_first": t_first, "end_to_end": t_eager / (t_first + t_rest), "mem": mem}
+    return {
+        "name": name,
+        "nodes": mem[3],
+        "steps": steps,
+        "t_mg": t_mg,
+        "t_eager": t_e,
+        "t_replay": t_c,
+        "t_first": t_first,
+        "end_to_end": t_eager / (t_first + t_rest),
+        "mem": mem,
+    }
 
 
 def micrograd_moons_time(X, y, theirs, steps: int) -> float:
@@ -122,6 +133,7 @@ def micrograd_moons_time(X, y, theirs, steps: int) -> float:
         loss.backward()
         for p in params:
             p.data -= 0.0 * p.grad  # keep its weights (it is only timed)
+
     return run_steps(step, steps)[1] / steps
 
 
@@ -129,23 +141,35 @@ def bench_moons(steps: int, mg_steps: int, points: int = 100) -> dict:
     X, y, ours, theirs = moons_setup(points)
     t_mg = micrograd_moons_time(X, y, theirs, mg_steps)
     return compare_workload(
-        f"two-moons step ({points} points)", lambda: moons_loss(ours, ml.Value), (X, y), ours.parameters(),
-        steps, 0.05, t_mg,
+        f"two-moons step ({points} points)",
+        lambda: moons_loss(ours, ml.Value),
+        (X, y),
+        ours.parameters(),
+        steps,
+        0.05,
+        t_mg,
     )
 
 
 def bench_symmetry(steps: int) -> dict:
     model = symmetry.build_network()
     return compare_workload(
-        "2-3-3-2 sigmoid network (SSE)", lambda: (lambda: symmetry.cost(model)), (), model.parameters(),
-        steps, symmetry.LEARNING_RATE, None,
+        "2-3-3-2 sigmoid network (SSE)",
+        lambda: lambda: symmetry.cost(model),
+        (),
+        model.parameters(),
+        steps,
+        symmetry.LEARNING_RATE,
+        None,
     )
 
 
 def report(rows: list[dict]) -> list[str]:
-    header = (f"{'compiled workload':<30} {'nodes':>7} {'mg ms':>7} {'eager ms':>9} {'replay ms':>10} "
-              f"{'replay/eager':>12} {'1st step ms':>11} {'e2e':>6} {'steps':>5} {'B/node eager':>12} "
-              f"{'B/node kept':>11} {'B/node peak':>11}")
+    header = (
+        f"{'compiled workload':<30} {'nodes':>7} {'mg ms':>7} {'eager ms':>9} {'replay ms':>10} "
+        f"{'replay/eager':>12} {'1st step ms':>11} {'e2e':>6} {'steps':>5} {'B/node eager':>12} "
+        f"{'B/node kept':>11} {'B/node peak':>11}"
+    )
     lines = [header, "-" * len(header)]
     for r in rows:
         mg_ms = f"{1e3 * r['t_mg']:.1f}" if r["t_mg"] else "-"

@@ -23,7 +23,7 @@ import random
 import sys
 import time
 import tracemalloc
-from typing import Callable
+from collections.abc import Callable
 
 import micrograd.engine as mg
 
@@ -259,7 +259,7 @@ def moons_step(V, model, X: list, y: list, learning_rate: float) -> float:
     scores = list(map(model, inputs))
     losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
+    reg_loss = 1e-4 * sum(p * p for p in model.parameters())
     total_loss = data_loss + reg_loss
     model.zero_grad()
     total_loss.backward()
@@ -308,8 +308,9 @@ def bench_moons_step(args: argparse.Namespace) -> dict:
         def forward():
             inputs = [list(map(V, xrow)) for xrow in X]
             losses = [(1 + -yi * model(x)).relu() for yi, x in zip(y, inputs)]
-            total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum((p * p for p in model.parameters()))
+            total = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in model.parameters())
             return total, model.parameters()
+
         return forward
 
     mem_mg, peak_mg, nodes = bytes_per_node(build(mg.Value, theirs))

@@ -30,9 +30,17 @@ VOCAB, DIM, HEADS, BLOCK, HIDDEN = len(CHARS) + 1, 16, 4, 16, 64
 
 def init_params(seed: int) -> dict[str, list[list[float]]]:
     rng = random.Random(seed)
-    shapes = {"wte": (VOCAB, DIM), "wpe": (BLOCK, DIM), "wq": (DIM, DIM), "wk": (DIM, DIM),
-              "wv": (DIM, DIM), "wo": (DIM, DIM), "fc1": (HIDDEN, DIM), "fc2": (DIM, HIDDEN),
-              "lm": (VOCAB, DIM)}
+    shapes = {
+        "wte": (VOCAB, DIM),
+        "wpe": (BLOCK, DIM),
+        "wq": (DIM, DIM),
+        "wk": (DIM, DIM),
+        "wv": (DIM, DIM),
+        "wo": (DIM, DIM),
+        "fc1": (HIDDEN, DIM),
+        "fc2": (DIM, HIDDEN),
+        "lm": (VOCAB, DIM),
+    }
     return {k: [[rng.gauss(0, 0.08) for _ in range(c)] for _ in range(r)] for k, (r, c) in shapes.items()}
 
 

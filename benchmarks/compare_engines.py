@@ -157,7 +157,9 @@ def run_tree(tree: Path, repeats: int, scale: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base", type=Path, required="--worker" not in (argv or sys.argv), help="the tree to compare against")
+    parser.add_argument(
+        "--base", type=Path, required="--worker" not in (argv or sys.argv), help="the tree to compare against"
+    )
     parser.add_argument("--new", type=Path, default=HERE.parent, help="the tree under test (default: this one)")
     parser.add_argument("--rounds", type=int, default=7, help="subprocess pairs; the median is reported")
     parser.add_argument("--repeats", type=int, default=3, help="timed steps per workload in each subprocess")
@@ -183,8 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in WORKLOADS:
         for i, part in enumerate(("forward", "backward", "total")):
             base, new = (
-                [(sum(run[name]) if i == 2 else run[name][i]) * 1e3 for run in runs[which]]
-                for which in ("base", "new")
+                [(sum(run[name]) if i == 2 else run[name][i]) * 1e3 for run in runs[which]] for which in ("base", "new")
             )
             median_base, median_new = statistics.median(base), statistics.median(new)
             print(

@@ -13,15 +13,24 @@ handling in place, and Graphviz is only imported when a drawing is asked for.
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports nothing
 if TYPE_CHECKING:
-    from .compiled import compile as compile
-    from .engine import Value as Value, grad as grad
-    from .registry import defop as defop
     from . import functions as functions
-    from .gradcheck import GradcheckError as GradcheckError, gradcheck as gradcheck, numerical_grad as numerical_grad
-    from .nn import MLP as MLP, Layer as Layer, Module as Module, Neuron as Neuron
     from .analysis import find_symmetric_neurons as find_symmetric_neurons
-    from .ledger import explain as explain, explain_network as explain_network
-    from .viz import draw_collapsed as draw_collapsed, draw_dot as draw_dot, draw_network as draw_network
+    from .compiled import compile as compile
+    from .engine import Value as Value
+    from .engine import grad as grad
+    from .gradcheck import GradcheckError as GradcheckError
+    from .gradcheck import gradcheck as gradcheck
+    from .gradcheck import numerical_grad as numerical_grad
+    from .ledger import explain as explain
+    from .ledger import explain_network as explain_network
+    from .nn import MLP as MLP
+    from .nn import Layer as Layer
+    from .nn import Module as Module
+    from .nn import Neuron as Neuron
+    from .registry import defop as defop
+    from .viz import draw_collapsed as draw_collapsed
+    from .viz import draw_dot as draw_dot
+    from .viz import draw_network as draw_network
 
 #: Public name -> the submodule that defines it.
 _EXPORTS = {
@@ -44,8 +53,23 @@ _EXPORTS = {
     "draw_collapsed": "viz",
 }
 _SUBMODULES = (
-    "analysis", "compiled", "datasets", "engine", "expr", "functions", "gradcheck", "ledger", "losses", "moons",
-    "nn", "optim", "registry", "serialization", "symmetry", "testing", "viz",
+    "analysis",
+    "compiled",
+    "datasets",
+    "engine",
+    "expr",
+    "functions",
+    "gradcheck",
+    "ledger",
+    "losses",
+    "moons",
+    "nn",
+    "optim",
+    "registry",
+    "serialization",
+    "symmetry",
+    "testing",
+    "viz",
 )
 
 __all__ = list(_EXPORTS)
@@ -80,7 +104,7 @@ def __dir__() -> list[str]:
 import sys as _sys  # noqa: E402 (always loaded already: no import happens here)
 
 
-class _Package(type(_sys)):  # type: ignore[misc]
+class _Package(type(_sys)):  # type: ignore[misc]  # the module type, not nameable statically
     """Keeps ``micrograd_like.gradcheck`` the function when its submodule of that name is imported.
 
     Importing a submodule sets the package attribute of the same name to the module;

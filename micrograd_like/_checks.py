@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Iterable, TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -72,7 +73,9 @@ def check_real(
     try:
         x = float(value)
     except OverflowError:
-        raise ValueError(f"{name} must be {kind}, got {describe(value)}, which is too large for a float{hint}") from None
+        raise ValueError(
+            f"{name} must be {kind}, got {describe(value)}, which is too large for a float{hint}"
+        ) from None
     bad = (finite and not math.isfinite(x)) or math.isnan(x)
     bad = bad or (minimum is not None and x < minimum)
     bad = bad or (above is not None and not x > above)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["OpTemplate", "Form", "template_for", "render", "ATOM", "ADD"]
 
@@ -30,7 +30,7 @@ _PREC = {"+": ADD, "-": ADD, "*": MUL, "/": MUL, "**": POW}
 def _operand(x: object) -> tuple:
     if isinstance(x, _Sym):
         return x.tree
-    if type(x) in (int, float) and math.isfinite(x):
+    if (type(x) is int or type(x) is float) and math.isfinite(x):
         return ("const", x)
     raise _GiveUp
 
@@ -47,25 +47,48 @@ class _Sym:
         left, right = _operand(other), self.tree
         return _Sym((op, left, right) if reflected else (op, right, left))
 
-    def __add__(self, o): return self._bin(o, "+")
-    def __radd__(self, o): return self._bin(o, "+", True)
-    def __sub__(self, o): return self._bin(o, "-")
-    def __rsub__(self, o): return self._bin(o, "-", True)
-    def __mul__(self, o): return self._bin(o, "*")
-    def __rmul__(self, o): return self._bin(o, "*", True)
-    def __truediv__(self, o): return self._bin(o, "/")
-    def __rtruediv__(self, o): return self._bin(o, "/", True)
-    def __pow__(self, o): return self._bin(o, "**")
-    def __rpow__(self, o): return self._bin(o, "**", True)
-    def __neg__(self): return _Sym(("neg", self.tree))
-    def __pos__(self): return self
+    def __add__(self, o):
+        return self._bin(o, "+")
+
+    def __radd__(self, o):
+        return self._bin(o, "+", True)
+
+    def __sub__(self, o):
+        return self._bin(o, "-")
+
+    def __rsub__(self, o):
+        return self._bin(o, "-", True)
+
+    def __mul__(self, o):
+        return self._bin(o, "*")
+
+    def __rmul__(self, o):
+        return self._bin(o, "*", True)
+
+    def __truediv__(self, o):
+        return self._bin(o, "/")
+
+    def __rtruediv__(self, o):
+        return self._bin(o, "/", True)
+
+    def __pow__(self, o):
+        return self._bin(o, "**")
+
+    def __rpow__(self, o):
+        return self._bin(o, "**", True)
+
+    def __neg__(self):
+        return _Sym(("neg", self.tree))
+
+    def __pos__(self):
+        return self
 
     def _refuse(self, *args):
         raise _GiveUp
 
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __bool__ = __float__ = __int__ = __index__ = __round__ = __abs__ = _refuse
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable on purpose, as __eq__ refuses
 
 
 def _parts(tree: tuple, threshold: int, out: list) -> int:

@@ -22,9 +22,7 @@ if TYPE_CHECKING:
     from typing import TextIO
 
 
-def main(
-    argv: "Sequence[str] | None" = None, *, out: "TextIO | None" = None, err: "TextIO | None" = None
-) -> int:
+def main(argv: "Sequence[str] | None" = None, *, out: "TextIO | None" = None, err: "TextIO | None" = None) -> int:
     """Run the command line and return its exit status.
 
     Args:

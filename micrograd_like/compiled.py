@@ -33,7 +33,8 @@ import numbers
 import weakref
 from array import array
 from collections import OrderedDict, namedtuple
-from typing import Any, Callable
+from collections.abc import Callable, MutableSequence
+from typing import Any
 
 from . import engine
 from ._checks import check_bool, check_int
@@ -57,6 +58,8 @@ class _Traced(Value):
     """
 
     __slots__ = ("_index", "_owner")
+    _index: int  # which argument number this leaf stands for
+    _owner: object  # the token of the recording that made it
 
     def __float__(self) -> float:
         return self.data
@@ -64,10 +67,17 @@ class _Traced(Value):
     def __int__(self) -> int:
         return int(self.data)
 
-    def __lt__(self, other): return self.data < _data(other)
-    def __le__(self, other): return self.data <= _data(other)
-    def __gt__(self, other): return self.data > _data(other)
-    def __ge__(self, other): return self.data >= _data(other)
+    def __lt__(self, other):
+        return self.data < _data(other)
+
+    def __le__(self, other):
+        return self.data <= _data(other)
+
+    def __gt__(self, other):
+        return self.data > _data(other)
+
+    def __ge__(self, other):
+        return self.data >= _data(other)
 
 
 class _ArgumentFloat(float):
@@ -75,6 +85,8 @@ class _ArgumentFloat(float):
     plus which argument it came from (arithmetic on it gives plain floats)."""
 
     __slots__ = ("index", "owner")
+    index: int
+    owner: object
 
     def __new__(cls, x: float, index: int, owner: object) -> _ArgumentFloat:
         self = super().__new__(cls, x)
@@ -132,8 +144,9 @@ class _Plan:
 
     def __init__(self) -> None:
         self.ops: list = []  # per slot: the _Op, or None for a leaf
-        self.a: list[int] = []  # input slots (-1 for none)
-        self.b: list[int] = []
+        # input slots (-1 for none); lists while recording, compact arrays once recorded
+        self.a: MutableSequence[int] = []
+        self.b: MutableSequence[int] = []
         self.labels: list[str] = []
         self.inputs: dict[int, int] = {}  # slot -> argument index
         self.pending: dict[int, tuple[float, weakref.ref]] = {}  # slot -> (data, ref) of other leaves
@@ -143,16 +156,16 @@ class _Plan:
         self.aux_shape: Any = None
 
 
-def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> Value:
-    """Run ``fn`` on traced numbers; returns its output (a Value) and the recording token."""
+def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> tuple[Value, Any, object]:
+    """Run ``fn`` on traced numbers; returns its output (loss Value, aux) and the recording token."""
     token = object()
     traced = []
     for i, (x, path) in enumerate(zip(nums, paths)):
-        t = _Traced(x, path)
+        t = _Traced(x, label=path)
         t._index, t._owner = i, token
         traced.append(t)
 
-    def hook(x: Value) -> float:
+    def hook(x: object) -> float:
         # Value(t) of a traced number t: the new leaf's float remembers t's argument.
         if type(x) is not _Traced or x._owner is not token:
             raise TypeError(f"Value(data) must be a real number, got a Value from another recording: {x!r}")
@@ -410,13 +423,14 @@ def _backward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> t
         a, b = plan.a[slot], plan.b[slot]
         arity = 1 if b < 0 else 2
         t = template_for(op, arity)
-        env = {"g": acc.settle(slot), "o": v[slot], "a": v[a], "b": v[b] if b >= 0 else None}
+        operands = [acc.settle(slot), v[slot], v[a]] + ([v[b]] if b >= 0 else [])
+        env = dict(zip(("g", "o", "a", "b"), operands))  # "b" only for a binary op
         risky, plain = t.risky, t.plain
         if t.vjp is not None:
             exprs = [x.fill(env) for x in t.vjp]
         else:  # the call itself raises what eager would; its results are plain names
             risky = [False] * arity
-            inner = ", ".join(env[k][0] for k in ("g", "o", "a", "b")[: 2 + arity])
+            inner = ", ".join(x[0] for x in operands)
             temps = [f"ga{slot}", f"gb{slot}"][:arity]
             acc.lines.append(f"{', '.join(temps)}, = {names.call('vjp', op, op_index[id(op)])}({inner})")
             exprs = [(name, ATOM) for name in temps]
@@ -527,7 +541,7 @@ class Compiled:
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
 
-    def __call__(self, *args: Any) -> float:
+    def __call__(self, *args: Any) -> float | tuple[float, Any]:
         key, nums, paths = _flatten(args)
         rec = self._cache.get(key)
         if rec is None:
@@ -571,8 +585,11 @@ class Compiled:
 def _named(fn: Callable, paths: list[str]) -> list[str]:
     """Replace ``argN`` in argument paths by the parameter's name, where it has one."""
     try:
-        params = [p.name for p in inspect.signature(fn).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        params = [
+            p.name
+            for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):
         return paths
     out = []
@@ -589,8 +606,10 @@ def _compare(fn: Callable, args: tuple, rec: _Recording, outputs: tuple, grads: 
     values: list[Value] = []
     if aux is not None:
         _shape(aux, values)
-    hint = ("; Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
-            "the recording: make it branch-free (relu, max via Value ops) or do not compile this function")
+    hint = (
+        "; Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
+        "the recording: make it branch-free (relu, max via Value ops) or do not compile this function"
+    )
     pairs = [("the output", outputs[0], eager.data)]
     pairs += [(f"extra output {i}", mine, v.data) for i, (mine, v) in enumerate(zip(outputs[1], values))]
     for what, mine, theirs in pairs:

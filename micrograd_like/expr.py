@@ -19,9 +19,11 @@ import ast
 import keyword
 import math
 import unicodedata
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import cast
 
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
+from ._checks import check_str
 from .engine import Value
 from .registry import FUNCTIONS as _REGISTERED
 
@@ -39,9 +41,9 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 100
 
 
-
 def _allowed() -> str:
     return "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
+
 
 _BINARY = {
     ast.Add: lambda a, b: a + b,
@@ -95,7 +97,7 @@ def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
             value = node.value
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise _refuse(node, f"the constant {value!r} ({type(value).__name__})")
-            _finite_constant(node)
+            _finite_constant(node, value)
         elif isinstance(node, ast.Name):
             if node.id in FUNCTIONS:
                 raise _refuse(node, f"using the function {node.id!r} without calling it")
@@ -120,9 +122,9 @@ def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
             raise _refuse(node, _DESCRIPTIONS.get(type(node), type(node).__name__))
 
 
-def _finite_constant(node: ast.Constant) -> None:
+def _finite_constant(node: ast.Constant, value: float) -> None:
     try:
-        finite = math.isfinite(float(node.value))
+        finite = math.isfinite(float(value))
     except OverflowError:  # an int beyond the float range
         finite = False
     if not finite:
@@ -135,7 +137,9 @@ def _finite_constant(node: ast.Constant) -> None:
 def _finite_result(value: Value, node: ast.AST, text: str) -> Value:
     if not math.isfinite(value.data):
         part = ast.get_source_segment(text, node) or ast.unparse(node)
-        raise ExpressionError(f"{part} is {value.data}, beyond the float range; every number in a formula must be finite")
+        raise ExpressionError(
+            f"{part} is {value.data}, beyond the float range; every number in a formula must be finite"
+        )
     return value
 
 
@@ -152,7 +156,7 @@ def _evaluate(tree: ast.Expression, variables: Mapping[str, Value], text: str) -
     while stack:
         node, ready = stack.pop()
         if isinstance(node, ast.Constant):
-            results.append((Value(node.value), True))
+            results.append((Value(cast(float, node.value)), True))  # a number: checked before
         elif isinstance(node, ast.Name):
             results.append((variables[node.id], False))
         elif not ready:
@@ -162,7 +166,7 @@ def _evaluate(tree: ast.Expression, variables: Mapping[str, Value], text: str) -
             elif isinstance(node, ast.UnaryOp):
                 stack.append((node.operand, False))
             else:  # a checked Call
-                stack.append((node.args[0], False))  # type: ignore[attr-defined]
+                stack.append((cast(ast.Call, node).args[0], False))
         elif isinstance(node, ast.BinOp):
             (right, right_const), (left, left_const) = results.pop(), results.pop()
             if isinstance(node.op, ast.Pow) and right_const:
@@ -175,7 +179,8 @@ def _evaluate(tree: ast.Expression, variables: Mapping[str, Value], text: str) -
             results.append((-operand if isinstance(node.op, ast.USub) else operand, const))
         else:
             operand, const = results.pop()
-            result = FUNCTIONS[node.func.id](operand)  # type: ignore[attr-defined]
+            call = cast(ast.Call, node)  # the only other node _check lets through: f(x), f a Name
+            result = FUNCTIONS[cast(ast.Name, call.func).id](operand)
             results.append((_finite_result(result, node, text), const))
     ((out, _),) = results
     return out
@@ -198,8 +203,7 @@ def parse_expression(text: str, variables: Mapping[str, float]) -> tuple[Value, 
             (constant, variable or result) is not finite, or it cannot be
             evaluated (log of a negative number, division by zero).
     """
-    if not isinstance(text, str):
-        raise TypeError(f"the formula must be a str, got {type(text).__name__}")
+    check_str(text, "the formula")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the formula is {len(text):,} characters long; the limit is {MAX_LENGTH:,}")
     if not text.strip():
@@ -236,7 +240,9 @@ def parse_assignment(text: str) -> tuple[str, float]:
     if not sep:
         raise ExpressionError(f"expected NAME=NUMBER, got {text!r}; for example a=2")
     if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
-        raise ExpressionError(f"{name!r} cannot be a variable name; use letters, digits and _ (not {', '.join(FUNCTIONS)})")
+        raise ExpressionError(
+            f"{name!r} cannot be a variable name; use letters, digits and _ (not {', '.join(FUNCTIONS)})"
+        )
     try:
         value = float(number)
     except ValueError:

@@ -14,7 +14,8 @@ read like mathematics and work at any order::
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .engine import REGISTRY, Value
 from .registry import REALS, Interval, defop
@@ -71,4 +72,4 @@ log1p = defop(
 )  # fmt: skip
 expm1 = defop("expm1", math.expm1, lambda x, out: out + 1, domain=REALS, doc="e ** x - 1, accurate near 0")
 
-Value.__abs__ = Value.abs  # type: ignore[method-assign]
+Value.__abs__ = Value.abs  # type: ignore[method-assign]  # abs(v) once the op is registered

@@ -7,10 +7,9 @@ loss, a whole model.
 
 from __future__ import annotations
 
-import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
-from ._checks import check_real
+from ._checks import check_int, check_real
 from .engine import Number, Value, _as_float, _is_real, grad
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grad"]
@@ -37,8 +36,7 @@ def _positive(name: str, x: object, allow_zero: bool) -> float:
 def _points(inputs: Sequence[Number | Value]) -> list[float]:
     if isinstance(inputs, Value) or _is_real(inputs):
         raise TypeError(
-            f"inputs must be a sequence of numbers, got a single {type(inputs).__name__}; "
-            "wrap it in a list: [x]"
+            f"inputs must be a sequence of numbers, got a single {type(inputs).__name__}; wrap it in a list: [x]"
         )
     points = []
     for i, x in enumerate(inputs):
@@ -131,8 +129,7 @@ def gradcheck(
     atol = _positive("atol", atol, allow_zero=True)
     rtol = _positive("rtol", rtol, allow_zero=True)
     eps = _positive("eps", eps, allow_zero=False)
-    if isinstance(order, bool) or not isinstance(order, int) or order < 1:
-        raise ValueError(f"order must be an int >= 1 (1: gradients, 2: also Hessians), got {order!r}")
+    order = check_int(order, "order", minimum=1, example=2)  # 1: gradients, 2: also Hessians
 
     n = len(point)
     # functions[k] is a derivative of f named by the input indices taken so far.

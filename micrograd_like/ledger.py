@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from ._checks import describe
 from .engine import Value, grad, iter_graph
@@ -73,7 +74,8 @@ class NodeGradient(NamedTuple):
     ``""`` for a leaf.
     """
 
-    index: int
+    # A field named like tuple.index (the method): the public name is kept, and mypy cannot allow it.
+    index: int  # type: ignore[assignment]
     name: str
     expression: str
     op: str
@@ -107,16 +109,28 @@ class Ledger:
         root = self.nodes[-1]
         head = ("step", "node", "dL/d(node)", "local derivative d(node)/d(input)", "contribution", "input", "total")
         body = [
-            (str(r.step), r.node, _num(r.node_grad), _evaluated(r.formula, r.local), _num(r.contribution),
-             r.input, _num(r.total) + (" final" if r.final else ""))
+            (
+                str(r.step),
+                r.node,
+                _num(r.node_grad),
+                _evaluated(r.formula, r.local),
+                _num(r.contribution),
+                r.input,
+                _num(r.total) + (" final" if r.final else ""),
+            )
             for r in self.rows
         ]
         lines = [f"Backward pass from {root.name}: dL/d({root.name}) = {_num(root.grad)} (the seed)", ""]
         lines += _table(head, body, right=(0, 2, 4))
         lines += ["", "Final gradients dL/d(node):"]
-        lines += _table(("node", "op", "data", "grad"),
-                        [(n.name + (f" = {n.expression}" if n.expression else ""), n.op or "leaf",
-                          _num(n.data), _num(n.grad)) for n in self.nodes], right=(2, 3))
+        lines += _table(
+            ("node", "op", "data", "grad"),
+            [
+                (n.name + (f" = {n.expression}" if n.expression else ""), n.op or "leaf", _num(n.data), _num(n.grad))
+                for n in self.nodes
+            ],
+            right=(2, 3),
+        )
         return "\n".join(lines)
 
 
@@ -218,6 +232,7 @@ def _node_rows(node: Value, i: int, state: tuple, start: int) -> list[LedgerRow]
     position, names, totals, expressions = state
     g = totals[i]
     op, a, b = node._fn, node._a, node._b
+    assert op is not None and a is not None, "only op nodes have rows"  # the caller checks node._fn
     inputs = (a,) if b is None else (a, b)
     datas = [x.data for x in inputs]
     contributions = op.vjp(g, node.data, *datas)
@@ -227,14 +242,17 @@ def _node_rows(node: Value, i: int, state: tuple, start: int) -> list[LedgerRow]
     subst = {"x": _shown(names[idx[0]]), "y": _shown(names[idx[-1]]), "out": _shown(names[i])}
     lhs = expressions[i] = _fill(expression, subst)
     edges = [1, 0] if b is not None and a is b else list(range(len(inputs)))
-    rows = []
+    rows: list[LedgerRow] = []
     for k in edges:
         j = idx[k]
         prior = totals[j]
         totals[j] = contributions[k] if prior is None else prior + contributions[k]
         formula = f"d({lhs})/d{_wrt(names[j])} = {_fill(formulas[k], subst)}"
-        rows.append(LedgerRow(start + len(rows), names[i], i, g, names[j], j, locals_[k], formula,
-                              contributions[k], totals[j], False))
+        rows.append(
+            LedgerRow(
+                start + len(rows), names[i], i, g, names[j], j, locals_[k], formula, contributions[k], totals[j], False
+            )
+        )
     return rows
 
 
@@ -252,7 +270,8 @@ def _finish(order: list, state: tuple, rows: list[LedgerRow]) -> tuple[NodeGradi
             final_step[j] = k
             rows[k] = rows[k]._replace(final=True)
     return tuple(
-        NodeGradient(i, names[i], expressions[i], v.op, v.data, 0.0 + totals[i], final_step[i]) for i, v in enumerate(order)
+        NodeGradient(i, names[i], expressions[i], v.op, v.data, 0.0 + totals[i], final_step[i])
+        for i, v in enumerate(order)
     )
 
 
@@ -304,8 +323,10 @@ def explain_network(model: Any, inputs: Sequence[Sequence[float]], loss: Callabl
     if not isinstance(model, MLP):
         raise TypeError(f"explain_network needs an MLP as model, got {describe(model)}; build one with MLP(nin, nouts)")
     if not callable(loss):
-        raise TypeError(f"loss must be a function of the outputs returning a Value, got {describe(loss)}; "
-                        "pass e.g. lambda outs: sse(outs, targets)")
+        raise TypeError(
+            f"loss must be a function of the outputs returning a Value, got {describe(loss)}; "
+            "pass e.g. lambda outs: sse(outs, targets)"
+        )
     if isinstance(inputs, (str, bytes)) or not isinstance(inputs, Sequence) or not inputs:
         raise TypeError(f"inputs must be a non-empty list of input vectors, got {describe(inputs)}")
     acts = [_forward_layers(model, x) for x in inputs]  # acts[n][l] = list of Values
@@ -318,8 +339,8 @@ def explain_network(model: Any, inputs: Sequence[Sequence[float]], loss: Callabl
     act_grads = [[[next(grads) for _ in layer] for layer in a] for a in acts]
     per_layer = [[tuple(next(grads) for _ in n.parameters()) for n in layer.neurons] for layer in model.layers]
     twins = tuple(_twins(rows) for rows in per_layer)
-    hidden = tuple(tuple(tuple(a[l]) for a in act_grads) for l in range(len(model.layers) - 1))
-    result = dict(
+    hidden = tuple(tuple(tuple(a[li]) for a in act_grads) for li in range(len(model.layers) - 1))
+    result: dict[str, Any] = dict(
         cost=cost.data,
         output_grads=tuple(tuple(a[-1]) for a in act_grads),
         activation_grads=hidden,
@@ -357,16 +378,22 @@ def _network_text(model: Any, acts: list, r: dict) -> str:
         f"Outputs (layer {n_layers - 1}): dC/dy_j",
     ]
     head = ["observation"] + [f"dC/dy_{j}" for j in range(len(r["output_grads"][0]))]
-    lines += _indent(_table(head, [[str(n)] + [_num(g) for g in row] for n, row in enumerate(r["output_grads"])],
-                            right=range(1, len(head))))
-    for l in range(n_layers - 2, -1, -1):
-        grads = r["activation_grads"][l]
-        head = ["observation"] + [f"dC/da[{l},{j}]" for j in range(len(grads[0]))]
-        lines += ["", f"Hidden layer {l}: dC/da[{l},j], passed back from layer {l + 1}"]
-        lines += _indent(_table(head, [[str(n)] + [_num(g) for g in row] for n, row in enumerate(grads)],
-                                right=range(1, len(head))))
-    for l in range(n_layers):
-        lines += [""] + _layer_weights_text(model, l, r)
+    lines += _indent(
+        _table(
+            head,
+            [[str(n)] + [_num(g) for g in row] for n, row in enumerate(r["output_grads"])],
+            right=range(1, len(head)),
+        )
+    )
+    for li in range(n_layers - 2, -1, -1):
+        grads = r["activation_grads"][li]
+        head = ["observation"] + [f"dC/da[{li},{j}]" for j in range(len(grads[0]))]
+        lines += ["", f"Hidden layer {li}: dC/da[{li},j], passed back from layer {li + 1}"]
+        lines += _indent(
+            _table(head, [[str(n)] + [_num(g) for g in row] for n, row in enumerate(grads)], right=range(1, len(head)))
+        )
+    for li in range(n_layers):
+        lines += [""] + _layer_weights_text(model, li, r)
     return "\n".join(lines)
 
 
@@ -374,32 +401,32 @@ def _indent(lines: list[str]) -> list[str]:
     return ["  " + line for line in lines]
 
 
-def _layer_weights_text(model: Any, l: int, r: dict) -> list[str]:
-    rows = r["weight_grads"][l]
+def _layer_weights_text(model: Any, li: int, r: dict) -> list[str]:
+    rows = r["weight_grads"][li]
     nin = len(rows[0]) - 1
-    head = ["neuron"] + [f"dC/dw[{l},j,{k}]" for k in range(nin)] + [f"dC/db[{l},j]", ""]
+    head = ["neuron"] + [f"dC/dw[{li},j,{k}]" for k in range(nin)] + [f"dC/db[{li},j]", ""]
     first: dict[tuple[float, ...], int] = {}
     body = []
     for j, row in enumerate(rows):
         same = first.setdefault(row, j)
         note = f"= neuron {same}, bit for bit" if same != j else ""
         body.append([str(j)] + [_num(g) for g in row] + [note])
-    lines = [f"Layer {l} weight gradients (summed over the observations):"]
+    lines = [f"Layer {li} weight gradients (summed over the observations):"]
     lines += _indent(_table(head, body, right=range(1, nin + 2)))
-    for group in r["twins"][l]:
-        lines += _indent(_why_equal(model, l, group, r))
-    if not r["twins"][l]:
+    for group in r["twins"][li]:
+        lines += _indent(_why_equal(model, li, group, r))
+    if not r["twins"][li]:
         lines.append("  No two neurons of this layer have identical gradients.")
     return lines
 
 
-def _why_equal(model: Any, l: int, group: tuple[int, ...], r: dict) -> list[str]:
+def _why_equal(model: Any, li: int, group: tuple[int, ...], r: dict) -> list[str]:
     """Say why a group of neurons got identical gradients, checking each reason on the numbers."""
-    neurons = [model.layers[l].neurons[j] for j in group]
+    neurons = [model.layers[li].neurons[j] for j in group]
     same_weights = len({tuple(p.data for p in n.parameters()) for n in neurons}) == 1
-    upstream = r["output_grads"] if l == len(model.layers) - 1 else r["activation_grads"][l]
+    upstream = r["output_grads"] if li == len(model.layers) - 1 else r["activation_grads"][li]
     same_upstream = all(len({obs[j] for j in group}) == 1 for obs in upstream)
-    source = "the network's inputs" if l == 0 else f"the outputs of layer {l - 1}"
+    source = "the network's inputs" if li == 0 else f"the outputs of layer {li - 1}"
     names = ", ".join(str(j) for j in group)
     if same_weights and same_upstream:
         return [

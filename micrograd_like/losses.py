@@ -19,14 +19,15 @@ Mismatched shapes raise ValueError saying where they differ.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Iterable, Sequence, Union, cast
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from micrograd_like._checks import check_bool, check_instance, check_real, describe
 from micrograd_like.engine import Value
 
 __all__ = ["mse", "sse", "hinge", "binary_cross_entropy", "cross_entropy", "l2_penalty"]
 
-Scalar = Union[Value, float, int]
+Scalar = Value | float | int
 
 
 def _is_scalar(x: Any) -> bool:
@@ -59,8 +60,7 @@ def _pairs(predictions: Any, targets: Any) -> list[tuple[Scalar, Scalar, str]]:
                 raise TypeError(f"{name}{pos} must be a number, a Value or a list of them, got {describe(x)}")
         if len(p) != len(t):
             raise ValueError(
-                f"predictions{pos} has {len(p)} element(s) but targets{pos} has "
-                f"{len(t)}; they must have the same shape"
+                f"predictions{pos} has {len(p)} element(s) but targets{pos} has {len(t)}; they must have the same shape"
             )
         if len(p) == 0:
             raise ValueError(f"predictions{pos} is empty; there is nothing to compute a loss on")
@@ -135,10 +135,7 @@ def hinge(scores: Any, labels: Any) -> Value:
     for s, y, pos in pairs:
         yv = y.data if isinstance(y, Value) else y
         if yv not in (-1, 1):
-            raise ValueError(
-                f"hinge labels must be -1 or +1, got label{pos} = {yv!r}; map 0/1 "
-                f"labels with y * 2 - 1"
-            )
+            raise ValueError(f"hinge labels must be -1 or +1, got label{pos} = {yv!r}; map 0/1 labels with y * 2 - 1")
         # Same expression as micrograd's demo, so the two agree exactly.
         margin = 1 + -y * s
         if not isinstance(margin, Value):  # a float score with a float label
@@ -204,8 +201,7 @@ def _bce_from_probability(p: Scalar, t: Scalar, tv: float, pos: str) -> Value | 
     pv = p.data if isinstance(p, Value) else float(p)
     if not 0.0 <= pv <= 1.0:
         raise ValueError(
-            f"prediction{pos} = {pv!r} is not a probability in [0, 1]; pass "
-            f"from_logits=True if these are raw scores"
+            f"prediction{pos} = {pv!r} is not a probability in [0, 1]; pass from_logits=True if these are raw scores"
         )
     term: Value | float = 0.0
     # Skip a term only when its weight is a constant 0, so log(0) is never
@@ -243,8 +239,7 @@ def _one_cross_entropy(logits: Any, target: Any, where: str) -> Value:
         raise TypeError(f"target{where} must be an int class index, got {describe(target)}")
     if not 0 <= target < len(logits):
         raise ValueError(
-            f"target{where} = {target} is not a class index for {len(logits)} logits "
-            f"(valid: 0..{len(logits) - 1})"
+            f"target{where} = {target} is not a class index for {len(logits)} logits (valid: 0..{len(logits) - 1})"
         )
     zs = [z if isinstance(z, Value) else Value(float(z)) for z in logits]
     # log-softmax with the max subtracted as a *constant*: softmax is
@@ -279,8 +274,7 @@ def cross_entropy(logits: Any, targets: Any) -> Value:
         raise TypeError(f"logits must be a list of lists of scores for a batch, got {describe(logits)}")
     if len(logits) != len(targets):
         raise ValueError(
-            f"batch of {len(logits)} logit lists but {len(targets)} targets; give one "
-            f"class index per prediction"
+            f"batch of {len(logits)} logit lists but {len(targets)} targets; give one class index per prediction"
         )
     if len(targets) == 0:
         raise ValueError("empty batch; there is nothing to compute a loss on")

@@ -17,8 +17,17 @@ from .losses import hinge, l2_penalty
 from .nn import MLP
 
 __all__ = [
-    "ALPHA", "POINTS", "NOISE", "SEED", "HIDDEN", "STEPS", "LEARNING_RATE",
-    "Step", "loss_and_accuracy", "train", "plot_boundary",
+    "ALPHA",
+    "POINTS",
+    "NOISE",
+    "SEED",
+    "HIDDEN",
+    "STEPS",
+    "LEARNING_RATE",
+    "Step",
+    "loss_and_accuracy",
+    "train",
+    "plot_boundary",
 ]
 
 #: Strength of the L2 weight penalty in micrograd's demo.
@@ -67,15 +76,20 @@ def loss_and_accuracy(
     Raises:
         ValueError: ``X`` and ``y`` differ in length or a label is not -1/+1.
     """
-    scores = [model(x) for x in X]
+    scores = [_score(model, x) for x in X]
     loss = hinge(scores, y) + l2_penalty(model.parameters(), alpha)
     accuracy = sum((s.data > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)
     return loss, accuracy
 
 
 def train(
-    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], steps: int = 100, lr: float = 1.0,
-    *, compiled: bool = True,
+    model: MLP,
+    X: Sequence[Sequence[float]],
+    y: Sequence[int],
+    steps: int = 100,
+    lr: float = 1.0,
+    *,
+    compiled: bool = True,
 ) -> Iterator[Step]:
     """Full-batch SGD as in micrograd's demo, yielding each step's loss and accuracy.
 
@@ -114,6 +128,14 @@ def train(
 StepFunction = Callable[[Sequence[Sequence[float]], Sequence[int]], tuple[float, float]]
 
 
+def _score(model: MLP, x: Sequence[float]) -> Value:
+    """The model's one output for ``x``: the score, > 0 for class +1."""
+    out = model(x)
+    if not isinstance(out, Value):
+        raise ValueError(f"model must have 1 output (a score), got {len(out)}; build it as MLP(2, [..., 1])")
+    return out
+
+
 def _eager_step(model: MLP) -> StepFunction:
     """One step as :func:`loss_and_accuracy` then ``backward()``: build the graph every time."""
 
@@ -139,7 +161,9 @@ def _compiled_step(model: MLP) -> StepFunction:
     return step
 
 
-def plot_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], path: str | Path, *, grid: int = 60) -> Path:
+def plot_boundary(
+    model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], path: str | Path, *, grid: int = 60
+) -> Path:
     """Save a picture of the plane coloured by the model's decision, with the points on top.
 
     Needs matplotlib (``pip install 'micrograd-like[plot]'``); draws off screen.
@@ -168,7 +192,7 @@ def plot_boundary(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], pa
     y0, y1 = min(ys) - 0.5, max(ys) + 0.5
     gx = [x0 + (x1 - x0) * i / (grid - 1) for i in range(grid)]
     gy = [y0 + (y1 - y0) * j / (grid - 1) for j in range(grid)]
-    decision = [[1.0 if model([a, b]).data > 0 else -1.0 for a in gx] for b in gy]
+    decision = [[1.0 if _score(model, [a, b]).data > 0 else -1.0 for a in gx] for b in gy]
     fig, ax = plt.subplots(figsize=(5, 4))
     try:
         ax.contourf(gx, gy, decision, levels=[-2, 0, 2], colors=["#EE8866", "#77AADD"], alpha=0.4)

@@ -42,7 +42,8 @@ import math
 import numbers
 import os
 import random
-from typing import Any, Callable, Iterable, Mapping, Sequence, Union
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from micrograd_like import serialization
 from micrograd_like._checks import check_bool, check_choice, check_instance, check_int, check_real, describe
@@ -65,10 +66,10 @@ ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear")
 #: Names accepted for ``init`` / ``bias_init`` (besides a number or a callable).
 INITS: tuple[str, ...] = ("uniform", "xavier", "he", "normal")
 
-Activation = Union[str, Callable[[Value], Value]]
+Activation = str | Callable[[Value], Value]
 InitFn = Callable[[int, int, random.Random], float]
-Init = Union[str, float, int, InitFn]
-Scalar = Union[Value, float, int]
+Init = str | float | int | InitFn
+Scalar = Value | float | int
 
 
 def __getattr__(name: str) -> Any:
@@ -85,6 +86,7 @@ def __getattr__(name: str) -> Any:
 # argument checking helpers
 # --------------------------------------------------------------------------
 
+
 def _check_activation(activation: Any, name: str = "activation") -> Activation:
     """A name from ACTIVATIONS (ValueError if unknown) or a callable."""
     if callable(activation) and not isinstance(activation, str):
@@ -97,9 +99,7 @@ def _check_activation(activation: Any, name: str = "activation") -> Activation:
             f"{name}={'relu' if activation else 'linear'!r}"
         )
     if not isinstance(activation, str):
-        raise TypeError(
-            f"{name} must be one of {choices} or a callable Value -> Value, got {describe(activation)}"
-        )
+        raise TypeError(f"{name} must be one of {choices} or a callable Value -> Value, got {describe(activation)}")
     return check_choice(activation, name, ACTIVATIONS)
 
 
@@ -138,7 +138,7 @@ def _draw(init: Init, fan_in: int, fan_out: int, rng: random.Random, name: str) 
         return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
     if init == "normal":
         return rng.gauss(0.0, 1.0)
-    value = init(fan_in, fan_out, rng)  # type: ignore[operator]
+    value = init(fan_in, fan_out, rng)  # type: ignore[operator]  # not a name (checked): a callable
     return check_real(value, f"the value returned by the {name} callable")
 
 
@@ -151,7 +151,7 @@ def _apply_activation(activation: Activation, x: Value) -> Value:
         return x.sigmoid()
     if activation == "linear":
         return x
-    out = activation(x)  # type: ignore[operator]
+    out = activation(x)  # type: ignore[operator]  # not a name (checked): a callable
     if not isinstance(out, Value):
         raise TypeError(
             f"custom activation {activation!r} returned {out!r} of type "
@@ -179,10 +179,7 @@ def _from_nonlin(nonlin: Any, activation: Any) -> Any:
         return activation
     check_bool(nonlin, "nonlin")
     if activation != "relu":
-        raise ValueError(
-            f"pass either nonlin={nonlin!r} (micrograd's flag) or activation={activation!r}, "
-            f"not both"
-        )
+        raise ValueError(f"pass either nonlin={nonlin!r} (micrograd's flag) or activation={activation!r}, not both")
     return "relu" if nonlin else "linear"
 
 
@@ -206,8 +203,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
         raise TypeError(f"{who} expects a sequence of {nin} floats or Values, got {describe(x)}")
     if len(x) != nin:
         raise ValueError(
-            f"{who} expects {nin} input{'s' if nin != 1 else ''} but got {len(x)}; "
-            f"pass a sequence of length {nin}"
+            f"{who} expects {nin} input{'s' if nin != 1 else ''} but got {len(x)}; pass a sequence of length {nin}"
         )
     for i, xi in enumerate(x):
         if not isinstance(xi, (Value, numbers.Real)):
@@ -218,6 +214,7 @@ def _as_inputs(x: Any, nin: int, who: str) -> Sequence[Scalar]:
 # --------------------------------------------------------------------------
 # modules
 # --------------------------------------------------------------------------
+
 
 class Module:
     """Base class: parameter listing, gradient reset and (de)serialisation.
@@ -307,7 +304,7 @@ class Module:
         """
         serialization.save(self, path)
 
-    def load(self, path: str | os.PathLike[str]) -> "Module":
+    def load(self, path: str | os.PathLike[str]) -> Module:
         """Load parameters saved by :meth:`save` into this module.
 
         The whole file is read and checked (JSON syntax, format name and
@@ -381,9 +378,7 @@ class Neuron(Module):
         init = _check_init(init, "init")
         bias_init = _check_init(bias_init, "bias_init")
         rng = _check_rng(rng)
-        self.w: list[Value] = [
-            Value(_draw(init, self.nin, fan_out, rng, "init")) for _ in range(self.nin)
-        ]
+        self.w: list[Value] = [Value(_draw(init, self.nin, fan_out, rng, "init")) for _ in range(self.nin)]
         self.b: Value = Value(_draw(bias_init, self.nin, fan_out, rng, "bias_init"))
         self._set_labels()
 
@@ -462,8 +457,7 @@ class Layer(Module):
         activation = _check_activation(_from_nonlin(nonlin, activation))
         rng = _check_rng(rng)
         self.neurons: list[Neuron] = [
-            Neuron(self.nin, activation, init, bias_init, rng, fan_out=self.nout)
-            for _ in range(self.nout)
+            Neuron(self.nin, activation, init, bias_init, rng, fan_out=self.nout) for _ in range(self.nout)
         ]
         self._set_labels()
 
@@ -494,20 +488,13 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Return ``[("neurons.0.w.0", ...), ..., ("neurons.<n-1>.b", ...)]``."""
-        return [
-            (f"neurons.{i}.{name}", p)
-            for i, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
+        return [(f"neurons.{i}.{name}", p) for i, n in enumerate(self.neurons) for name, p in n.named_parameters()]
 
     def architecture(self) -> dict[str, Any]:
         return {"type": "Layer", **_layer_arch(self)}
 
     def __repr__(self) -> str:
-        return (
-            f"Layer(nin={self.nin}, nout={self.nout}, "
-            f"activation={_layer_arch(self)['activation']!r})"
-        )
+        return f"Layer(nin={self.nin}, nout={self.nout}, activation={_layer_arch(self)['activation']!r})"
 
 
 def _layer_arch(layer: Layer) -> dict[str, Any]:
@@ -610,9 +597,7 @@ class MLP(Module):
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Return ``[("layers.0.neurons.0.w.0", ...), ...]`` in :meth:`parameters` order."""
         return [
-            (f"layers.{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
+            (f"layers.{i}.{name}", p) for i, layer in enumerate(self.layers) for name, p in layer.named_parameters()
         ]
 
     def architecture(self) -> dict[str, Any]:

@@ -17,7 +17,8 @@ between neurons: see :func:`micrograd_like.nn.find_symmetric_neurons`.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from micrograd_like._checks import check_instance, check_real, describe
 from micrograd_like.engine import Value
@@ -56,8 +57,7 @@ class Optimizer:
             check_instance(p, f"params[{i}]", Value, "a Value (a parameter)")
             if id(p) in seen:
                 raise ValueError(
-                    f"params[{i}] ({p.label or p!r}) appears more than once; each parameter "
-                    f"must be listed once"
+                    f"params[{i}] ({p.label or p!r}) appears more than once; each parameter must be listed once"
                 )
             seen.add(id(p))
         self.params: list[Value] = plist

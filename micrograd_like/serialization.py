@@ -24,7 +24,8 @@ import math
 import os
 import stat
 import tempfile
-from typing import Any, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from micrograd_like._checks import check_real, describe
 from micrograd_like.engine import Value
@@ -66,9 +67,7 @@ def _name_problems(state: Mapping[str, Any], names: list[str], where: str) -> No
         more = " ..." if len(unknown) > _LISTED else ""
         parts.append(f"unknown parameter(s): {', '.join(map(repr, unknown[:_LISTED]))}{more}")
     example = repr(names[0]) if names else "'<none>'"
-    raise ValueError(
-        f"{where}: {'; '.join(parts)} (expected exactly {len(names)} parameters named like {example})"
-    )
+    raise ValueError(f"{where}: {'; '.join(parts)} (expected exactly {len(names)} parameters named like {example})")
 
 
 def _values(state: Mapping[str, Any], names: list[str], where: str, *, from_file: bool) -> list[float]:
@@ -223,8 +222,13 @@ def _too_large(path: str) -> str:
 
 
 def _kind(mode: int) -> str:
-    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"),
-             (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")]
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
     return next((text for test, text in kinds if test(mode)), "not a plain file")
 
 

@@ -115,8 +115,7 @@ class RunResult:
 
 def build_constant_network(value: float = 1.0) -> MLP:
     """The user's network: 2-3-3-2, sigmoid everywhere, every weight and bias ``value``."""
-    return MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid",
-               init=value, bias_init=value)
+    return MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", init=value, bias_init=value)
 
 
 def build_random_network(seed: int = SEED) -> MLP:
@@ -142,11 +141,9 @@ def build_network(scheme: str = "constant", *, value: float = 1.0, seed: int = S
         return build_constant_network(value)
     if scheme not in INITS:
         raise ValueError(
-            f"unknown scheme {scheme!r}; valid choices are 'constant', "
-            f"{', '.join(repr(i) for i in INITS)}"
+            f"unknown scheme {scheme!r}; valid choices are 'constant', {', '.join(repr(i) for i in INITS)}"
         )
-    return MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid",
-               init=scheme, bias_init=0.0, seed=seed)
+    return MLP(2, [3, 3, 2], activation="sigmoid", output_activation="sigmoid", init=scheme, bias_init=0.0, seed=seed)
 
 
 def start_name(scheme: str = "constant", *, value: float = 1.0, seed: int = SEED) -> str:
@@ -156,7 +153,7 @@ def start_name(scheme: str = "constant", *, value: float = 1.0, seed: int = SEED
 
 def predict(model: MLP) -> list[list[Value]]:
     """The model's outputs (as Values) for each of :data:`OBSERVATIONS`."""
-    return [list(model(list(x))) for x in OBSERVATIONS]  # type: ignore[arg-type]
+    return [list(model(list(x))) for x in OBSERVATIONS]  # type: ignore[arg-type]  # 3 outputs: a list
 
 
 def cost(model: MLP) -> Value:
@@ -232,8 +229,9 @@ def run(name: str, model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE, *,
     final = train(model, steps, lr, compiled=compiled)
     outputs = tuple(tuple(o.data for o in row) for row in predict(model))
     err = max(abs(o - t) for row, trow in zip(outputs, TARGETS) for o, t in zip(row, trow))
-    return RunResult(name, initial, final, outputs, err, _groups(model), model,
-                     symmetric_before=before, steps=steps, lr=lr)
+    return RunResult(
+        name, initial, final, outputs, err, _groups(model), model, symmetric_before=before, steps=steps, lr=lr
+    )
 
 
 def _groups(model: MLP) -> Groups:
@@ -314,8 +312,9 @@ class Verdict:
 
 def _check_run(result: object, name: str = "result") -> RunResult:
     if not isinstance(result, RunResult):
-        raise TypeError(f"{name} must be a RunResult made by symmetry.run(), got {describe(result)}; "
-                        f"pass e.g. compare()[0]")
+        raise TypeError(
+            f"{name} must be a RunResult made by symmetry.run(), got {describe(result)}; pass e.g. compare()[0]"
+        )
     return result
 
 
@@ -385,48 +384,64 @@ def _layers_text(groups: Groups) -> str:
 
 def _symmetry_sentence(v: Verdict) -> str:
     if v.stays_symmetric:
-        return (f"{v.name}: interchangeable hidden neurons (same weights, same gradients) at the start "
-                f"and still after {v.steps} steps, in {_layers_text(v.groups_after)}.")
+        return (
+            f"{v.name}: interchangeable hidden neurons (same weights, same gradients) at the start "
+            f"and still after {v.steps} steps, in {_layers_text(v.groups_after)}."
+        )
     if not v.groups_before and not v.groups_after:
         return f"{v.name}: no two hidden neurons are interchangeable, at the start or after {v.steps} steps."
-    return (f"{v.name}: interchangeable hidden neurons at the start in {_layers_text(v.groups_before)}, "
-            f"after {v.steps} steps in {_layers_text(v.groups_after)}.")
+    return (
+        f"{v.name}: interchangeable hidden neurons at the start in {_layers_text(v.groups_before)}, "
+        f"after {v.steps} steps in {_layers_text(v.groups_after)}."
+    )
 
 
 def _waste_sentence(v: Verdict) -> str:
     copies = sum(v.copies)
     if not copies:
-        return (f"None of its {v.hidden_neurons} hidden neurons copies another, so all "
-                f"{v.parameters} parameters can learn different things.")
+        return (
+            f"None of its {v.hidden_neurons} hidden neurons copies another, so all "
+            f"{v.parameters} parameters can learn different things."
+        )
     per_layer = ", ".join(f"layer {li}: {c} of {v.shape[li + 1]}" for li, c in enumerate(v.copies))
-    return (f"{copies} of its {v.hidden_neurons} hidden neurons copy another neuron of their layer "
-            f"({per_layer}), so its {v.parameters} parameters move as only {v.free_parameters} "
-            f"independent numbers: it trains like a {_shape_text(v.effective_shape)} network.")
+    return (
+        f"{copies} of its {v.hidden_neurons} hidden neurons copy another neuron of their layer "
+        f"({per_layer}), so its {v.parameters} parameters move as only {v.free_parameters} "
+        f"independent numbers: it trains like a {_shape_text(v.effective_shape)} network."
+    )
 
 
 def _fit_sentences(v: Verdict) -> list[str]:
     means = _vector(COLUMN_MEANS)
     if v.reaches_targets:
-        sentences = [(f"Every output is within {TARGET_TOLERANCE:g} of its target "
-                     f"(largest error {v.max_error:.4f}).")]
+        sentences = [(f"Every output is within {TARGET_TOLERANCE:g} of its target (largest error {v.max_error:.4f}).")]
         if sum(v.copies):
-            sentences.append(f"So for these two observations a {_shape_text(v.effective_shape)} network "
-                             f"is enough, and the copied neurons added nothing.")
+            sentences.append(
+                f"So for these two observations a {_shape_text(v.effective_shape)} network "
+                f"is enough, and the copied neurons added nothing."
+            )
         return sentences  # the tolerances are disjoint: not at the column means
-    sentences = [(f"It has not reached the targets: its largest error is {v.max_error:.4f}, "
-                 f"more than {TARGET_TOLERANCE:g}.")]
+    sentences = [
+        (f"It has not reached the targets: its largest error is {v.max_error:.4f}, more than {TARGET_TOLERANCE:g}.")
+    ]
     if v.at_column_means:
-        sentences.append(f"Its outputs are within {MEANS_TOLERANCE:g} of the column means of the targets "
-                         f"{means} for both observations: nearly the same answer whatever the input.")
+        sentences.append(
+            f"Its outputs are within {MEANS_TOLERANCE:g} of the column means of the targets "
+            f"{means} for both observations: nearly the same answer whatever the input."
+        )
     else:
-        sentences.append(f"Nor are its outputs at the column means of the targets {means} "
-                         f"(one is {v.means_distance:.4f} away, more than {MEANS_TOLERANCE:g}).")
+        sentences.append(
+            f"Nor are its outputs at the column means of the targets {means} "
+            f"(one is {v.means_distance:.4f} away, more than {MEANS_TOLERANCE:g})."
+        )
     return sentences
 
 
 #: The closing sentence, printed when a run kept its interchangeable neurons.
-LESSON = ("Neurons that start equal compute the same value and get the same gradient, so plain "
-          "gradient descent keeps them equal forever; start from random weights to make them differ.")
+LESSON = (
+    "Neurons that start equal compute the same value and get the same gradient, so plain "
+    "gradient descent keeps them equal forever; start from random weights to make them differ."
+)
 
 
 def explain(verdicts: tuple[Verdict, ...]) -> list[list[str]]:
@@ -464,8 +479,7 @@ def format_table(results: tuple[RunResult, ...], steps: int | None = None, lr: f
     for i, target in enumerate(TARGETS):
         lines.append((f"output {i} (target {fmt_row(target)})", *(fmt_row(r.outputs[i]) for r in results)))
     lines.append(("max |output - target|", *(f"{r.max_error:.4f}" for r in results)))
-    lines.append(("identical hidden neurons",
-                  *(_groups_text(r.symmetric).replace("neurons ", "") for r in results)))
+    lines.append(("identical hidden neurons", *(_groups_text(r.symmetric).replace("neurons ", "") for r in results)))
     widths = [max(len(line[c]) for line in lines) for c in range(len(lines[0]))]
     text = [f"Plain SGD, lr = {lr:g}, {steps} steps, cost = sum of squared errors", ""]
     for n, line in enumerate(lines):
@@ -525,22 +539,30 @@ def caption(result: RunResult) -> str:
     if v.reaches_targets:
         fit = f"Every output is within {TARGET_TOLERANCE:g} of its target."
     elif v.at_column_means:
-        fit = (f"Every output is within {MEANS_TOLERANCE:g} of the column means {_vector2(COLUMN_MEANS)} "
-               f"of the targets: nearly the same answer whatever the input.")
+        fit = (
+            f"Every output is within {MEANS_TOLERANCE:g} of the column means {_vector2(COLUMN_MEANS)} "
+            f"of the targets: nearly the same answer whatever the input."
+        )
     else:
-        fit = (f"The outputs are within neither {TARGET_TOLERANCE:g} of the targets nor "
-               f"{MEANS_TOLERANCE:g} of their column means {_vector2(COLUMN_MEANS)}.")
+        fit = (
+            f"The outputs are within neither {TARGET_TOLERANCE:g} of the targets nor "
+            f"{MEANS_TOLERANCE:g} of their column means {_vector2(COLUMN_MEANS)}."
+        )
     if sum(v.copies):
-        same = (f"{sum(v.copies)} of its {v.hidden_neurons} hidden neurons copy another (same colour): same "
-                f"weights, same gradients, so it trains like a {_shape_text(v.effective_shape)} network.")
+        same = (
+            f"{sum(v.copies)} of its {v.hidden_neurons} hidden neurons copy another (same colour): same "
+            f"weights, same gradients, so it trains like a {_shape_text(v.effective_shape)} network."
+        )
     else:
         same = "Every neuron has its own weights and gradients: none are interchangeable."
-    return "\n".join([
-        f"{result.name}: weights and gradients {when}",
-        f"cost {result.final_cost:.4f}; outputs {outputs} for targets {targets}",
-        fit,
-        same,
-    ])
+    return "\n".join(
+        [
+            f"{result.name}: weights and gradients {when}",
+            f"cost {result.final_cost:.4f}; outputs {outputs} for targets {targets}",
+            fit,
+            same,
+        ]
+    )
 
 
 def _vector2(values) -> str:

@@ -32,12 +32,13 @@ What is here:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from hypothesis import strategies as st
 
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
+from ._checks import check_int, check_real
 from .engine import Value, _Op, iter_graph
 from .registry import REGISTRY, Interval, OpSpec
 
@@ -52,15 +53,13 @@ _MAGNITUDE_LIMIT = 1e3
 
 def reals(bound: float = 2.0) -> st.SearchStrategy[float]:
     """Finite floats in ``[-bound, bound]``."""
-    if not (isinstance(bound, (int, float)) and math.isfinite(bound) and bound > 0):
-        raise ValueError(f"bound must be a finite number > 0, got {bound!r}")
+    bound = check_real(bound, "bound", above=0, example=2.0)
     return st.floats(-bound, bound, allow_nan=False, allow_infinity=False)
 
 
 def points(n: int, bound: float = 2.0) -> st.SearchStrategy[list[float]]:
     """Lists of ``n`` finite floats in ``[-bound, bound]``: a point to check gradients at."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be an int >= 1, got {n!r}")
+    n = check_int(n, "n", minimum=1, example=2)
     return st.lists(reals(bound), min_size=n, max_size=n)
 
 
@@ -249,7 +248,7 @@ def _unary(name: str, e: Expression, shift: float, k: int) -> Expression:
 def _registered_unary(spec: OpSpec, e: Expression) -> Expression:
     """Any registered op of one input, its argument squashed into the op's domain if needed."""
     params = spec.examples[0]
-    low, high = spec.intervals(*params)[0].box(_BOX)  # type: ignore[index]
+    low, high = spec.intervals(*params)[0].box(_BOX)  # type: ignore[index]  # catalogue ops have a domain
     if not (low <= -e.bound and e.bound <= high):
         mid, half, f = (low + high) / 2, (high - low) / 2, e._evaluate
         e = Expression(0, f"({mid!r} + {half!r} * tanh({e.text}))", max(abs(low), abs(high)),
@@ -261,23 +260,23 @@ def _registered_unary(spec: OpSpec, e: Expression) -> Expression:
     return Expression(0, f"{spec.name}({e.text})", bound, lambda xs: function(g(xs), *params))
 
 
-def _binary(name: str, l: Expression, r: Expression, shift: float) -> Expression:
-    f, g = l._evaluate, r._evaluate
+def _binary(name: str, left: Expression, right: Expression, shift: float) -> Expression:
+    f, g = left._evaluate, right._evaluate
     if name == "add":
-        return Expression(0, f"({l.text} + {r.text})", l.bound + r.bound, lambda xs: f(xs) + g(xs))
+        return Expression(0, f"({left.text} + {right.text})", left.bound + right.bound, lambda xs: f(xs) + g(xs))
     if name == "sub":
-        return Expression(0, f"({l.text} - {r.text})", l.bound + r.bound, lambda xs: f(xs) - g(xs))
+        return Expression(0, f"({left.text} - {right.text})", left.bound + right.bound, lambda xs: f(xs) - g(xs))
     if name == "mul":
-        return Expression(0, f"({l.text} * {r.text})", l.bound * r.bound, lambda xs: f(xs) * g(xs))
+        return Expression(0, f"({left.text} * {right.text})", left.bound * right.bound, lambda xs: f(xs) * g(xs))
     if name == "div":  # denominator kept >= shift > 0
-        p = _positive_form(r, shift)
+        p = _positive_form(right, shift)
         h = p._evaluate
-        return Expression(0, f"({l.text} / {p.text})", l.bound / shift, lambda xs: f(xs) / h(xs))
+        return Expression(0, f"({left.text} / {p.text})", left.bound / shift, lambda xs: f(xs) / h(xs))
     if name == "pow_value":  # positive base, bounded exponent
-        p = _positive_form(l, shift)
+        p = _positive_form(left, shift)
         h = p._evaluate
         bound = max(p.bound, 1.0 / shift)
-        return Expression(0, f"{p.text}**tanh({r.text})", bound, lambda xs: h(xs) ** g(xs).tanh())
+        return Expression(0, f"{p.text}**tanh({right.text})", bound, lambda xs: h(xs) ** g(xs).tanh())
     raise ValueError(f"unknown binary op {name!r}")  # pragma: no cover - internal table
 
 
@@ -317,12 +316,11 @@ def expressions(
             all, including every op registered with ``defop`` so far).
 
     Raises:
+        TypeError: ``n_inputs`` or ``max_leaves`` is not an int, or ``bound`` not a number.
         ValueError: An argument is out of range or an op name is unknown.
     """
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
-        raise ValueError(f"n_inputs must be an int >= 1, got {n_inputs!r}")
-    if isinstance(max_leaves, bool) or not isinstance(max_leaves, int) or max_leaves < 1:
-        raise ValueError(f"max_leaves must be an int >= 1, got {max_leaves!r}")
+    n_inputs = check_int(n_inputs, "n_inputs", minimum=1, example=2)
+    max_leaves = check_int(max_leaves, "max_leaves", minimum=1, example=8)
     reals(bound)  # validates bound
     unary_names = _unary_names()
     known = set(unary_names + BINARY_NAMES)
@@ -343,9 +341,7 @@ def expressions(
     def extend(children: st.SearchStrategy[Expression]) -> st.SearchStrategy[Expression]:
         options = []
         if unary:
-            options.append(
-                st.builds(_unary, st.sampled_from(unary), children, shifts, st.integers(2, 5)).map(_squash)
-            )
+            options.append(st.builds(_unary, st.sampled_from(unary), children, shifts, st.integers(2, 5)).map(_squash))
         if binary:
             options.append(st.builds(_binary, st.sampled_from(binary), children, children, shifts).map(_squash))
         return st.one_of(options)
@@ -376,9 +372,7 @@ def smooth_at(f: Callable[..., Value], point: Sequence[float], margin: float = 1
 def _smooth_node(node: Value, margin: float) -> bool:
     op: _Op | None = node._fn
     spec = getattr(op, "spec", None)  # ops made outside the registry may have none
-    if not isinstance(spec, OpSpec):
+    if op is None or not isinstance(spec, OpSpec):
         return True
-    intervals = spec.intervals(*op.params) or ()  # type: ignore[union-attr]
-    return all(
-        abs(child.data - a) > margin for child, iv in zip(node.children, intervals) for a in iv.avoid
-    )
+    intervals = spec.intervals(*op.params) or ()
+    return all(abs(child.data - a) > margin for child, iv in zip(node.children, intervals) for a in iv.avoid)

@@ -24,7 +24,7 @@ small_ints = st.integers(-1000, 1000)
 # well defined: parameters and inputs bounded so sigmoids never saturate to
 # exactly 0 or 1 and exp() never overflows.
 
-from dataclasses import dataclass as _dataclass
+from dataclasses import dataclass as _dataclass  # noqa: E402 (this section keeps its own imports)
 
 NN_ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
 NN_LOSSES = ("mse", "sse", "hinge", "bce_logits", "bce_probs", "cross_entropy")
@@ -68,5 +68,4 @@ def nn_cases(draw, max_width: int = 3, max_hidden: int = 2, bound: float = 1.5) 
         target = draw(st.lists(st.floats(0.0, 1.0), min_size=nout, max_size=nout))
     else:
         target = draw(st.integers(0, nout - 1))
-    return NNCase(nin, tuple([*hidden, nout]), activation, output_activation, loss,
-                  tuple(params), tuple(x), target)
+    return NNCase(nin, tuple([*hidden, nout]), activation, output_activation, loss, tuple(params), tuple(x), target)

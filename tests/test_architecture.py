@@ -14,11 +14,27 @@ PACKAGE = Path(__file__).resolve().parent.parent / "micrograd_like"
 # Layer of each module (dotted name under micrograd_like); a package entry covers its submodules.
 LAYERS = {
     "_checks": 0,
-    "engine": 1, "registry": 1, "functions": 1, "gradcheck": 1,
-    "nn": 2, "analysis": 2, "serialization": 2, "losses": 2, "optim": 2, "datasets": 2,
-    "compiled": 2, "_templates": 2, "expr": 2, "testing": 2,
-    "ledger": 3, "viz": 3, "symmetry": 3, "moons": 3,
-    "cli": 4, "__main__": 4, "_cli": 4,
+    "engine": 1,
+    "registry": 1,
+    "functions": 1,
+    "gradcheck": 1,
+    "nn": 2,
+    "analysis": 2,
+    "serialization": 2,
+    "losses": 2,
+    "optim": 2,
+    "datasets": 2,
+    "compiled": 2,
+    "_templates": 2,
+    "expr": 2,
+    "testing": 2,
+    "ledger": 3,
+    "viz": 3,
+    "symmetry": 3,
+    "moons": 3,
+    "cli": 4,
+    "__main__": 4,
+    "_cli": 4,
 }
 
 

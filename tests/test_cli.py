@@ -62,7 +62,9 @@ def test_draw_prints_values_and_gradients_and_writes_svg(tmp_path):
 def test_draw_via_python_dash_m_and_gv_format(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "micrograd_like", "draw", "x*x + x", "x=3", "--format", "gv", "--out", "sq"],
-        cwd=tmp_path, capture_output=True, text=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "x" in result.stdout and " 7" in result.stdout  # d/dx (x*x + x) = 2x + 1 = 7
@@ -128,10 +130,32 @@ def test_every_command_has_help_with_an_example(tmp_path):
 
 _snippets = st.sampled_from(
     [
-        "__import__('os').system('touch x')", "open('x', 'w')", "a.__class__.__mro__", "[a for a in b]",
-        "lambda: a", "a[0]", "exec('1')", "a if b else a", "{}", "()", "a; b", "import os", "x = 1",
-        "'s' * 3", "b'x'", "a @ b", "a << b", "1 < a", "not a", "print(a)", "getattr(a, 'data')",
-        "globals()", "exp(a", "a ** b ** 2", "relu(a - b) / sigmoid(b)", "log(a) + tanh(b)",
+        "__import__('os').system('touch x')",
+        "open('x', 'w')",
+        "a.__class__.__mro__",
+        "[a for a in b]",
+        "lambda: a",
+        "a[0]",
+        "exec('1')",
+        "a if b else a",
+        "{}",
+        "()",
+        "a; b",
+        "import os",
+        "x = 1",
+        "'s' * 3",
+        "b'x'",
+        "a @ b",
+        "a << b",
+        "1 < a",
+        "not a",
+        "print(a)",
+        "getattr(a, 'data')",
+        "globals()",
+        "exp(a",
+        "a ** b ** 2",
+        "relu(a - b) / sigmoid(b)",
+        "log(a) + tanh(b)",
     ]
 )
 
@@ -141,7 +165,9 @@ _values = st.sampled_from(["0", "-0.0", "1", "-1", "0.5", "2", "1e300", "-1e-300
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    text=st.one_of(st.text(max_size=40), _snippets, st.builds("{} {} {}".format, _snippets, st.sampled_from("+-*/"), _snippets)),
+    text=st.one_of(
+        st.text(max_size=40), _snippets, st.builds("{} {} {}".format, _snippets, st.sampled_from("+-*/"), _snippets)
+    ),
     a=_values,
     b=_values,
 )
@@ -166,6 +192,7 @@ def test_draw_fuzz_computes_or_refuses_with_exit_2_and_no_side_effect(tmp_path_f
 # -- train -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_train_moons_prints_loss_and_accuracy_and_draws(tmp_path):
     result = run("train", "moons", "--steps", "30", "--hidden", "8,8", "--out", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -185,23 +212,30 @@ def test_symmetry_prints_the_same_numbers_as_the_example_and_writes_pictures(tmp
     assert result.returncode == 0, result.stderr
     example = subprocess.run(
         [sys.executable, str(Path(__file__).parents[1] / "examples" / "symmetry.py")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     # The example's table rows (outputs, costs, symmetric groups) appear verbatim.
     for line in example.splitlines():
         if line.startswith(("output ", "cost after", "identical hidden neurons", "max |output")):
             row = line.split("  ")[0]
             assert row in result.stdout
-            ours = next(l for l in result.stdout.splitlines() if l.startswith(row))
-            assert ours.split()[len(row.split()):][:2] == line.split()[len(row.split()):][:2]
+            ours = next(out for out in result.stdout.splitlines() if out.startswith(row))
+            assert ours.split()[len(row.split()) :][:2] == line.split()[len(row.split()) :][:2]
     assert "before training: layer 0: neurons [0, 1, 2]; layer 1: neurons [0, 1, 2]" in result.stdout
     assert "after training:  layer 0: neurons [0, 1, 2]; layer 1: neurons [0, 1, 2]" in result.stdout
     assert "  before training: none" in result.stdout
     assert "same gradient" in result.stdout  # the one plain sentence on why
     out = tmp_path / "micrograd-graphs"
     names = {p.name for p in out.iterdir()}
-    for stem in ("graph_first_backward", "network_constant_before", "network_constant_after",
-                 "network_random_before", "network_random_after"):
+    for stem in (
+        "graph_first_backward",
+        "network_constant_before",
+        "network_constant_after",
+        "network_random_before",
+        "network_random_after",
+    ):
         assert {f"{stem}.gv", f"{stem}.svg"} <= names
         svg_root(out / f"{stem}.svg")
     constant_text = "".join(svg_root(out / "network_constant_after.svg").itertext())
@@ -221,10 +255,12 @@ def test_symmetry_without_graphviz_still_succeeds_and_says_so_once(tmp_path):
     assert len(names) == 5
 
 
+@pytest.mark.slow
 def test_symmetry_options_change_the_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code, out, err = in_process("symmetry", "--init", "xavier", "--seed", "3", "--steps", "50", "--lr", "0.5",
-                                "--out", "x")
+    code, out, err = in_process(
+        "symmetry", "--init", "xavier", "--seed", "3", "--steps", "50", "--lr", "0.5", "--out", "x"
+    )
     assert code == 0, err
     header = out.splitlines()[2]
     assert "random (xavier, seed 3)" in header and "constant 1" in header
@@ -290,7 +326,9 @@ def test_draw_names_the_picture_after_the_formula_and_titles_it(tmp_path):
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "micrograd-graphs"
     assert sorted(p.name for p in folder.iterdir()) == ["tanh_a_times_b_plus_c.gv", "tanh_a_times_b_plus_c.svg"]
-    assert "wrote micrograd-graphs/tanh_a_times_b_plus_c.gv, micrograd-graphs/tanh_a_times_b_plus_c.svg" in result.stdout
+    assert (
+        "wrote micrograd-graphs/tanh_a_times_b_plus_c.gv, micrograd-graphs/tanh_a_times_b_plus_c.svg" in result.stdout
+    )
     texts = [t.strip() for t in svg_root(folder / "tanh_a_times_b_plus_c.svg").itertext()]
     assert "tanh(a*b + c)" in texts  # the title
 

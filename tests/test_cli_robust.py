@@ -29,8 +29,9 @@ def clean(stderr: str) -> bool:
 
 def run(*args: str, cwd: Path, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
     assert SCRIPT, "the micrograd-like command is not installed next to this Python: pip install -e '.[test]'"
-    return subprocess.run([SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env=env or os.environ.copy(), **kwargs)
+    return subprocess.run(
+        [SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env or os.environ.copy(), **kwargs
+    )
 
 
 # -- output that cannot be written --------------------------------------------------------------
@@ -38,8 +39,14 @@ def run(*args: str, cwd: Path, env: dict | None = None, **kwargs) -> subprocess.
 
 def test_a_full_disk_on_stdout_is_exit_1_with_one_line(tmp_path):
     with open("/dev/full", "w") as full:
-        result = subprocess.run([SCRIPT, "draw", "x*x", "x=2", "--format", "gv"], cwd=tmp_path, stdout=full,
-                                stderr=subprocess.PIPE, text=True, timeout=300)
+        result = subprocess.run(
+            [SCRIPT, "draw", "x*x", "x=2", "--format", "gv"],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
     assert result.returncode == 1
     assert result.stderr.splitlines() == ["micrograd-like: cannot write to standard output: No space left on device"]
 
@@ -49,8 +56,9 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path, args):
     reader, writer = os.pipe()
     os.close(reader)  # the reader has gone before the first byte: every write hits EPIPE
     try:
-        result = subprocess.run([SCRIPT, *args], cwd=tmp_path, stdout=writer, stderr=subprocess.PIPE, text=True,
-                                timeout=300)
+        result = subprocess.run(
+            [SCRIPT, *args], cwd=tmp_path, stdout=writer, stderr=subprocess.PIPE, text=True, timeout=300
+        )
     finally:
         os.close(writer)
     assert result.returncode == 141  # 128 + SIGPIPE, what `yes | true` reports
@@ -94,7 +102,10 @@ def test_a_folder_without_permission_is_exit_1_with_one_line(tmp_path):
             folder = Path("/sys")
         except PermissionError:
             folder = locked / "sub"
-        for args in (["draw", "x", "x=1", "--out", str(folder / "g.svg")], ["symmetry", "--steps", "0", "--out", str(folder)]):
+        for args in (
+            ["draw", "x", "x=1", "--out", str(folder / "g.svg")],
+            ["symmetry", "--steps", "0", "--out", str(folder)],
+        ):
             result = run(*args, cwd=tmp_path)
             assert result.returncode == 1 and clean(result.stderr), result.stderr
             assert len(result.stderr.splitlines()) == 1
@@ -160,6 +171,7 @@ def interrupted_cleanly(returncode: int, stderr: str) -> bool:
 _DRAW = ["draw", "tanh(a*b + c)", "a=2", "b=-3", "c=10"]
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_every_import_of_the_command_is_clean(tmp_path, probe_env):
     """Deterministic: one run per import point, from the first import after the entry module."""
     count_file = tmp_path / "count"
@@ -183,8 +195,15 @@ def test_ctrl_c_after_a_delay_is_clean(tmp_path, probe_env, delay):
     """
     ready_r, ready_w = os.pipe()
     env = {**probe_env, "MICROGRAD_TEST_READY_FD": str(ready_w)}
-    child = subprocess.Popen([SCRIPT, "symmetry", "--steps", "100000", "--out", "pics"], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, pass_fds=(ready_w,))
+    child = subprocess.Popen(
+        [SCRIPT, "symmetry", "--steps", "100000", "--out", "pics"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        pass_fds=(ready_w,),
+    )
     os.close(ready_w)
     try:
         readable, _, _ = select.select([ready_r], [], [], 120)

@@ -59,8 +59,18 @@ def page_rows(path: Path) -> list[list]:
 def ledger_rows(root) -> list[list]:
     """``explain(root)`` in the page's encoding (numbers as exact reprs)."""
     return [
-        [r.node_index, r.input_index, r.node, repr(r.node_grad), r.input, r.formula, repr(r.local),
-         repr(r.contribution), repr(r.total), r.final]
+        [
+            r.node_index,
+            r.input_index,
+            r.node,
+            repr(r.node_grad),
+            r.input,
+            r.formula,
+            repr(r.local),
+            repr(r.contribution),
+            repr(r.total),
+            r.final,
+        ]
         for r in explain(root).rows
     ]
 
@@ -115,6 +125,7 @@ def network_explanation(model) -> str:
     return str(explain_network(model, symmetry.OBSERVATIONS, lambda outs: sse(outs, symmetry.TARGETS)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "options, model",
     [
@@ -164,7 +175,9 @@ def test_draw_html_writes_the_page_named_like_the_picture(tmp_path):
     out = ok("draw", "tanh(a*b + c)", "a=2", "b=-3", "c=10", "--html", cwd=tmp_path)
     folder = tmp_path / "micrograd-graphs"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "tanh_a_times_b_plus_c.gv", "tanh_a_times_b_plus_c.html", "tanh_a_times_b_plus_c.svg"
+        "tanh_a_times_b_plus_c.gv",
+        "tanh_a_times_b_plus_c.html",
+        "tanh_a_times_b_plus_c.svg",
     ]
     assert "micrograd-graphs/tanh_a_times_b_plus_c.html" in out
     page = folder / "tanh_a_times_b_plus_c.html"
@@ -201,6 +214,7 @@ def outputs(*args: str, cwd: Path) -> tuple[str, dict[str, str]]:
     return out, {p.name: p.read_text(encoding="utf-8") for p in sorted((cwd / "pics").glob("*.gv"))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [[], ["--init", "xavier", "--seed", "3", "--lr", "0.5"], ["--value", "0.5"]])
 def test_symmetry_output_is_identical_with_and_without_eager(tmp_path, options):
     compiled = outputs("symmetry", "--steps", "40", *options, cwd=tmp_path / "compiled")
@@ -209,6 +223,7 @@ def test_symmetry_output_is_identical_with_and_without_eager(tmp_path, options):
     assert len(compiled[1]) == 5 and "cost after 40 steps" in compiled[0]
 
 
+@pytest.mark.slow
 def test_train_moons_output_is_identical_with_and_without_eager(tmp_path):
     options = ["--steps", "3", "--hidden", "4,4", "--seed", "2"]
     compiled = outputs("train", "moons", *options, cwd=tmp_path / "compiled")

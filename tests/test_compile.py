@@ -86,6 +86,7 @@ def test_arithmetic_on_argument_numbers_is_recorded_and_minibatches_train_like_e
             scores = [m([ml.Value(a), b, a * b]) for a, b in X]
             margins = [(1 + -yi * s).relu() + (1 - yi) * 0.5 * s * s for yi, s in zip(y, scores)]
             return sum(margins) * (1.0 / len(y)) + sum(x[0] ** 2 for x in X) * m.parameters()[0]
+
         return fn
 
     cfn = ml.compile(loss_fn(model))
@@ -235,7 +236,7 @@ def test_bad_arguments_and_results_are_refused():
     with pytest.raises(TypeError, match="compile needs a function"):
         ml.compile(3)
     with pytest.raises(ValueError, match="has not been called yet"):
-        ml.compile(lambda x: w * x).source
+        _ = ml.compile(lambda x: w * x).source
 
 
 # -- the readable listing ------------------------------------------------------------------
@@ -277,7 +278,7 @@ def test_extra_outputs_let_the_moons_loop_switch_to_compiled_steps():
         scores = [model(x) for x in X]
         return losses.hinge(scores, y) + losses.l2_penalty(model.parameters(), moons.ALPHA), scores
 
-    for k in range(4):
+    for _ in range(4):
         model.zero_grad()
         loss, scores = step(X, y)
         accuracy = sum((s > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)

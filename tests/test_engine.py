@@ -14,7 +14,6 @@ import pytest
 from micrograd_like import Value, grad
 from micrograd_like.engine import iter_graph
 
-
 # -- the public API ---------------------------------------------------------------------
 
 
@@ -40,9 +39,7 @@ def test_repr_is_readable():
     assert repr(Value(2.0) * 3) == "Value(data=6.0, grad=0.0, op='*')"
 
 
-@pytest.mark.parametrize(
-    "number", [3, 3.0, True, Fraction(1, 4)], ids=["int", "float", "bool", "Fraction"]
-)
+@pytest.mark.parametrize("number", [3, 3.0, True, Fraction(1, 4)], ids=["int", "float", "bool", "Fraction"])
 def test_any_real_number_is_stored_as_float(number):
     v = Value(number)
     assert type(v.data) is float and v.data == float(number)
@@ -189,6 +186,7 @@ def test_nan_propagates_and_is_never_masked():
     assert math.isnan(g)
 
 
+@pytest.mark.slow
 def test_deep_chain_of_a_million_ops_backpropagates_and_is_freed():
     x = Value(1.0)
     y = x
@@ -362,7 +360,14 @@ def test_string_hint_says_how_to_convert():
 
 @pytest.mark.parametrize(
     "make",
-    [lambda v: v + "a", lambda v: "a" + v, lambda v: v * None, lambda v: v - [1], lambda v: v / "2", lambda v: v ** "2"],
+    [
+        lambda v: v + "a",
+        lambda v: "a" + v,
+        lambda v: v * None,
+        lambda v: v - [1],
+        lambda v: v / "2",
+        lambda v: v ** "2",
+    ],
     ids=["add", "radd", "mul", "sub", "div", "pow"],
 )
 def test_operators_reject_non_numbers(make):

@@ -5,10 +5,10 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import expressions, points
 
 from micrograd_like import Value
 from micrograd_like.expr import MAX_LENGTH, ExpressionError, parse_assignment, parse_expression
-from strategies import expressions, points
 
 
 def test_parses_and_differentiates():
@@ -26,10 +26,7 @@ def test_every_allowed_construct():
     text = "exp(x) + log(y) - sigmoid(x) * relu(-x) / tanh(y) ** 2 + 2 ** x + x ** y + +x - -1.5e0"
     out, leaves = parse_expression(text, {"x": 0.5, "y": 2.0})
     x, y = 0.5, 2.0
-    expected = (
-        math.exp(x) + math.log(y) - 1 / (1 + math.exp(-x)) * 0.0 / math.tanh(y) ** 2
-        + 2**x + x**y + x + 1.5
-    )
+    expected = math.exp(x) + math.log(y) - 1 / (1 + math.exp(-x)) * 0.0 / math.tanh(y) ** 2 + 2**x + x**y + x + 1.5
     assert out.data == pytest.approx(expected)
 
 
@@ -83,6 +80,11 @@ def test_refuses_huge_and_deep_input_before_doing_work():
         parse_expression("(" * 900 + "a" + ")" * 900, {"a": 1.0})
 
 
+def test_a_formula_that_is_not_a_str_is_a_type_error():
+    with pytest.raises(TypeError, match=r"the formula must be a str, got bytes b'a'"):
+        parse_expression(b"a", {"a": 1.0})
+
+
 @pytest.mark.parametrize(
     "text, reason", [("log(a - 1)", "log"), ("a / (a - 1)", "division by zero"), ("exp(a * 1000)", "exp overflows")]
 )
@@ -102,8 +104,14 @@ def test_parse_assignment(text, expected):
 
 @pytest.mark.parametrize(
     "text, reason",
-    [("a", "NAME=NUMBER"), ("1a=2", "variable name"), ("for=1", "variable name"), ("exp=1", "variable name"),
-     ("a=two", "must be a number"), ("a=inf", "finite")],
+    [
+        ("a", "NAME=NUMBER"),
+        ("1a=2", "variable name"),
+        ("for=1", "variable name"),
+        ("exp=1", "variable name"),
+        ("a=two", "must be a number"),
+        ("a=inf", "finite"),
+    ],
 )
 def test_parse_assignment_refuses(text, reason):
     with pytest.raises(ExpressionError, match=reason):

@@ -4,8 +4,7 @@ import math
 
 import pytest
 
-from micrograd_like import GradcheckError, Value, gradcheck, numerical_grad
-from micrograd_like import engine
+from micrograd_like import GradcheckError, Value, engine, gradcheck, numerical_grad
 
 
 def _sin_with_wrong_second_derivative(x: Value) -> Value:
@@ -70,8 +69,9 @@ def test_gradcheck_is_not_an_assert_statement():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"order": 0}, ValueError, "order"),
-        ({"order": 1.5}, ValueError, "order"),
+        ({"order": 0}, ValueError, "order must be an int >= 1, got 0"),
+        ({"order": 1.5}, TypeError, "order must be an int >= 1, got float 1.5"),
+        ({"order": True}, TypeError, "order must be an int >= 1, got bool True"),
         ({"atol": -1.0}, ValueError, "atol"),
         ({"rtol": math.nan}, ValueError, "rtol"),
         ({"eps": 0.0}, ValueError, "eps"),

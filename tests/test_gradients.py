@@ -9,9 +9,9 @@ import math
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import OPS, expressions, points, reals, smooth_at
 
 from micrograd_like import Value, grad, gradcheck
-from strategies import OPS, expressions, points, reals, smooth_at
 
 
 @pytest.mark.parametrize("case", OPS, ids=str)
@@ -67,3 +67,24 @@ def test_expressions_stay_finite_in_their_domain(expr, point):
     # The strategy's promise to users: no overflow, no NaN, no exception.
     y = expr(*[Value(x) for x in point])
     assert math.isfinite(y.data) and abs(y.data) <= expr.bound * (1 + 1e-9)
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: points(0), ValueError, r"n must be an int >= 1, got 0"),
+        (lambda: points(2.0), TypeError, r"n must be an int >= 1, got float 2\.0"),
+        (lambda: points(True), TypeError, r"n must be an int >= 1, got bool True"),
+        (lambda: reals(0.0), ValueError, r"bound must be a finite number > 0, got 0\.0"),
+        (lambda: reals(math.inf), ValueError, r"bound must be a finite number > 0, got inf"),
+        (lambda: reals(True), TypeError, r"bound must be a finite number > 0, got bool True"),
+        (lambda: reals("2"), TypeError, r"bound must be a finite number > 0, got str '2'"),
+        (lambda: expressions(0), ValueError, r"n_inputs must be an int >= 1, got 0"),
+        (lambda: expressions(1.0), TypeError, r"n_inputs must be an int >= 1, got float 1\.0"),
+        (lambda: expressions(2, max_leaves=0), ValueError, r"max_leaves must be an int >= 1, got 0"),
+        (lambda: expressions(2, max_leaves=None), TypeError, r"max_leaves must be an int >= 1, got NoneType None"),
+    ],
+)
+def test_strategy_arguments_are_checked_wrong_type_vs_bad_value(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

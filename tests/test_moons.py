@@ -70,6 +70,7 @@ def test_argument_validation(kwargs, exc, match):
         make_moons(**kwargs)
 
 
+@pytest.mark.slow
 def test_two_moons_demo_reaches_full_training_accuracy():
     # micrograd's demo: 100 points, MLP(2, [16, 16, 1]), SVM hinge loss + 1e-4 L2.
     # Adam instead of the demo's decaying SGD, so it needs far fewer steps
@@ -78,7 +79,7 @@ def test_two_moons_demo_reaches_full_training_accuracy():
     model = MLP(2, [16, 16, 1], seed=0)
     opt = Adam(model.parameters(), lr=0.1)
     max_steps = 60
-    for step in range(max_steps + 1):
+    for _ in range(max_steps + 1):
         loss, accuracy = loss_and_accuracy(model, X, y)
         if accuracy == 1.0:
             break
@@ -111,13 +112,20 @@ def test_compiled_steps_are_bit_identical_to_eager(hidden, seed):
 
 @pytest.mark.parametrize(
     "kwargs, exc",
-    [({"compiled": 1}, TypeError), ({"steps": -1}, ValueError), ({"steps": 1.5}, TypeError), ({"lr": 0.0}, ValueError), ({"lr": "1"}, TypeError)],
+    [
+        ({"compiled": 1}, TypeError),
+        ({"steps": -1}, ValueError),
+        ({"steps": 1.5}, TypeError),
+        ({"lr": 0.0}, ValueError),
+        ({"lr": "1"}, TypeError),
+    ],
 )
 def test_train_validates_its_arguments(kwargs, exc):
     with pytest.raises(exc, match=next(iter(kwargs))):
         next(train(MLP(2, [2, 1], seed=0), [[0.0, 0.0]], [1], **kwargs))
 
 
+@pytest.mark.slow
 def test_readme_training_loops_run_and_agree():
     """README's nn section shows an eager and a compiled loop: both run, with the same numbers."""
     from pathlib import Path

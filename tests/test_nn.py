@@ -19,7 +19,6 @@ from micrograd_like.nn import (
     find_symmetric_neurons,
 )
 
-
 # ---------------------------------------------------------------- structure
 
 
@@ -285,13 +284,18 @@ def test_callable_init_receives_fan_in_fan_out_and_rng():
     assert len(calls) == len(model.parameters())
 
 
-@pytest.mark.parametrize("ret, exc", [("x", TypeError), (True, TypeError), (math.nan, ValueError), (math.inf, ValueError)])
+@pytest.mark.parametrize(
+    "ret, exc", [("x", TypeError), (True, TypeError), (math.nan, ValueError), (math.inf, ValueError)]
+)
 def test_callable_init_returning_garbage_is_rejected(ret, exc):
     with pytest.raises(exc, match="init"):
         MLP(2, [1], init=lambda fi, fo, rng: ret)
 
 
-@pytest.mark.parametrize("bad, exc", [("glorot", ValueError), (True, TypeError), (math.nan, ValueError), (math.inf, ValueError), ([1.0], TypeError)])
+@pytest.mark.parametrize(
+    "bad, exc",
+    [("glorot", ValueError), (True, TypeError), (math.nan, ValueError), (math.inf, ValueError), ([1.0], TypeError)],
+)
 def test_bad_init_is_rejected_with_choices(bad, exc):
     with pytest.raises(exc) as info:
         MLP(2, [1], init=bad)
@@ -327,7 +331,12 @@ def test_global_random_state_is_never_read_or_changed(kwargs):
 
 
 def test_unseeded_models_differ():
-    assert _weights(MLP(3, [8], )) != _weights(MLP(3, [8]))
+    assert _weights(
+        MLP(
+            3,
+            [8],
+        )
+    ) != _weights(MLP(3, [8]))
 
 
 # --------------------------------------------------------------- validation

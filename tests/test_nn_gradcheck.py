@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import assume, given
+from strategies import NNCase, nn_cases
 
 from micrograd_like.engine import Value
 from micrograd_like.gradcheck import gradcheck
@@ -10,13 +12,12 @@ from micrograd_like.losses import binary_cross_entropy, cross_entropy, hinge, ms
 from micrograd_like.nn import MLP
 from micrograd_like.testing import smooth_at
 
-from strategies import NNCase, nn_cases
-
 
 def _loss_fn(case: NNCase):
     """f(*params, *x) -> loss Value, with every parameter and input a Value argument."""
-    model = MLP(case.nin, list(case.nouts), activation=case.activation,
-                output_activation=case.output_activation, init=0.0)
+    model = MLP(
+        case.nin, list(case.nouts), activation=case.activation, output_activation=case.output_activation, init=0.0
+    )
     neurons = [n for layer in model.layers for n in layer.neurons]
     n_params = len(case.params)
 
@@ -51,6 +52,7 @@ def test_random_mlp_and_loss_pass_gradcheck(case):
     assert gradcheck(f, point)
 
 
+@pytest.mark.slow
 @given(nn_cases(max_width=2, max_hidden=1, bound=1.0))
 def test_random_mlp_and_loss_pass_second_order_gradcheck(case):
     f = _loss_fn(case)

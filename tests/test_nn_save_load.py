@@ -146,22 +146,42 @@ def _edit_params(fn):
     def edit(doc):
         fn(doc["parameters"])
         return doc
+
     return edit
 
 
 _BAD_DOCS = {
     "unknown name": (_edit_params(lambda p: p.update({"layers.9.neurons.0.b": 1.0})), "unknown parameter"),
     "missing name": (_edit_params(lambda p: p.pop("layers.1.neurons.1.b")), "missing 1 parameter"),
-    "renamed": (_edit_params(lambda p: p.update({"layers.0.neurons.0.bias": p.pop("layers.0.neurons.0.b")})), "missing"),
+    "renamed": (
+        _edit_params(lambda p: p.update({"layers.0.neurons.0.bias": p.pop("layers.0.neurons.0.b")})),
+        "missing",
+    ),
     "string value": (_edit_params(lambda p: p.update({"layers.0.neurons.0.b": "0.5"})), "layers.0.neurons.0.b"),
     "null value": (_edit_params(lambda p: p.update({"layers.0.neurons.0.b": None})), "layers.0.neurons.0.b"),
     "bool value": (_edit_params(lambda p: p.update({"layers.0.neurons.0.w.1": True})), "layers.0.neurons.0.w.1"),
     "list value": (_edit_params(lambda p: p.update({"layers.1.neurons.0.w.2": [1.0]})), "layers.1.neurons.0.w.2"),
     "parameters not an object": (lambda d: {**d, "parameters": [1.0, 2.0]}, "parameters"),
-    "different widths": (lambda d: {**d, "architecture": {**d["architecture"], "layers": [
-        {"nin": 2, "nout": 4, "activation": "tanh"}, {"nin": 4, "nout": 2, "activation": "sigmoid"}]}}, "architecture"),
-    "different activation": (lambda d: {**d, "architecture": {**d["architecture"], "layers": [
-        {"nin": 2, "nout": 3, "activation": "relu"}, {"nin": 3, "nout": 2, "activation": "sigmoid"}]}}, "architecture"),
+    "different widths": (
+        lambda d: {
+            **d,
+            "architecture": {
+                **d["architecture"],
+                "layers": [{"nin": 2, "nout": 4, "activation": "tanh"}, {"nin": 4, "nout": 2, "activation": "sigmoid"}],
+            },
+        },
+        "architecture",
+    ),
+    "different activation": (
+        lambda d: {
+            **d,
+            "architecture": {
+                **d["architecture"],
+                "layers": [{"nin": 2, "nout": 3, "activation": "relu"}, {"nin": 3, "nout": 2, "activation": "sigmoid"}],
+            },
+        },
+        "architecture",
+    ),
     "no architecture": (lambda d: {k: v for k, v in d.items() if k != "architecture"}, "architecture"),
     "future version": (lambda d: {**d, "version": FORMAT_VERSION + 1}, "version"),
     "bool version": (lambda d: {**d, "version": True}, "version"),
@@ -230,7 +250,7 @@ def test_duplicate_parameter_names_are_rejected(tmp_path):
     text = good.read_text()
     name = '"layers.0.neurons.0.b": '
     start = text.index(name)
-    line = text[start:text.index("\n", start) + 1]
+    line = text[start : text.index("\n", start) + 1]
     path = tmp_path / "bad.json"
     path.write_text(text.replace(line, line + name + "0.125,\n"))
     model = _model()
@@ -331,7 +351,6 @@ def test_hand_edited_per_neuron_activation_is_recorded(tmp_path):
     model.save(tmp_path / "m.json")
     with pytest.raises(ValueError, match="architecture"):
         MLP(2, [2, 1], seed=0).load(tmp_path / "m.json")
-
 
 
 def test_deeply_nested_json_is_a_value_error_and_changes_nothing(tmp_path):

@@ -15,7 +15,8 @@ GRADS = [[0.5, -1.0], [0.25, 2.0], [-0.75, 0.1], [1.5, -0.3]]
 START = [1.0, -2.0]
 
 
-def _run(opt_factory, steps=len(GRADS)):
+def _run(opt_factory, steps=None):
+    steps = len(GRADS) if steps is None else steps
     ps = [Value(x) for x in START]
     opt = opt_factory(ps)
     history = []
@@ -52,7 +53,9 @@ def test_sgd_momentum_and_weight_decay_follow_pytorch(momentum, wd):
         assert row == pytest.approx(p, rel=1e-14)
 
 
-@pytest.mark.parametrize("lr, betas, eps", [(1e-3, (0.9, 0.999), 1e-8), (0.1, (0.5, 0.9), 1e-3), (0.01, (0.0, 0.0), 1e-12)])
+@pytest.mark.parametrize(
+    "lr, betas, eps", [(1e-3, (0.9, 0.999), 1e-8), (0.1, (0.5, 0.9), 1e-3), (0.01, (0.0, 0.0), 1e-12)]
+)
 def test_adam_follows_the_paper_with_bias_correction(lr, betas, eps):
     got = _run(lambda ps: Adam(ps, lr=lr, betas=betas, eps=eps))
     b1, b2 = betas

@@ -16,9 +16,18 @@ from micrograd_like.engine import iter_graph
 from micrograd_like.losses import sse
 from micrograd_like.viz import stepper
 
+# A real browser per test: seconds in all, so the whole module is left out of the fast run.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 ROW_FIELDS = ("row-node", "row-node-grad", "row-formula", "row-local", "row-contribution", "row-input", "row-total")
 
 
@@ -101,8 +110,12 @@ def test_each_step_shows_its_ledger_row(tmp_path, open_page):
         shown = read_row(page)
         assert page.text_content("#counter") == f"Step {k} of {n}"
         assert (shown["row-node"], shown["row-input"], shown["row-formula"]) == (row.node, row.input, row.formula)
-        for field, value in (("row-node-grad", row.node_grad), ("row-local", row.local),
-                             ("row-contribution", row.contribution), ("row-total", row.total)):
+        for field, value in (
+            ("row-node-grad", row.node_grad),
+            ("row-local", row.local),
+            ("row-contribution", row.contribution),
+            ("row-total", row.total),
+        ):
             assert float(shown[field]) == value, (k, field)
         assert "passing" in node_classes(page, row.node_index)
         assert "receiving" in node_classes(page, row.input_index)

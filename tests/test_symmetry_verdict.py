@@ -43,11 +43,11 @@ def parse_table(text: str) -> dict[str, dict[str, str]]:
     spans = [m.span() for m in re.finditer(r"-+", lines[rule])]
 
     def cells(line: str) -> list[str]:
-        return [line[a:b if k < len(spans) - 1 else None].strip() for k, (a, b) in enumerate(spans)]
+        return [line[a : b if k < len(spans) - 1 else None].strip() for k, (a, b) in enumerate(spans)]
 
     names = cells(lines[rule - 1])[1:]
     table: dict[str, dict[str, str]] = {name: {} for name in names}
-    for line in lines[rule + 1:]:
+    for line in lines[rule + 1 :]:
         if not line.strip():
             break
         label, *row = cells(line)
@@ -78,26 +78,28 @@ def paragraphs(text: str) -> list[str]:
 
 SENTENCES = {
     "keeps": r"(?P<name>.+?): interchangeable hidden neurons \(same weights, same gradients\) at the start "
-             r"and still after (?P<steps>\d+) steps, in (?P<groups>.+?)\.",
+    r"and still after (?P<steps>\d+) steps, in (?P<groups>.+?)\.",
     "none": r"(?P<name>.+?): no two hidden neurons are interchangeable, at the start or after (?P<steps>\d+) steps\.",
     "changed": r"(?P<name>.+?): interchangeable hidden neurons at the start in (?P<before>.+?), "
-               r"after (?P<steps>\d+) steps in (?P<groups>.+?)\.",
+    r"after (?P<steps>\d+) steps in (?P<groups>.+?)\.",
     "copies": r"(?P<copies>\d+) of its (?P<hidden>\d+) hidden neurons copy another neuron of their layer "
-              r"\((?P<per_layer>[^)]+)\), so its (?P<params>\d+) parameters move as only (?P<free>\d+) "
-              r"independent numbers: it trains like a (?P<shape>[\d-]+) network\.",
+    r"\((?P<per_layer>[^)]+)\), so its (?P<params>\d+) parameters move as only (?P<free>\d+) "
+    r"independent numbers: it trains like a (?P<shape>[\d-]+) network\.",
     "no copies": r"None of its (?P<hidden>\d+) hidden neurons copies another, so all (?P<params>\d+) "
-                 r"parameters can learn different things\.",
+    r"parameters can learn different things\.",
     "reaches": r"Every output is within (?P<tol>[\d.]+) of its target \(largest error (?P<error>[\d.]+)\)\.",
     "enough": r"So for these two observations a (?P<shape>[\d-]+) network is enough, and the copied neurons "
-              r"added nothing\.",
+    r"added nothing\.",
     "misses": r"It has not reached the targets: its largest error is (?P<error>[\d.]+), more than (?P<tol>[\d.]+)\.",
     "at means": r"Its outputs are within (?P<tol>[\d.]+) of the column means of the targets (?P<means>\[.+?\]) "
-                r"for both observations: nearly the same answer whatever the input\.",
+    r"for both observations: nearly the same answer whatever the input\.",
     "off means": r"Nor are its outputs at the column means of the targets (?P<means>\[.+?\]) \(one is "
-                 r"(?P<distance>[\d.]+) away, more than (?P<tol>[\d.]+)\)\.",
+    r"(?P<distance>[\d.]+) away, more than (?P<tol>[\d.]+)\)\.",
 }
-LESSON = ("Neurons that start equal compute the same value and get the same gradient, so plain gradient "
-          "descent keeps them equal forever; start from random weights to make them differ.")
+LESSON = (
+    "Neurons that start equal compute the same value and get the same gradient, so plain gradient "
+    "descent keeps them equal forever; start from random weights to make them differ."
+)
 
 
 def split_sentences(paragraph: str) -> dict[str, re.Match]:
@@ -109,7 +111,7 @@ def split_sentences(paragraph: str) -> dict[str, re.Match]:
             m = re.match(pattern + r"(?: |$)", rest)
             if m and kind not in found:
                 found[kind] = m
-                rest = rest[m.end():]
+                rest = rest[m.end() :]
                 break
         else:
             pytest.fail(f"a sentence the test does not know how to check: {rest!r}")
@@ -207,7 +209,7 @@ def check_report(text: str, results: tuple[symmetry.RunResult, ...]) -> list[str
         [para] = [p for p in paras if p.startswith(f"{r.name}: ")]
         standings.append(check_paragraph(para, r, table[r.name], befores[r.name]))
     kept = any(before and before == r.symmetric for r, before in zip(results, befores.values()))
-    assert paras[len(results):] == ([LESSON] if kept else [])
+    assert paras[len(results) :] == ([LESSON] if kept else [])
     for word in ("plateau", "saturat", "stuck"):  # facts no run measures
         assert word not in text
     return standings
@@ -270,8 +272,10 @@ def test_the_issues_runs(value, steps, standings):
     [
         (["--value", "0.5", "--steps", "5000"], [("constant", 0.5, 0), ("uniform", 1.0, 0)]),
         (["--steps", "10"], [("constant", 1.0, 0), ("uniform", 1.0, 0)]),
-        (["--value", "0", "--steps", "300", "--init", "he", "--seed", "4", "--lr", "2"],
-         [("he", 1.0, 4), ("constant", 0.0, 0)]),
+        (
+            ["--value", "0", "--steps", "300", "--init", "he", "--seed", "4", "--lr", "2"],
+            [("he", 1.0, 4), ("constant", 0.0, 0)],
+        ),
     ],
 )
 def test_cli_verdict(tmp_path, args, starts):
@@ -315,8 +319,10 @@ def test_cli_after_pictures_show_final_gradients_and_the_readme_caption(tmp_path
 def test_caption_states_the_verdict():
     for steps, value, fit in ((2300, 1.0, "column means"), (5000, 0.5, "of its target"), (0, 1.0, "neither")):
         text = symmetry.caption(run("constant", value, 0, steps, 1.0)).split("\n")
-        assert text[0] == (f"constant {value:g}: weights and gradients "
-                           + (f"after {steps:,} steps of plain SGD (lr 1)" if steps else "before training"))
+        assert text[0] == (
+            f"constant {value:g}: weights and gradients "
+            + (f"after {steps:,} steps of plain SGD (lr 1)" if steps else "before training")
+        )
         assert fit in text[2]
         assert text[3].startswith("4 of its 6 hidden neurons copy another") and "2-1-1-2" in text[3]
     text = symmetry.caption(run("uniform", 1.0, 0, 2300, 1.0)).split("\n")

@@ -76,7 +76,12 @@ def test_parameter_groups_of_the_symmetry_graph_get_the_full_colours(symmetry_gr
     named = dict(model.named_parameters())
     index = {id(v): i for i, v in enumerate(nodes)}
     for slot in ("w.0", "w.1", "b"):
-        tags = {t for t, (_, _, m) in groups.items() for j in range(3) if index[id(named[f"layers.0.neurons.{j}.{slot}"])] in m}
+        tags = {
+            t
+            for t, (_, _, m) in groups.items()
+            for j in range(3)
+            if index[id(named[f"layers.0.neurons.{j}.{slot}"])] in m
+        }
         assert len(tags) == 1 and tags <= full
 
 
@@ -219,6 +224,7 @@ def test_default_max_nodes_still_refuses_by_default():
         draw_dot(v)
 
 
+@pytest.mark.slow
 def test_the_example_script_draws_both_pictures(tmp_path):
     import subprocess
     import sys
@@ -233,4 +239,7 @@ def test_the_example_script_draws_both_pictures(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.{e}" for n in names for e in ("png", "svg"))
     for n in names:
         assert (tmp_path / f"{n}.png").read_bytes().startswith(b"\x89PNG")
-        assert b"Same colour" in (tmp_path / f"{n}.svg").read_bytes() or b"same colour" in (tmp_path / f"{n}.svg").read_bytes()
+        assert (
+            b"Same colour" in (tmp_path / f"{n}.svg").read_bytes()
+            or b"same colour" in (tmp_path / f"{n}.svg").read_bytes()
+        )

@@ -14,7 +14,11 @@ def run_without_graphviz(code: str) -> subprocess.CompletedProcess:
     """Run ``code`` in a fresh interpreter where ``import graphviz`` fails."""
     prelude = "import sys\nsys.modules['graphviz'] = None  # any import of graphviz now raises ImportError\n"
     return subprocess.run(
-        [sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", prelude + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 

@@ -119,9 +119,7 @@ def test_network_view_renders_interchangeable_neurons_in_one_colour_in_index_ord
     model, _ = motivating_model()
     out = render(draw_network(model), tmp_path / "net.svg")
     svg = svg_nodes(out)
-    assert {"x0", "x1", "y0", "y1"} | {f"l{i}n{j}" for i, n in enumerate([3, 3, 2]) for j in range(n)} == set(
-        svg
-    )
+    assert {"x0", "x1", "y0", "y1"} | {f"l{i}n{j}" for i, n in enumerate([3, 3, 2]) for j in range(n)} == set(svg)
     assert {shape_fill(svg[f"l0n{j}"]) for j in range(3)} == {PALETTE[0].lower()}
     assert {shape_fill(svg[f"l1n{j}"]) for j in range(3)} == {PALETTE[1].lower()}
     assert {shape_fill(svg[f"l2n{j}"]) for j in range(2)} == {"none"}
@@ -181,7 +179,12 @@ def test_missing_dot_says_how_to_install_and_source_still_works(tmp_path, monkey
             render(g, tmp_path / f"{name}.svg")
         message = str(info.value)
         assert isinstance(info.value, graphviz.ExecutableNotFound)  # old handlers still catch it
-        for hint in ["apt-get install graphviz", "brew install graphviz", "conda install -c conda-forge graphviz", "graphviz.org"]:
+        for hint in [
+            "apt-get install graphviz",
+            "brew install graphviz",
+            "conda install -c conda-forge graphviz",
+            "graphviz.org",
+        ]:
             assert hint in message
         saved = tmp_path / f"{name}.gv"
         assert info.value.source_path == saved and str(saved) in message
@@ -234,6 +237,8 @@ def test_render_format_must_agree_with_the_suffix_and_is_appended_without_one(tm
         render(g, tmp_path / "x.svg", format="png")
     with pytest.raises(ValueError, match="cannot write format 'docx'"):
         render(g, tmp_path / "x", format="docx")
+    with pytest.raises(TypeError, match="format must be a str or None, got int 3"):
+        render(g, tmp_path / "x", format=3)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.pdf", "plain.svg", "same.png"]
 
 

@@ -43,8 +43,16 @@ FAST_TESTS = [
     "tests/test_engine.py::test_deep_chain_of_a_million_ops_backpropagates_and_is_freed",
 ]
 COMPARE_SWAP = {
-    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
-    ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In,
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
 }
 BINOP_SWAP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult}
 
@@ -218,9 +226,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{n}/{len(mutants)}] {outcome:<8} {target} {_describe(kind, node, index)}", flush=True)
         tested = counts["killed"] + counts["timeout"] + counts["survived"]
         score = 100.0 * (tested - counts["survived"]) / max(tested, 1)
-        print(f"\n{tested} mutants tested in {time.perf_counter() - start:.0f} s: "
-              f"{counts['killed']} killed, {counts['timeout']} timed out (killed), "
-              f"{counts['survived']} survived ({counts['invalid']} not valid Python, skipped)")
+        print(
+            f"\n{tested} mutants tested in {time.perf_counter() - start:.0f} s: "
+            f"{counts['killed']} killed, {counts['timeout']} timed out (killed), "
+            f"{counts['survived']} survived ({counts['invalid']} not valid Python, skipped)"
+        )
         print(f"mutation score: {score:.1f}% (survivors may include equivalent mutants)")
         for s in survivors:
             print("  survived:", s)

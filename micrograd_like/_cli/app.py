@@ -25,8 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             "examples:\n"
             f"  {PROG} symmetry\n"
-            f"  {PROG} draw \"tanh(a*b + c)\" a=2 b=-3 c=10 --html\n"
-            f"  {PROG} explain \"tanh(a*b + c)\" a=2 b=-3 c=10\n"
+            f'  {PROG} draw "tanh(a*b + c)" a=2 b=-3 c=10 --html\n'
+            f'  {PROG} explain "tanh(a*b + c)" a=2 b=-3 c=10\n'
             f"  {PROG} train moons --steps 100\n"
             f"\nRun '{PROG} COMMAND --help' for a command's options."
         ),
@@ -58,7 +58,7 @@ def _dispatch(argv: list[str], console: Console) -> int:
     parser = build_parser()
     try:
         # argparse prints --help and usage errors itself: send them to our streams.
-        with contextlib.redirect_stdout(console.out), contextlib.redirect_stderr(console.err):  # type: ignore[type-var]
+        with contextlib.redirect_stdout(console.out), contextlib.redirect_stderr(console.err):
             args = parser.parse_args(types.join_negative_numbers(argv))
     except SystemExit as e:  # a usage error (status 2), --help or --version (status 0)
         code = e.code if isinstance(e.code, int) else USAGE

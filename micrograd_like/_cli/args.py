@@ -65,7 +65,7 @@ NUMBER_OPTIONS: set[str] = set()
 def number_option(parser: argparse.ArgumentParser, name: str, **kwargs: object) -> None:
     """``parser.add_argument(name, ...)`` for an option whose value is a number, so
     that a negative value in exponent form (``--value -1e-3``) is read as a value."""
-    parser.add_argument(name, **kwargs)  # type: ignore[arg-type]
+    parser.add_argument(name, **kwargs)  # type: ignore[arg-type]  # passed through as argparse takes them
     NUMBER_OPTIONS.add(name)
 
 

@@ -21,8 +21,10 @@ from .files import DEFAULT_FOLDER, Pictures, check_folder, formula_stem, shown
 _Pictures = Pictures
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 _FOLDER_HELP = f"folder for the pictures (default: ./{DEFAULT_FOLDER})"
-_EAGER_HELP = ("build the graph and call backward() at every step instead of replaying a recorded step "
-               "(ml.compile); slower, same numbers bit for bit")
+_EAGER_HELP = (
+    "build the graph and call backward() at every step instead of replaying a recorded step "
+    "(ml.compile); slower, same numbers bit for bit"
+)
 
 
 def _command(commands: Any, name: str, *, help: str, description: str, examples: list[str]) -> argparse.ArgumentParser:
@@ -37,7 +39,8 @@ _INITS = ("constant", *INITS)
 
 def add_symmetry(commands: Any) -> None:
     sym = _command(
-        commands, "symmetry",
+        commands,
+        "symmetry",
         help="why hidden neurons that start equal stay identical (the motivating example)",
         description=(
             "Build the 2-3-3-2 sigmoid network with every weight and bias equal, train it with plain\n"
@@ -46,21 +49,48 @@ def add_symmetry(commands: Any) -> None:
         ),
         examples=["", "--value 0.5 --steps 5000 --out graphs", "--init xavier --seed 3"],
     )
-    sym.add_argument("--init", choices=_INITS, default="constant", help="initialisation of the first run (default: constant)")
-    types.number_option(sym, "--value", type=types.finite_float, default=1.0,
-                        help="every weight and bias, for --init constant (default: 1.0)")
-    sym.add_argument("--steps", type=types.non_negative_int, default=symmetry.STEPS,
-                     help=f"SGD steps for each run (default: {symmetry.STEPS})")
-    types.number_option(sym, "--lr", type=types.positive_float, default=symmetry.LEARNING_RATE,
-                        help=f"learning rate (default: {symmetry.LEARNING_RATE:g})")
-    types.number_option(sym, "--seed", type=types.whole_number, default=symmetry.SEED,
-                        help=f"seed of the random starts (default: {symmetry.SEED})")
+    sym.add_argument(
+        "--init", choices=_INITS, default="constant", help="initialisation of the first run (default: constant)"
+    )
+    types.number_option(
+        sym,
+        "--value",
+        type=types.finite_float,
+        default=1.0,
+        help="every weight and bias, for --init constant (default: 1.0)",
+    )
+    sym.add_argument(
+        "--steps",
+        type=types.non_negative_int,
+        default=symmetry.STEPS,
+        help=f"SGD steps for each run (default: {symmetry.STEPS})",
+    )
+    types.number_option(
+        sym,
+        "--lr",
+        type=types.positive_float,
+        default=symmetry.LEARNING_RATE,
+        help=f"learning rate (default: {symmetry.LEARNING_RATE:g})",
+    )
+    types.number_option(
+        sym,
+        "--seed",
+        type=types.whole_number,
+        default=symmetry.SEED,
+        help=f"seed of the random starts (default: {symmetry.SEED})",
+    )
     sym.add_argument("--out", type=Path, default=DEFAULT_FOLDER, help=_FOLDER_HELP)
-    sym.add_argument("--explain", action="store_true",
-                     help="first print the chosen start's first backward pass in layer notation: dC/dy, dC/da, "
-                          "the weight gradients, and why equal ones are equal")
-    sym.add_argument("--html", action="store_true",
-                     help="also write graph_first_backward.html, a page that steps through that backward pass")
+    sym.add_argument(
+        "--explain",
+        action="store_true",
+        help="first print the chosen start's first backward pass in layer notation: dC/dy, dC/da, "
+        "the weight gradients, and why equal ones are equal",
+    )
+    sym.add_argument(
+        "--html",
+        action="store_true",
+        help="also write graph_first_backward.html, a page that steps through that backward pass",
+    )
     sym.add_argument("--eager", action="store_true", help=_EAGER_HELP)
     sym.set_defaults(handler=_cmd_symmetry)
 
@@ -95,11 +125,17 @@ def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _symmetry_starts(args: argparse.Namespace) -> tuple[tuple[str, str, Callable[[], Any]], ...]:
     """(column name, file tag, builder) of the chosen start, then of one of the other kind."""
-    constant = (symmetry.start_name("constant", value=args.value), "constant",
-                lambda: symmetry.build_network("constant", value=args.value))
+    constant = (
+        symmetry.start_name("constant", value=args.value),
+        "constant",
+        lambda: symmetry.build_network("constant", value=args.value),
+    )
     scheme = args.init if args.init != "constant" else "uniform"
-    random_start = (symmetry.start_name(scheme, seed=args.seed), "random",
-                    lambda: symmetry.build_network(scheme, seed=args.seed))
+    random_start = (
+        symmetry.start_name(scheme, seed=args.seed),
+        "random",
+        lambda: symmetry.build_network(scheme, seed=args.seed),
+    )
     return (constant, random_start) if args.init == "constant" else (random_start, constant)
 
 
@@ -136,7 +172,8 @@ def add_draw(commands: Any) -> None:
     from ..viz import DEFAULT_MAX_NODES
 
     draw = _command(
-        commands, "draw",
+        commands,
+        "draw",
         help="backpropagate through a formula and draw its graph",
         description=(
             "Parse a formula (numbers, names, + - * / **, unary minus, and the functions\n"
@@ -149,22 +186,37 @@ def add_draw(commands: Any) -> None:
         examples=[
             '"tanh(a*b + c)" a=2 b=-3 c=10',
             '"x*x + x" x=3 --out square.png',
-            '-- "-x * exp(x)" x=1     (\'--\' first when the formula starts with \'-\')',
+            "-- \"-x * exp(x)\" x=1     ('--' first when the formula starts with '-')",
         ],
     )
     draw.add_argument("expression", help='the formula, e.g. "tanh(a*b + c)"')
     draw.add_argument("assignments", nargs="*", metavar="NAME=VALUE", help="a value for every variable")
-    draw.add_argument("--out", default=None, metavar="FILE|FOLDER",
-                      help="the picture (its suffix sets the format), or a folder for it "
-                           f"(default: ./{DEFAULT_FOLDER}/, the file named after the formula)")
-    draw.add_argument("--format", default=None,
-                      help="svg, png, pdf, gv (the DOT source), jpg, gif, ps, eps or svgz "
-                           "(default: from the suffix of --out, else svg)")
-    draw.add_argument("--max-nodes", type=types.positive_int, default=DEFAULT_MAX_NODES, metavar="N",
-                      help=f"refuse larger graphs (default: {DEFAULT_MAX_NODES})")
-    draw.add_argument("--html", action="store_true",
-                      help="also write a page that steps through the backward pass, named like the picture "
-                           "with .html (or at --out when it ends in .html)")
+    draw.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE|FOLDER",
+        help="the picture (its suffix sets the format), or a folder for it "
+        f"(default: ./{DEFAULT_FOLDER}/, the file named after the formula)",
+    )
+    draw.add_argument(
+        "--format",
+        default=None,
+        help="svg, png, pdf, gv (the DOT source), jpg, gif, ps, eps or svgz "
+        "(default: from the suffix of --out, else svg)",
+    )
+    draw.add_argument(
+        "--max-nodes",
+        type=types.positive_int,
+        default=DEFAULT_MAX_NODES,
+        metavar="N",
+        help=f"refuse larger graphs (default: {DEFAULT_MAX_NODES})",
+    )
+    draw.add_argument(
+        "--html",
+        action="store_true",
+        help="also write a page that steps through the backward pass, named like the picture "
+        "with .html (or at --out when it ends in .html)",
+    )
     draw.set_defaults(handler=_cmd_draw)
 
 
@@ -176,8 +228,10 @@ def _cmd_draw(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     root, leaves = _evaluate(formula, args.assignments)
     size = sum(1 for _ in iter_graph(root))
     if size > args.max_nodes:
-        raise UsageError(f"the graph of this formula has {size} Values, more than --max-nodes {args.max_nodes}; "
-                         f"pass --max-nodes {size} to draw it anyway")
+        raise UsageError(
+            f"the graph of this formula has {size} Values, more than --max-nodes {args.max_nodes}; "
+            f"pass --max-nodes {size} to draw it anyway"
+        )
     graph = viz.draw_dot(root, max_nodes=args.max_nodes, title=formula)
     pictures = Pictures(err)
     target, page = _draw_targets(args, formula)
@@ -223,8 +277,10 @@ def _evaluate(formula: str, assignments: list[str]) -> tuple[Any, dict[str, Any]
         raise UsageError(f"cannot differentiate the formula at these values: {e}") from None
     for name, leaf in leaves.items():
         if not math.isfinite(leaf.grad):
-            raise UsageError(f"cannot differentiate the formula at these values: the gradient of {name} "
-                             f"is {leaf.grad} (every number must be finite)")
+            raise UsageError(
+                f"cannot differentiate the formula at these values: the gradient of {name} "
+                f"is {leaf.grad} (every number must be finite)"
+            )
     return root, leaves
 
 
@@ -274,7 +330,8 @@ def _format_problem(args: argparse.Namespace, error: ValueError) -> str:
 
 def add_explain(commands: Any) -> None:
     exp = _command(
-        commands, "explain",
+        commands,
+        "explain",
         help="write out a formula's backward pass as a chain-rule ledger",
         description=(
             "Parse a formula (the same safe parser and rules as 'draw'), and print its backward pass\n"
@@ -285,7 +342,7 @@ def add_explain(commands: Any) -> None:
         examples=[
             '"tanh(a*b + c)" a=2 b=-3 c=10',
             '"x*x + x" x=3',
-            '-- "-x * exp(x)" x=1     (\'--\' first when the formula starts with \'-\')',
+            "-- \"-x * exp(x)\" x=1     ('--' first when the formula starts with '-')",
         ],
     )
     exp.add_argument("expression", help='the formula, e.g. "tanh(a*b + c)"')
@@ -307,7 +364,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def add_train(commands: Any) -> None:
     train = _command(
-        commands, "train",
+        commands,
+        "train",
         help="train micrograd's two-moons demo",
         description=(
             f"Train micrograd's two-moons demo ({moons.POINTS} points, relu MLP, SVM hinge loss with L2,\n"
@@ -318,14 +376,26 @@ def add_train(commands: Any) -> None:
     )
     hidden = ",".join(map(str, moons.HIDDEN))
     train.add_argument("dataset", choices=("moons",), help="the data set (only moons for now)")
-    train.add_argument("--steps", type=types.non_negative_int, default=moons.STEPS,
-                       help=f"SGD steps (default: {moons.STEPS})")
-    train.add_argument("--hidden", type=types.widths, default=list(moons.HIDDEN),
-                       help=f"hidden layer widths (default: {hidden})")
-    types.number_option(train, "--lr", type=types.positive_float, default=moons.LEARNING_RATE,
-                        help=f"starting learning rate (default: {moons.LEARNING_RATE:g})")
-    types.number_option(train, "--seed", type=types.whole_number, default=moons.SEED,
-                        help=f"seed of the data and the weights (default: {moons.SEED})")
+    train.add_argument(
+        "--steps", type=types.non_negative_int, default=moons.STEPS, help=f"SGD steps (default: {moons.STEPS})"
+    )
+    train.add_argument(
+        "--hidden", type=types.widths, default=list(moons.HIDDEN), help=f"hidden layer widths (default: {hidden})"
+    )
+    types.number_option(
+        train,
+        "--lr",
+        type=types.positive_float,
+        default=moons.LEARNING_RATE,
+        help=f"starting learning rate (default: {moons.LEARNING_RATE:g})",
+    )
+    types.number_option(
+        train,
+        "--seed",
+        type=types.whole_number,
+        default=moons.SEED,
+        help=f"seed of the data and the weights (default: {moons.SEED})",
+    )
     train.add_argument("--out", type=Path, default=DEFAULT_FOLDER, help=_FOLDER_HELP)
     train.add_argument("--eager", action="store_true", help=_EAGER_HELP)
     train.set_defaults(handler=_cmd_train)
@@ -344,22 +414,26 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # tqdm draws on stderr and only when it is a terminal (disable=None), so
     # piped output stays clean.
     steps = moons.train(model, X, y, steps=args.steps, lr=args.lr, compiled=not args.eager)
-    bar = tqdm(steps, total=args.steps, desc="training",
-               unit="step", file=err, disable=None, leave=False)
+    bar = tqdm(steps, total=args.steps, desc="training", unit="step", file=err, disable=None, leave=False)
     for step in bar:
         bar.set_postfix(loss=f"{step.loss:.4f}", accuracy=f"{step.accuracy:.0%}", refresh=False)
     bar.close()
     loss, accuracy = moons.loss_and_accuracy(model, X, y)
-    print(f"two moons, {moons.POINTS} points, MLP(2, {[*args.hidden, 1]}), {args.steps} steps of SGD "
-          f"from lr {args.lr:g}", file=out)
+    print(
+        f"two moons, {moons.POINTS} points, MLP(2, {[*args.hidden, 1]}), {args.steps} steps of SGD from lr {args.lr:g}",
+        file=out,
+    )
     print(f"final loss {loss.data:.6f}, training accuracy {accuracy:.0%}", file=out)
 
     written = Pictures(err).write(viz.draw_network(model), args.out / "moons_network.svg")
     try:
         written.append(moons.plot_boundary(model, X, y, args.out / "moons_boundary.png"))
     except ModuleNotFoundError:
-        print(f"{PROG}: matplotlib is not installed, so no decision-boundary picture; "
-              "pip install 'micrograd-like[plot]' for one", file=err)
+        print(
+            f"{PROG}: matplotlib is not installed, so no decision-boundary picture; "
+            "pip install 'micrograd-like[plot]' for one",
+            file=err,
+        )
     print(f"wrote {len(written)} files to {args.out}: " + ", ".join(p.name for p in written), file=out)
     return 0
 

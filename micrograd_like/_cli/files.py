@@ -123,6 +123,9 @@ class Pictures:
         from .. import viz
 
         if not self.dot_missing:
-            print(f"{PROG}: Graphviz's 'dot' program is not on your PATH, so only the DOT "
-                  f"source (.gv) of each picture is written.\n{viz.INSTALL_HINT}", file=self.err)
+            print(
+                f"{PROG}: Graphviz's 'dot' program is not on your PATH, so only the DOT "
+                f"source (.gv) of each picture is written.\n{viz.INSTALL_HINT}",
+                file=self.err,
+            )
         self.dot_missing = True

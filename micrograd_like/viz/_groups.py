@@ -62,19 +62,14 @@ def group_gradients(
     out: dict[int, Group] = {}
     for k, r in enumerate(order):
         fill, style = look(k, loud=holds[r] or not any(holds))
-        group = Group(
-            "shared", tag(k), grads[runs[r][0]], tuple(runs[r]), fill, style, holds[r]
-        )
+        group = Group("shared", tag(k), grads[runs[r][0]], tuple(runs[r]), fill, style, holds[r])
         out.update((i, group) for i in group.members)
     zero = tuple(i for i, g in enumerate(grads) if g == 0.0)
     if zero:
         out.update((i, Group("zero", "0", 0.0, zero, ZERO_COLOR, "")) for i in zero)
     nonfinite = tuple(i for i, g in enumerate(grads) if not math.isfinite(g))
     if nonfinite:
-        out.update(
-            (i, Group("nonfinite", "!", math.nan, nonfinite, "#FFFFFF", "bold"))
-            for i in nonfinite
-        )
+        out.update((i, Group("nonfinite", "!", math.nan, nonfinite, "#FFFFFF", "bold")) for i in nonfinite)
     return out
 
 

@@ -78,9 +78,7 @@ def row(*cells: str, bold_first: bool = False) -> str:
     return f'<tr><td align="left">{left}</td><td align="right">{right}</td></tr>'
 
 
-def swatch_row(
-    tag: str, html_text: str, fill: str | None, border_color: str = "#444444"
-) -> str:
+def swatch_row(tag: str, html_text: str, fill: str | None, border_color: str = "#444444") -> str:
     """A legend line: a coloured square glyph, the group letter, then ``html_text``."""
     # A glyph rather than a table cell: Graphviz stretches nested-table columns to
     # their cell, which pushed the text away from its swatch under a wide title.

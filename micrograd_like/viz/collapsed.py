@@ -79,9 +79,7 @@ def draw_collapsed(
     """
     check_value(root, "draw_collapsed")
     if not callable(key):
-        raise TypeError(
-            f"key must be a function Value -> str or None, got {describe(key)}; pass e.g. key=block_key"
-        )
+        raise TypeError(f"key must be a function Value -> str or None, got {describe(key)}; pass e.g. key=block_key")
     rankdir = check_rankdir(rankdir)
     rtol = check_real(rtol, "rtol", minimum=0.0, example=1e-9)
     min_size = check_min_group_size(min_group_size)
@@ -89,9 +87,7 @@ def draw_collapsed(
     nodes, edges = trace(root)
     blocks, named = _assign_blocks(nodes, key)
     shown = [v for v in nodes if id(v) in named]
-    groups = group_gradients(
-        [v.grad for v in shown], rtol, named=[True] * len(shown), min_size=min_size
-    )
+    groups = group_gradients([v.grad for v in shown], rtol, named=[True] * len(shown), min_size=min_size)
     dot = _new_digraph("collapsed", rankdir, nodesep="0.3", ranksep="0.8")
     group_of = {id(v): groups.get(i) for i, v in enumerate(shown)}
     order = _add_blocks(dot, nodes, blocks, named, group_of, root)
@@ -106,9 +102,7 @@ def draw_collapsed(
     return dot
 
 
-def _assign_blocks(
-    nodes: list[Any], key: Callable[[Any], str | None]
-) -> tuple[dict[int, str | None], set[int]]:
+def _assign_blocks(nodes: list[Any], key: Callable[[Any], str | None]) -> tuple[dict[int, str | None], set[int]]:
     """Value id -> box name (None: not drawn), and the ids of Values named by ``key``."""
     blocks: dict[int, str | None] = {}
     named: set[int] = set()
@@ -122,11 +116,7 @@ def _assign_blocks(
         from_named = {blocks[id(c)] for c in children if id(c) in named}
         from_any = {blocks[id(c)] for c in children if blocks[id(c)] is not None}
         candidates = from_named or from_any
-        blocks[id(v)] = (
-            candidates.pop()
-            if len(candidates) == 1
-            else (OTHER_BLOCK if candidates else None)
-        )
+        blocks[id(v)] = candidates.pop() if len(candidates) == 1 else (OTHER_BLOCK if candidates else None)
     return blocks, named
 
 
@@ -141,9 +131,7 @@ def _add_blocks(dot, nodes, blocks, named, group_of, root) -> dict[str, int]:
     for name, values in members.items():
         shown = [v for v in values if id(v) in named]
         is_root = any(v is root for v in values)
-        dot.node(
-            f"b{order[name]}", **_block_attrs(name, values, shown, group_of, is_root)
-        )
+        dot.node(f"b{order[name]}", **_block_attrs(name, values, shown, group_of, is_root))
     return order
 
 
@@ -186,8 +174,14 @@ def _strip(shown: list[Any], group_of: dict) -> str:
         cells.append(f'<td width="14" height="14"{colour}>{letter}</td>')
     more = f'<td border="0">+{len(shown) - STRIP_CELLS}</td>' if len(shown) > STRIP_CELLS else ""
     caption = f"{len(shown)} named Values, in order (hover for values):"
-    return L.table([f'<tr><td colspan="{len(cells) + bool(more)}" border="0">{L.h(caption)}</td></tr>',
-                    "<tr>" + "".join(cells) + more + "</tr>"], cellborder="1", cellspacing="1")
+    return L.table(
+        [
+            f'<tr><td colspan="{len(cells) + bool(more)}" border="0">{L.h(caption)}</td></tr>',
+            "<tr>" + "".join(cells) + more + "</tr>",
+        ],
+        cellborder="1",
+        cellspacing="1",
+    )
 
 
 def _grad_cell(v: Any, group: Group | None) -> tuple[str, str]:
@@ -201,9 +195,7 @@ def _grad_cell(v: Any, group: Group | None) -> tuple[str, str]:
     return grad + letter, f' bgcolor="{group.fillcolor}"'
 
 
-def _add_block_edges(
-    dot: graphviz.Digraph, edges: list, blocks: dict, order: dict[str, int]
-) -> None:
+def _add_block_edges(dot: graphviz.Digraph, edges: list, blocks: dict, order: dict[str, int]) -> None:
     flows: Counter[tuple[int, int]] = Counter()
     for child, parent in edges:
         a, b = blocks[id(child)], blocks[id(parent)]

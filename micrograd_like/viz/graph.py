@@ -125,11 +125,7 @@ def _groups_of(nodes: list[Value], rtol: float, min_size: int) -> dict[int, Grou
 
 
 def _dot_header(rtol: float, min_size: int) -> str:
-    plainest = (
-        "white = unique gradient"
-        if min_size == 2
-        else f"white = fewer than {min_size} nodes share it"
-    )
+    plainest = "white = unique gradient" if min_size == 2 else f"white = fewer than {min_size} nodes share it"
     return L.h(f"Same colour and letter = same gradient (rtol={rtol:g}); {plainest}")
 
 
@@ -203,9 +199,7 @@ def value_attrs(v: Value, group: Group | None, *, is_root: bool) -> dict[str, st
     return attrs
 
 
-def group_look(
-    attrs: dict[str, str], group: Group | None, base: str = "rounded"
-) -> list[str]:
+def group_look(attrs: dict[str, str], group: Group | None, base: str = "rounded") -> list[str]:
     """Set the fill, border and SVG class of a node in ``group``; return its tooltip lines."""
     styles = [base]
     tip = []

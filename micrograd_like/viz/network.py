@@ -24,8 +24,7 @@ __all__ = ["INTERCHANGEABLE_MESSAGE", "NETWORK_EDGE_LABEL_LIMIT", "draw_network"
 NETWORK_EDGE_LABEL_LIMIT = 32
 
 INTERCHANGEABLE_MESSAGE = (
-    "interchangeable: they will receive identical gradients forever; "
-    "initialise randomly to break the symmetry"
+    "interchangeable: they will receive identical gradients forever; initialise randomly to break the symmetry"
 )
 _CLUSTER = {"style": "rounded", "color": "#AAAAAA", "fontsize": "11"}
 
@@ -77,9 +76,7 @@ def draw_network(
     sizes = [sum(len(n.w) for n in layer.neurons) for layer in layers]
     # All edges labelled or none: an edge label takes a rank of its own in dot, so
     # mixing labelled and unlabelled layers sends the unlabelled edges on huge detours.
-    label_edges = (
-        max(sizes) <= NETWORK_EDGE_LABEL_LIMIT if edge_labels is None else edge_labels
-    )
+    label_edges = max(sizes) <= NETWORK_EDGE_LABEL_LIMIT if edge_labels is None else edge_labels
     dot = _network_digraph(rankdir)
     _add_end(dot, "inputs", "x", "input", len(layers[0].neurons[0].w))
     for i, layer in enumerate(layers):
@@ -88,9 +85,7 @@ def draw_network(
     _add_end(dot, "outputs", "y", "output", len(layers[-1].neurons))
     for j in range(len(layers[-1].neurons)):
         dot.edge(f"l{len(layers) - 1}n{j}", f"y{j}", style="dashed")
-    all_zero = all(
-        p.grad == 0.0 for layer in layers for n in layer.neurons for p in (*n.w, n.b)
-    )
+    all_zero = all(p.grad == 0.0 for layer in layers for n in layer.neurons for p in (*n.w, n.b))
     rows = _network_legend_rows(groups, 0 if label_edges else sum(sizes), all_zero)
     dot.attr(
         label=L.graph_label(title, "How to read this", rows),
@@ -153,14 +148,8 @@ def _model_problem(model: Any) -> str | None:
             return f"layers[{i}] has no non-empty .neurons list"
         for j, n in enumerate(neurons):
             w, b = getattr(n, "w", None), getattr(n, "b", None)
-            if (
-                not isinstance(w, (list, tuple))
-                or not all(isinstance(x, Value) for x in w)
-                or not isinstance(b, Value)
-            ):
-                return (
-                    f"layers[{i}].neurons[{j}] lacks a list of Values .w and a Value .b"
-                )
+            if not isinstance(w, (list, tuple)) or not all(isinstance(x, Value) for x in w) or not isinstance(b, Value):
+                return f"layers[{i}].neurons[{j}] lacks a list of Values .w and a Value .b"
         if i > 0 and any(len(n.w) != len(layers[i - 1].neurons) for n in neurons):
             return f"layers[{i}] neurons do not take one input per neuron of layers[{i - 1}]"
     return None
@@ -196,9 +185,7 @@ def _add_end(dot: graphviz.Digraph, name: str, prefix: str, noun: str, n: int) -
             )
 
 
-def _add_layer(
-    dot: graphviz.Digraph, i: int, layer: Any, depth: int, groups: dict[int, Group]
-) -> None:
+def _add_layer(dot: graphviz.Digraph, i: int, layer: Any, depth: int, groups: dict[int, Group]) -> None:
     kind = "output layer" if i == depth - 1 else "hidden layer"
     acts = sorted({_activation_name(n) for n in layer.neurons})
     with dot.subgraph(name=f"cluster_layer{i}") as sub:
@@ -207,18 +194,14 @@ def _add_layer(
             sub.node(f"l{i}n{j}", **_neuron_attrs(i, j, n, groups.get(j)))
 
 
-def _add_weight_edges(
-    dot: graphviz.Digraph, i: int, layer: Any, label_edges: bool
-) -> None:
+def _add_weight_edges(dot: graphviz.Digraph, i: int, layer: Any, label_edges: bool) -> None:
     for j, n in enumerate(layer.neurons):
         for k, w in enumerate(n.w):
             name = f"layers.{i}.neurons.{j}.w.{k}"
             tip = L.tooltip([w.label or name, f"w = {w.data!r}", f"grad = {w.grad!r}"])
             attrs = {"tooltip": tip, "labeltooltip": tip}
             if label_edges:
-                attrs["label"] = graphviz.nohtml(
-                    f"w {fmt(w.data)}\\ngrad {fmt(w.grad)}"
-                )
+                attrs["label"] = graphviz.nohtml(f"w {fmt(w.data)}\\ngrad {fmt(w.grad)}")
             dot.edge(f"x{k}" if i == 0 else f"l{i - 1}n{k}", f"l{i}n{j}", **attrs)
 
 
@@ -239,25 +222,21 @@ def _neuron_attrs(i: int, j: int, neuron: Any, group: Group | None) -> dict[str,
     attrs = {"label": "<" + L.table(rows) + ">", "style": "rounded"}
     if group is not None:
         others = ", ".join(str(m) for m in group.members if m != j)
-        tip.append(
-            f"group {group.tag}: interchangeable with neuron(s) {others} of layers.{i}"
-        )
+        tip.append(f"group {group.tag}: interchangeable with neuron(s) {others} of layers.{i}")
         attrs.update(
             fillcolor=group.fillcolor,
-            style=",".join(
-                ["rounded", "filled"] + ([group.style] if group.style else [])
-            ),
+            style=",".join(["rounded", "filled"] + ([group.style] if group.style else [])),
         )
         attrs["class"] = f"interchangeable-{group.tag}"
     attrs["tooltip"] = L.tooltip(tip)
     return attrs
 
 
-def _network_legend_rows(
-    groups: list[tuple[int, list[int]]], unlabelled: int, all_zero: bool
-) -> list[str]:
+def _network_legend_rows(groups: list[tuple[int, list[int]]], unlabelled: int, all_zero: bool) -> list[str]:
     if unlabelled:
-        edge_row = f"edge = one weight ({unlabelled} in all, too many to label): hover over an edge for its value and gradient"
+        edge_row = (
+            f"edge = one weight ({unlabelled} in all, too many to label): hover over an edge for its value and gradient"
+        )
     else:
         edge_row = "edge = one weight: <b>w</b> its value, <b>grad</b> its gradient"
     rows = [edge_row, "neuron: <b>b</b> its bias, <b>grad</b> the bias&#39;s gradient"]
@@ -268,11 +247,7 @@ def _network_legend_rows(
     if groups:
         rows.append(f"<b>Same colour = {L.h(INTERCHANGEABLE_MESSAGE)}</b>")
     else:
-        rows.append(
-            "no interchangeable neurons: every neuron can learn something different"
-        )
+        rows.append("no interchangeable neurons: every neuron can learn something different")
     if all_zero:
-        rows.append(
-            "every gradient is 0: call loss.backward() before drawing to see them"
-        )
+        rows.append("every gradient is 0: call loss.backward() before drawing to see them")
     return rows

@@ -9,7 +9,7 @@ from typing import Any
 
 import graphviz
 
-from micrograd_like._checks import describe
+from micrograd_like._checks import check_str, describe
 
 __all__ = [
     "INSTALL_HINT",
@@ -46,9 +46,7 @@ class GraphvizNotFoundError(graphviz.ExecutableNotFound):
         source_path: Where the DOT source was written, or ``None``.
     """
 
-    def __init__(
-        self, source_path: Path | None = None, command: str | None = None
-    ) -> None:
+    def __init__(self, source_path: Path | None = None, command: str | None = None) -> None:
         self.source_path = source_path
         lines = [
             "Graphviz's 'dot' program was not found on your PATH, so the drawing could not be rendered.",
@@ -92,13 +90,9 @@ def render(
         graphviz.CalledProcessError: If ``dot`` fails on the source.
     """
     if not isinstance(graph, (graphviz.Digraph, graphviz.Graph, graphviz.Source)):
-        raise TypeError(
-            f"render needs a graphviz graph such as the result of draw_dot(loss), got {describe(graph)}"
-        )
+        raise TypeError(f"render needs a graphviz graph such as the result of draw_dot(loss), got {describe(graph)}")
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(
-            f"path must be a str or pathlib.Path such as 'loss.svg', got {describe(path)}"
-        )
+        raise TypeError(f"path must be a str or pathlib.Path such as 'loss.svg', got {describe(path)}")
     out, fmt = resolve_output(Path(path), format)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "gv":
@@ -122,32 +116,23 @@ def resolve_output(path: Path, format: Any = None) -> tuple[Path, str]:
             or they disagree.
     """
     supported = f"{_COMMON} (or {', '.join('.' + f for f in SUPPORTED_FORMATS[4:])})"
-    if format is not None and (
-        not isinstance(format, str) or format.lower() not in SUPPORTED_FORMATS
-    ):
-        raise ValueError(
-            f"cannot write format {format!r}; use one of {', '.join(SUPPORTED_FORMATS)}"
-        )
+    check_str(format, "format", allow_none=True)
+    if format is not None and format.lower() not in SUPPORTED_FORMATS:
+        raise ValueError(f"cannot write format {format!r}; use one of {', '.join(SUPPORTED_FORMATS)}")
     out = path.absolute()
     suffix = out.suffix[1:].lower()
     if not suffix:
         fmt = format.lower() if format is not None else "svg"
         return out.with_name(f"{out.name}.{fmt}"), fmt
     if suffix not in SUPPORTED_FORMATS:
-        raise ValueError(
-            f"cannot write {out.suffix} files ({path}); name the file with one of {supported}"
-        )
+        raise ValueError(f"cannot write {out.suffix} files ({path}); name the file with one of {supported}")
     if format is not None and format.lower() != suffix:
-        raise ValueError(
-            f"path {str(path)!r} ends in .{suffix} but format is {format!r}; make them agree"
-        )
+        raise ValueError(f"path {str(path)!r} ends in .{suffix} but format is {format!r}; make them agree")
     return out, suffix
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    mode = (
-        path.stat().st_mode & 0o777 if path.exists() else 0o644
-    )  # mkstemp's 0o600 is too private
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp's 0o600 is too private
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, mode)

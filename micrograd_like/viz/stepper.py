@@ -73,8 +73,10 @@ def _check_path(path: Any) -> Path:
     if not out.suffix:
         return out.with_name(out.name + ".html")
     if out.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"the stepper writes an HTML page, but path {str(path)!r} ends in {out.suffix}; "
-                         f"use a name ending in .html such as {out.stem + '.html'!r}")
+        raise ValueError(
+            f"the stepper writes an HTML page, but path {str(path)!r} ends in {out.suffix}; "
+            f"use a name ending in .html such as {out.stem + '.html'!r}"
+        )
     return out
 
 
@@ -98,14 +100,24 @@ def _drawings(root: Value, ledger: Ledger, max_nodes: int) -> tuple[str, str]:
 
 def _svg(graph: Any, path: Path) -> str:
     text = render(graph, path).read_text(encoding="utf-8")
-    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is inlined
+    return text[text.index("<svg") :]  # drop the XML prolog and DOCTYPE: the SVG is inlined
 
 
 def _data(ledger: Ledger) -> str:
     """The ledger as JSON for the page's script; numbers as Python reprs, so they stay exact."""
     rows = [
-        [r.node_index, r.input_index, r.node, repr(r.node_grad), r.input, r.formula, repr(r.local),
-         repr(r.contribution), repr(r.total), r.final]
+        [
+            r.node_index,
+            r.input_index,
+            r.node,
+            repr(r.node_grad),
+            r.input,
+            r.formula,
+            repr(r.local),
+            repr(r.contribution),
+            repr(r.total),
+            r.final,
+        ]
         for r in ledger.rows
     ]
     finals = [-1 if n.final_step is None else n.final_step for n in ledger.nodes]
