@@ -232,30 +232,56 @@ class Value:
 
     # -- arithmetic ------------------------------------------------------------------
     # ``type(other) is not Value`` first: the common case (Value with Value) then
-    # skips a function call, which is measurable when building big graphs.
+    # skips a function call, which is measurable when building big graphs. The
+    # commonest ops (+, *, -) build their node inline, as ``_node`` would: a call
+    # fewer per node, the largest single cost of building a graph.
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "+")
+        v = _new(Value)
         try:
-            return _node(self.data + other.data, _ADD, self, other)
+            v.data = self.data + other.data
         except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
             raise _binary_type_error(e, self, other) from None
+        v.grad = 0.0
+        v.label = ""
+        v._fn = _ADD
+        v._a = self
+        v._b = other
+        v._acc = None
+        return v
 
     def __mul__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "*")
+        v = _new(Value)
         try:
-            return _node(self.data * other.data, _MUL, self, other)
+            v.data = self.data * other.data
         except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
             raise _binary_type_error(e, self, other) from None
+        v.grad = 0.0
+        v.label = ""
+        v._fn = _MUL
+        v._a = self
+        v._b = other
+        v._acc = None
+        return v
 
     def __sub__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "-")
+        v = _new(Value)
         try:
-            return _node(self.data - other.data, _SUB, self, other)
+            v.data = self.data - other.data
         except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
             raise _binary_type_error(e, self, other) from None
+        v.grad = 0.0
+        v.label = ""
+        v._fn = _SUB
+        v._a = self
+        v._b = other
+        v._acc = None
+        return v
 
     def __truediv__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
@@ -281,7 +307,7 @@ class Value:
             raise _binary_type_error(e, self, self) from None
 
     # Reflected forms: the left operand is a plain number.
-    def __radd__(self, other: Number) -> Value:
+    def __radd__(self, other: Number) -> Value:  # sum(values) starts with 0 + values[0]
         return _lift(other, "+") + self
 
     def __rmul__(self, other: Number) -> Value:
@@ -496,6 +522,11 @@ def _lift(x: object, op: str) -> Value:
         return x
     if type(x) is float:  # a constant such as the 0.9 in y * 0.9: already valid
         return _node(x, None, None)
+    if type(x) is int:  # the 0 that sum() starts from
+        try:
+            return _node(float(x), None, None)
+        except OverflowError:
+            pass  # Value() explains it
     return Value(_as_float(x, f"the other operand of {op} (a Value or a real number)"))
 
 
@@ -643,34 +674,41 @@ def _topological_order(root: Value, mark: object) -> list[Value]:
 
     An explicit-stack depth-first walk (children in argument order), so depth is
     unlimited and the order depends only on the graph's shape, never on memory
-    addresses. Visited nodes are marked by setting ``_acc`` to ``mark``.
+    addresses. Visited nodes are marked by setting ``_acc`` to ``mark``. The node
+    being expanded is kept in a local (the stack holds only the nodes to resume),
+    which makes a step down one push instead of a push and a read of the stack's top.
     """
     order: list[Value] = []
+    append = order.append
+    stack: list[Value] = []
+    push, pop = stack.append, stack.pop
     root._acc = mark
-    stack = [root]
-    push = stack.append
+    node = root
     try:
-        while stack:
-            node = stack[-1]
+        while True:
             a = node._a
             if a is not None and a._acc is not mark:
                 a._acc = mark
-                push(a)
+                push(node)
+                node = a
                 continue
             b = node._b
             if b is not None and b._acc is not mark:
                 b._acc = mark
-                push(b)
+                push(node)
+                node = b
                 continue
-            order.append(stack.pop())
+            append(node)
+            if not stack:
+                return order
+            node = pop()
     except BaseException:  # KeyboardInterrupt, MemoryError: leave no marks behind
-        for node in order + stack:
+        for node in order + stack + [node, root]:
             node._acc = None
             for child in (node._a, node._b):
                 if child is not None and child._acc is mark:
                     child._acc = None
         raise
-    return order
 
 
 def _sweep(order: list[Value], seed, create_graph: bool, mark: object) -> None:
@@ -763,7 +801,13 @@ def _sweep_into_grad(order: list[Value], seed: float, mark: object) -> None:
 
     A node's gradient is complete when the sweep reaches it, so the sum can be taken
     there; a ``.grad`` that is not a number fails here, before any ``.grad`` changed.
+
+    The commonest ops are applied inline (no call, no tuple), each with exactly the
+    arithmetic of its registered vjp, in the same order (tests/test_sweep_inline.py
+    pins it); every other op calls its vjp.
     """
+    add, mul, sub, neg, exp, tanh, relu, log, div = _ADD, _MUL, _SUB, _NEG, _EXP, _TANH, _RELU, _LOG, _DIV
+    nan = math.nan
     order[-1]._acc = seed
     for node in reversed(order):
         g = node._acc
@@ -771,11 +815,36 @@ def _sweep_into_grad(order: list[Value], seed: float, mark: object) -> None:
         op = node._fn
         if op is None:
             continue
-        a, b = node._a, node._b
-        if b is None:
-            (ga,) = op.vjp(g, node.data, a.data)
+        a = node._a
+        if op is mul:
+            b = node._b
+            ga, gb = g * b.data, g * a.data
+        elif op is add:
+            b, ga, gb = node._b, g, g
+        elif op is exp:
+            b, ga = None, g * node.data
+        elif op is sub:
+            b, ga, gb = node._b, g, -g
+        elif op is relu and type(a.data) is float:  # step(x) as the vjp computes it for a float
+            x = a.data
+            b, ga = None, g * (1.0 if x > 0.0 else (0.0 if x <= 0.0 else nan))
+        elif op is div:
+            b = node._b
+            ga, gb = g / b.data, g * -node.data / b.data
+        elif op is tanh:
+            out = node.data
+            b, ga = None, g * (1.0 - out * out)
+        elif op is log:
+            b, ga = None, g / a.data
+        elif op is neg:
+            b, ga = None, -g
         else:
-            ga, gb = op.vjp(g, node.data, a.data, b.data)
+            b = node._b
+            if b is None:
+                (ga,) = op.vjp(g, node.data, a.data)
+            else:
+                ga, gb = op.vjp(g, node.data, a.data, b.data)
+        if b is not None:
             acc = b._acc
             b._acc = gb if acc is mark else acc + gb
         acc = a._acc
