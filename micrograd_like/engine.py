@@ -815,35 +815,40 @@ def _sweep_into_grad(order: list[Value], seed: float, mark: object) -> None:
         op = node._fn
         if op is None:
             continue
-        a = node._a
-        if op is mul:
-            b = node._b
+        a, b = node._a, node._b
+        if op is mul:  # the two commonest ops finish here: b's gradient, then a's
             ga, gb = g * b.data, g * a.data
-        elif op is add:
-            b, ga, gb = node._b, g, g
-        elif op is exp:
-            b, ga = None, g * node.data
+            acc = b._acc
+            b._acc = gb if acc is mark else acc + gb
+            acc = a._acc
+            a._acc = ga if acc is mark else acc + ga
+            continue
+        if op is add:
+            acc = b._acc
+            b._acc = g if acc is mark else acc + g
+            acc = a._acc
+            a._acc = g if acc is mark else acc + g
+            continue
+        if op is exp:
+            ga = g * node.data
         elif op is sub:
-            b, ga, gb = node._b, g, -g
+            ga, gb = g, -g
         elif op is relu and type(a.data) is float:  # step(x) as the vjp computes it for a float
             x = a.data
-            b, ga = None, g * (1.0 if x > 0.0 else (0.0 if x <= 0.0 else nan))
+            ga = g * (1.0 if x > 0.0 else (0.0 if x <= 0.0 else nan))
         elif op is div:
-            b = node._b
             ga, gb = g / b.data, g * -node.data / b.data
         elif op is tanh:
             out = node.data
-            b, ga = None, g * (1.0 - out * out)
+            ga = g * (1.0 - out * out)
         elif op is log:
-            b, ga = None, g / a.data
+            ga = g / a.data
         elif op is neg:
-            b, ga = None, -g
+            ga = -g
+        elif b is None:
+            (ga,) = op.vjp(g, node.data, a.data)
         else:
-            b = node._b
-            if b is None:
-                (ga,) = op.vjp(g, node.data, a.data)
-            else:
-                ga, gb = op.vjp(g, node.data, a.data, b.data)
+            ga, gb = op.vjp(g, node.data, a.data, b.data)
         if b is not None:
             acc = b._acc
             b._acc = gb if acc is mark else acc + gb
