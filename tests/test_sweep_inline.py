@@ -16,7 +16,10 @@ INLINED = ("add", "sub", "mul", "div", "neg", "exp", "log", "tanh", "relu")
 
 
 def _bits(x: float) -> bytes:
-    return struct.pack("<d", x)  # tells -0.0 from 0.0 and keeps NaN payloads
+    """The float's bytes (telling -0.0 from 0.0); every NaN alike, because CPython itself
+    gives NaN products different signs depending on whether the multiplication was
+    specialised by the interpreter, whichever engine runs it."""
+    return b"nan" if math.isnan(x) else struct.pack("<d", x)
 
 
 def _vjp_grads(root: Value) -> list[float]:
