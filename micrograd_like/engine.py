@@ -707,9 +707,7 @@ def _topological_order(root: Value, mark: object) -> list[Value]:
     which makes a step down one push instead of a push and a read of the stack's top.
     """
     order: list[Value] = []
-    append = order.append
-    stack: list[Value] = []
-    push, pop = stack.append, stack.pop
+    stack: list[Value] = []  # list methods called by name: the interpreter specialises those
     root._acc = mark
     node = root
     try:
@@ -717,19 +715,19 @@ def _topological_order(root: Value, mark: object) -> list[Value]:
             a = node._a
             if a is not None and a._acc is not mark:
                 a._acc = mark
-                push(node)
+                stack.append(node)
                 node = a
                 continue
             b = node._b
             if b is not None and b._acc is not mark:
                 b._acc = mark
-                push(node)
+                stack.append(node)
                 node = b
                 continue
-            append(node)
+            order.append(node)
             if not stack:
                 return order
-            node = pop()
+            node = stack.pop()
     except BaseException:  # KeyboardInterrupt, MemoryError: leave no marks behind
         for node in order + stack + [node, root]:
             node._acc = None
