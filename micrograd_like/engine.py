@@ -548,8 +548,12 @@ def _lift(x: object, op: str) -> Value:
     """Wrap a plain number as a leaf Value; refuse anything that is not a real number."""
     if isinstance(x, Value):
         return x
-    if type(x) is float:  # a constant such as the 0.9 in y * 0.9: already valid
-        return _node(x, None, None)
+    if type(x) is float:  # a constant such as the 0.9 in y * 0.9: already valid; inline _node
+        v = _new(Value)
+        v.data = x
+        v.grad = 0.0
+        v._fn = v._a = v._b = v._acc = None
+        return v
     if type(x) is int:  # the 0 that sum() starts from
         try:
             return _node(float(x), None, None)
