@@ -248,7 +248,7 @@ class Value:
     # ``type(other) is not Value`` first: the common case (Value with Value) then
     # skips a function call, which is measurable when building big graphs. The
     # commonest ops (+, *, -) build their node inline, as ``_node`` would: a call
-    # fewer per node, the largest single cost of building a graph.
+    # fewer per node (a graph's other big cost is the garbage collector's visits).
     def __add__(self, other: Value | Number) -> Value:
         if type(other) is not Value:
             other = _lift(other, "+")
