@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import random
+import statistics
 import sys
 import time
 
@@ -89,49 +90,84 @@ def word_loss(P, word: str):
     return sum(terms) * (1.0 / len(terms))
 
 
+class _GcClock:
+    """CPU time spent in the garbage collector, read around each phase of a step."""
+
+    def __init__(self) -> None:
+        self.total, self._start = 0.0, 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.process_time()
+        else:
+            self.total += time.process_time() - self._start
+
+
 def engine_run(V, words: list[str], lr: float = 0.01):
-    """Train one word per step; returns (losses, first step's grads, forward s, backward s)."""
+    """Train one word per step; returns (losses, first step's grads, times), times being
+    CPU seconds of {forward, backward, forward's garbage collection}."""
     P = {k: [[V(x) for x in row] for row in m] for k, m in init_params(0).items()}
     params = [p for m in P.values() for row in m for p in row]
-    losses, first, t_fwd, t_bwd = [], None, 0.0, 0.0
+    losses, first, times = [], None, {"forward": 0.0, "backward": 0.0, "gc": 0.0}
     gc.collect()
-    for word in words:
-        for p in params:
-            p.grad = 0.0
-        t0 = time.perf_counter()
-        loss = word_loss(P, word)
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        t_fwd, t_bwd = t_fwd + t1 - t0, t_bwd + t2 - t1
-        losses.append(loss.data)
-        if first is None:
-            first = [p.grad for p in params]
-        for p in params:
-            p.data -= lr * p.grad
-        del loss
-    return losses, first, t_fwd, t_bwd
+    clock = _GcClock()
+    gc.callbacks.append(clock)
+    try:
+        for word in words:
+            for p in params:
+                p.grad = 0.0
+            t0, gc0 = time.process_time(), clock.total
+            loss = word_loss(P, word)
+            t1, gc1 = time.process_time(), clock.total
+            loss.backward()
+            t2 = time.process_time()
+            times["forward"] += t1 - t0
+            times["backward"] += t2 - t1
+            times["gc"] += gc1 - gc0
+            losses.append(loss.data)
+            if first is None:
+                first = [p.grad for p in params]
+            for p in params:
+                p.data -= lr * p.grad
+            del loss
+    finally:
+        gc.callbacks.remove(clock)
+    return losses, first, times
 
 
-def report(smoke: bool) -> list[str]:
+def _line(name: str, runs: list[dict], steps: int) -> str:
+    t = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    total = t["forward"] + t["backward"]
+    return (
+        f"  {name:<36}{1e3 * total / steps:6.1f} ms/step: forward {1e3 * t['forward'] / steps:.1f} "
+        f"(of which garbage collection {1e3 * t['gc'] / steps:.1f}), backward {1e3 * t['backward'] / steps:.1f}"
+    )
+
+
+def report(smoke: bool, rounds: int = 3) -> list[str]:
+    """Both engines in turn, ``rounds`` times (CPU time, median), so both see the same load."""
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))  # the reference sorts by recursion
     words = WORDS[:2] if smoke else WORDS[:24]
-    ref = engine_run(tuple_engine.Value, words)
-    ours = engine_run(ml.Value, words)
+    runs: dict[str, list] = {"ref": [], "ours": []}
+    for r in range(1 if smoke else rounds):
+        for name in ("ref", "ours") if r % 2 == 0 else ("ours", "ref"):
+            runs[name].append(engine_run(tuple_engine.Value if name == "ref" else ml.Value, words))
+    ref, ours = runs["ref"][0], runs["ours"][0]
     worst = max(abs(a - b) / max(abs(a), 1e-12) for a, b in zip(ref[1], ours[1]))
     identical = sum(a == b for a, b in zip(ref[1], ours[1]))
     if worst > 1e-9 or any(abs(a - b) > 1e-9 * abs(a) for a, b in zip(ref[0], ours[0])):
         raise SystemExit(f"char-GPT: engines disagree (worst relative gradient difference {worst:.2e})")
-    t_ref, t_ours = ref[2] + ref[3], ours[2] + ours[3]
+    t_ref, t_ours = ({k: statistics.median(r[2][k] for r in runs[n]) for k in ref[2]} for n in ("ref", "ours"))
+    speedup = (t_ref["forward"] + t_ref["backward"]) / (t_ours["forward"] + t_ours["backward"])
     return [
-        f"char-level GPT (1 layer, {HEADS} heads, {DIM} dims), {len(words)} words, one graph per word:",
-        f"  reference (tuples, recursive sort): {1e3 * t_ref / len(words):.1f} ms/step "
-        f"(forward {ref[2] / t_ref:.0%}, backward {ref[3] / t_ref:.0%})",
-        f"  micrograd_like eager:               {1e3 * t_ours / len(words):.1f} ms/step "
-        f"(forward {ours[2] / t_ours:.0%}, backward {ours[3] / t_ours:.0%})",
-        f"  speed-up {t_ref / t_ours:.2f}x (forward {ref[2] / ours[2]:.2f}x, backward {ref[3] / ours[3]:.2f}x); "
-        f"first-step gradients: {identical}/{len(ours[1])} bit-identical, worst relative "
-        f"difference {worst:.1e} (log, ** and / use equivalent but differently rounded formulas)",
+        f"char-level GPT (1 layer, {HEADS} heads, {DIM} dims), {len(words)} words, one graph per word; "
+        f"CPU time, median of {len(runs['ours'])} alternating runs ({ml.__file__}):",
+        _line("reference (tuples, recursive sort):", [r[2] for r in runs["ref"]], len(words)),
+        _line("micrograd_like eager:", [r[2] for r in runs["ours"]], len(words)),
+        f"  speed-up {speedup:.2f}x (forward {t_ref['forward'] / t_ours['forward']:.2f}x, "
+        f"backward {t_ref['backward'] / t_ours['backward']:.2f}x); first-step gradients: {identical}/{len(ours[1])} "
+        f"bit-identical, worst relative difference {worst:.1e} (log, ** and / use equivalent but differently "
+        "rounded formulas)",
     ]
 
 

@@ -99,6 +99,16 @@ def transcendental(ml, scale: int):
     return forward
 
 
+def char_gpt(ml, scale: int):
+    """bench_gpt.py's 1-layer, 4-head, 16-dim character GPT: one word's loss per step,
+    a different word (so a different graph) each step, the same sequence in every tree."""
+    import bench_gpt
+
+    P = {k: [[ml.Value(x) for x in row] for row in m] for k, m in bench_gpt.init_params(0).items()}
+    words = iter(bench_gpt.WORDS * 1000)
+    return lambda: sum(bench_gpt.word_loss(P, next(words)) for _ in range(scale))
+
+
 def per_op(ml) -> dict:
     """ns per node of one op: creating it (x.relu()) and its backward (a 2,000-step chain)."""
     import timeit
@@ -116,7 +126,9 @@ def per_op(ml) -> dict:
     return result
 
 
-WORKLOADS = {"two-moons step": moons, "wide sum": wide, "deep chain": deep, "exp/log/tanh": transcendental}
+WORKLOADS = {
+    "two-moons step": moons, "wide sum": wide, "deep chain": deep, "exp/log/tanh": transcendental, "char GPT": char_gpt,
+}
 
 
 def worker(repeats: int, scale: int) -> dict:

@@ -23,7 +23,7 @@ from functools import cache, lru_cache
 from typing import Any, Callable, Iterator, Mapping
 
 from ._checks import check_real, check_str, describe
-from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op
+from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op, _unary_method
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
 
@@ -374,9 +374,7 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
     if not spec.params:
         op = spec.op()
         forward = op.forward
-
-        def method(self: Value) -> Value:
-            return _node(forward(self.data), op, self)
+        method = _unary_method(op, forward)
 
         def function(x: Any) -> Any:
             if type(x) is float:  # the fast path, taken by derivative formulas
