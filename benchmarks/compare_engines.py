@@ -127,7 +127,11 @@ def per_op(ml) -> dict:
 
 
 WORKLOADS = {
-    "two-moons step": moons, "wide sum": wide, "deep chain": deep, "exp/log/tanh": transcendental, "char GPT": char_gpt,
+    "two-moons step": moons,
+    "wide sum": wide,
+    "deep chain": deep,
+    "exp/log/tanh": transcendental,
+    "char GPT": char_gpt,
 }
 
 

@@ -25,13 +25,14 @@ import operator
 import sys
 import threading
 import weakref
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence, Union
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ._checks import describe
 
 __all__ = ["Value", "grad", "Number"]
 
-Number = Union[int, float]
+Number = int | float
 
 
 class _Op:
@@ -188,9 +189,7 @@ class Value:
     # the garbage collector to track. ``_acc`` is scratch space for a backward sweep.
     __slots__ = ("data", "grad", "_label", "_fn", "_a", "_b", "_acc", "__weakref__")
 
-    def __init__(
-        self, data: Number, _children: Iterable[Value] | None = None, _op: str = "", label: str = ""
-    ) -> None:
+    def __init__(self, data: Number, _children: Iterable[Value] | None = None, _op: str = "", label: str = "") -> None:
         self.data = _as_float(data, "Value(data)")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
@@ -198,9 +197,11 @@ class Value:
         if label:
             self._label = label
         self._fn: _Op | None = None
-        self._a: Value | None = None
-        self._b: Value | None = None
-        self._acc = None
+        # The inputs: Value or None. Typed Any because the graph machinery reads them only
+        # on nodes whose op says they are set, and a check per read would cost the hot path.
+        self._a: Any = None
+        self._b: Any = None
+        self._acc: Any = None  # scratch for a walk: a mark, a gradient (float or Value) or None
         if _children is not None:  # micrograd's Value(data, (a, b), "+")
             _attach(self, _children, _op)
 
@@ -581,8 +582,7 @@ def _checked_pow(base: float, exponent: float) -> float:
         return base**exponent
     except ZeroDivisionError:
         raise ZeroDivisionError(
-            f"0.0 cannot be raised to the negative power {exponent!r}; "
-            "make sure the base cannot be 0"
+            f"0.0 cannot be raised to the negative power {exponent!r}; make sure the base cannot be 0"
         ) from None
     except OverflowError:
         raise OverflowError(
@@ -609,8 +609,7 @@ def _value_pow(base: Value, exponent: Value) -> Value:
 def _checked_div(a: float, b: float) -> float:
     if b == 0.0:
         raise ZeroDivisionError(
-            f"division by zero: {a!r} / {b!r}; "
-            "make sure the denominator cannot be 0 (for example divide by x*x + eps)"
+            f"division by zero: {a!r} / {b!r}; make sure the denominator cannot be 0 (for example divide by x*x + eps)"
         )
     return a / b
 
@@ -670,24 +669,51 @@ _register("add", operator.add, lambda x, y: (1, 1), _R2, "x + y", symbol="+")
 _register("sub", operator.sub, lambda x, y: (1, -1), _R2, "x - y", symbol="-")
 _register("mul", operator.mul, lambda x, y: (y, x), _R2, "x * y", symbol="*")
 # d/dy as -out/y (not -x/y**2) makes x / x give exactly 0 to x.
-_register("div", _checked_div, lambda x, y, out: (1 / y, -out / y),
-          (REALS, Interval(avoid=(0.0,), margin=0.1)), "x / y", symbol="/", checks=False)
+_register(
+    "div",
+    _checked_div,
+    lambda x, y, out: (1 / y, -out / y),
+    (REALS, Interval(avoid=(0.0,), margin=0.1)),
+    "x / y",
+    symbol="/",
+    checks=False,
+)
 _register("neg", operator.neg, lambda x: -1, REALS, "-x", symbol="neg")
-_register("pow", _checked_pow, lambda x, c: 0.0 if c == 0 else c * x ** (c - 1), _pow_domain,
-          "x ** c", symbol="**", checks=False, params={"c": 2.0},
-          examples=((2.0,), (3.0,), (0.0,), (-1.0,), (-2.0,), (0.5,), (1.5,)))
-_register("vpow", _checked_vpow, _vpow_derivative, (Interval(0.0, closed=True), REALS),
-          "x ** y", symbol="**", checks=False,
-          formulas=("y * x**(y - 1)", "out * log(x)"))
+_register(
+    "pow",
+    _checked_pow,
+    lambda x, c: 0.0 if c == 0 else c * x ** (c - 1),
+    _pow_domain,
+    "x ** c",
+    symbol="**",
+    checks=False,
+    params={"c": 2.0},
+    examples=((2.0,), (3.0,), (0.0,), (-1.0,), (-2.0,), (0.5,), (1.5,)),
+)
+_register(
+    "vpow",
+    _checked_vpow,
+    _vpow_derivative,
+    (Interval(0.0, closed=True), REALS),
+    "x ** y",
+    symbol="**",
+    checks=False,
+    formulas=("y * x**(y - 1)", "out * log(x)"),
+)
 _register("exp", _checked_exp, lambda x, out: out, REALS, "e ** x", method=True)
-_register("log", _checked_log, lambda x: 1 / x, Interval(0.0), "natural logarithm",
-          method=True, checks=False)
+_register("log", _checked_log, lambda x: 1 / x, Interval(0.0), "natural logarithm", method=True, checks=False)
 _register("tanh", math.tanh, lambda x, out: 1 - out * out, REALS, "hyperbolic tangent", method=True)
 _register("sigmoid", _sigmoid, lambda x, out: out * (1 - out), REALS, "1 / (1 + e ** -x)", method=True)
-_register("step", _step, lambda x: 0.0, Interval(avoid=(0.0,)),
-          "1 for x > 0, else 0 (the slope of relu)", method=True)
-_register("relu", _relu, lambda x: REGISTRY["step"].function(x), Interval(avoid=(0.0,)),
-          "max(0, x); 0 with slope 0 at x = 0", method=True, formulas=("step(x)",))
+_register("step", _step, lambda x: 0.0, Interval(avoid=(0.0,)), "1 for x > 0, else 0 (the slope of relu)", method=True)
+_register(
+    "relu",
+    _relu,
+    lambda x: REGISTRY["step"].function(x),
+    Interval(avoid=(0.0,)),
+    "max(0, x); 0 with slope 0 at x = 0",
+    method=True,
+    formulas=("step(x)",),
+)
 
 _ADD, _SUB, _MUL, _DIV, _NEG, _VPOW = (REGISTRY[n].op() for n in ("add", "sub", "mul", "div", "neg", "vpow"))
 _EXP, _LOG, _TANH, _SIGMOID, _RELU = (REGISTRY[n].op() for n in ("exp", "log", "tanh", "sigmoid", "relu"))
@@ -733,9 +759,9 @@ def _topological_order(root: Value, mark: object) -> list[Value]:
                 return order
             node = stack.pop()
     except BaseException:  # KeyboardInterrupt, MemoryError: leave no marks behind
-        for node in order + stack + [node, root]:
-            node._acc = None
-            for child in (node._a, node._b):
+        for marked in order + stack + [node, root]:
+            marked._acc = None
+            for child in (marked._a, marked._b):
                 if child is not None and child._acc is mark:
                     child._acc = None
         raise

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from ._checks import check_real, check_str, describe
 from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op, _unary_method
@@ -200,16 +202,35 @@ class _Sym:
     def __init__(self, text: str, code: str, prec: int = 100, parts: tuple = ()) -> None:
         self.text, self.code, self.prec, self.parts = text, code, prec, parts
 
-    def __add__(self, o): return _binop("+", self, o, 5)  # noqa: E704
-    def __radd__(self, o): return _binop("+", o, self, 5)  # noqa: E704
-    def __sub__(self, o): return _binop("-", self, o, 5)  # noqa: E704
-    def __rsub__(self, o): return _binop("-", o, self, 5)  # noqa: E704
-    def __mul__(self, o): return _binop("*", self, o, 6)  # noqa: E704
-    def __rmul__(self, o): return _binop("*", o, self, 6)  # noqa: E704
-    def __truediv__(self, o): return _binop("/", self, o, 6)  # noqa: E704
-    def __rtruediv__(self, o): return _binop("/", o, self, 6)  # noqa: E704
-    def __pow__(self, o): return _binop("**", self, o, 8)  # noqa: E704
-    def __rpow__(self, o): return _binop("**", o, self, 8)  # noqa: E704
+    def __add__(self, o):
+        return _binop("+", self, o, 5)  # noqa: E704
+
+    def __radd__(self, o):
+        return _binop("+", o, self, 5)  # noqa: E704
+
+    def __sub__(self, o):
+        return _binop("-", self, o, 5)  # noqa: E704
+
+    def __rsub__(self, o):
+        return _binop("-", o, self, 5)  # noqa: E704
+
+    def __mul__(self, o):
+        return _binop("*", self, o, 6)  # noqa: E704
+
+    def __rmul__(self, o):
+        return _binop("*", o, self, 6)  # noqa: E704
+
+    def __truediv__(self, o):
+        return _binop("/", self, o, 6)  # noqa: E704
+
+    def __rtruediv__(self, o):
+        return _binop("/", o, self, 6)  # noqa: E704
+
+    def __pow__(self, o):
+        return _binop("**", self, o, 8)  # noqa: E704
+
+    def __rpow__(self, o):
+        return _binop("**", o, self, 8)  # noqa: E704
 
     def __neg__(self) -> _Sym:
         return _Sym(f"-{_wrap(self, 7, False)}", f"-{_wrap(self, 7, True)}", 7)
@@ -217,7 +238,7 @@ class _Sym:
     def _refuse(self, *args: Any) -> Any:
         raise _Untraceable("the formula inspects its input's value")
 
-    __bool__ = __float__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse  # type: ignore[assignment]
+    __bool__ = __float__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse
     __hash__ = None  # type: ignore[assignment]
 
 
@@ -427,7 +448,10 @@ def register(spec: OpSpec, method: bool) -> Callable[..., Any]:
     for f in (meth, function):
         # A code object of its own per op: the interpreter specialises each call site
         # for one callee, and a code object shared by every op would defeat that.
-        f.__code__ = f.__code__.replace(co_name=spec.name, co_qualname=spec.name)
+        code = f.__code__.replace(co_name=spec.name)
+        if sys.version_info >= (3, 11):  # co_qualname is new in 3.11; the package supports 3.10
+            code = code.replace(co_qualname=spec.name)
+        f.__code__ = code
         f.__name__ = f.__qualname__ = spec.name
         f.__doc__ = spec.doc
     object.__setattr__(spec, "function", function)
@@ -509,8 +533,17 @@ def _register(
     if isinstance(domain, tuple):
         domain = _constant_domain(domain)
     spec = OpSpec(
-        name, arity, forward, derivative, domain, doc, params_,
-        examples or (tuple(v for _, v in params_),), formulas, symbol, checks,
+        name,
+        arity,
+        forward,
+        derivative,
+        domain,
+        doc,
+        params_,
+        examples or (tuple(v for _, v in params_),),
+        formulas,
+        symbol,
+        checks,
     )
     return register(spec, method)
 

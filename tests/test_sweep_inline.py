@@ -62,9 +62,15 @@ def test_backward_equals_the_vjp_sweep_bit_for_bit(expr, xs, old_grads):
 # Ordinary numbers mostly, and every special float (both zeros, infinities, NaN) too.
 _ANY = st.one_of(st.floats(-10.0, 10.0), st.floats(-10.0, 10.0), st.floats(allow_nan=True, allow_infinity=True))
 _BUILD = {
-    "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
-    "div": lambda x, y: x / y, "neg": lambda x, y: -x, "exp": lambda x, y: x.exp(),
-    "log": lambda x, y: x.log(), "tanh": lambda x, y: x.tanh(), "relu": lambda x, y: x.relu(),
+    "add": lambda x, y: x + y,
+    "sub": lambda x, y: x - y,
+    "mul": lambda x, y: x * y,
+    "div": lambda x, y: x / y,
+    "neg": lambda x, y: -x,
+    "exp": lambda x, y: x.exp(),
+    "log": lambda x, y: x.log(),
+    "tanh": lambda x, y: x.tanh(),
+    "relu": lambda x, y: x.relu(),
 }
 
 
