@@ -11,8 +11,8 @@ runs almost nothing: the ``micrograd-like`` command starts with its Ctrl-C
 handling in place, and Graphviz is only imported when a drawing is asked for.
 """
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports nothing
-if TYPE_CHECKING:
+_TYPE_CHECKING = False  # not typing.TYPE_CHECKING: this module imports nothing
+if _TYPE_CHECKING:
     from . import functions as functions
     from .analysis import find_symmetric_neurons as find_symmetric_neurons
     from .compiled import compile as compile
@@ -79,9 +79,9 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> object:
     from importlib import import_module
 
-    if name in _SUBMODULES:
-        return import_module(f"{__name__}.{name}")
-    if name not in _EXPORTS:
+    if name not in _EXPORTS:  # exported names win over submodules of the same name (gradcheck)
+        if name in _SUBMODULES:
+            return import_module(f"{__name__}.{name}")
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module = _EXPORTS[name]
     try:

@@ -53,19 +53,25 @@ class ReplayMismatch(ValueError):
 class _Traced(Value):
     """A leaf standing for one argument number while a function is recorded.
 
-    Arithmetic makes ordinary graph nodes; comparisons and ``float()`` read the
-    recorded number (and are frozen into the recording, like any ``.data`` read).
+    Arithmetic makes ordinary graph nodes; comparisons read the recorded number (and
+    are frozen into the recording, like any ``.data`` read). ``float()``, ``int()``
+    and ``math`` functions are refused: they would silently turn the argument into a
+    constant of the recording, so later calls would reuse the first call's number.
     """
 
     __slots__ = ("_index", "_owner")
     _index: int  # which argument number this leaf stands for
     _owner: object  # the token of the recording that made it
 
-    def __float__(self) -> float:
-        return self.data
+    def _frozen(self, *args: object) -> Any:
+        raise TypeError(
+            f"float(), int() or a math function applied to a compiled argument ({self.label or 'an argument'}, "
+            f"{self.data!r} in this call) would freeze it into the recording, so later calls would reuse this "
+            "number; use Value arithmetic or micrograd_like.functions (exp, log, sin, ...) on it, or read "
+            "x.data explicitly if a constant is really meant"
+        )
 
-    def __int__(self) -> int:
-        return int(self.data)
+    __float__ = __int__ = __index__ = _frozen
 
     def __lt__(self, other):
         return self.data < _data(other)
@@ -520,6 +526,26 @@ class _Recording:
         return self._source
 
 
+def _add_into_grads(captured: list[Value], grads: Any) -> None:
+    """Add each gradient into its Value's ``.grad`` as ``backward()`` does: under the
+    engine's walk lock, and all or nothing (a ``.grad`` that is not a number fails
+    before any changes; Ctrl-C during the stores lets them finish first)."""
+    with engine._WALK_LOCK:
+        try:
+            new = [value.grad + g for value, g in zip(captured, grads)]
+        except TypeError as error:
+            raise engine._bad_attribute(captured, ("grad",)) or error from None
+        done = 0
+        try:
+            for value, total in zip(captured, new):
+                value.grad = total
+                done += 1
+        except BaseException:
+            for value, total in zip(captured[done:], new[done:]):  # storing twice is harmless
+                value.grad = total
+            raise
+
+
 class Compiled:
     """A function recorded once per argument structure and replayed on new numbers.
 
@@ -554,11 +580,13 @@ class Compiled:
             self._hits += 1
             self._cache.move_to_end(key)
         self._last = rec
-        out, grads, aux = rec.replay(nums)
+        try:
+            out, grads, aux = rec.replay(nums)
+        except TypeError as error:  # a captured Value's .data was assigned a non-number
+            raise engine._bad_attribute(rec.captured, ("data",)) or error from None
         if self.check:
             _compare(self.fn, args, rec, (out, aux), grads)
-        for value, g in zip(rec.captured, grads):
-            value.grad += g
+        _add_into_grads(rec.captured, grads)
         shape = rec.plan.aux_shape
         return out if shape is None else (out, _fill(shape, aux))
 

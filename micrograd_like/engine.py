@@ -977,3 +977,8 @@ def iter_graph(root: Value) -> Iterable[Value]:
         order = _topological_order(root, mark)  # clears its own marks if it is interrupted
         _clear(order)
     return iter(order)
+
+
+# The ops beyond the engine's own (sin, sqrt, abs, ...) are registered in functions.py; import
+# it here so that every documented Value method exists as soon as the engine is imported.
+from . import functions as _functions  # noqa: E402, F401

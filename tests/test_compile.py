@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -334,3 +335,33 @@ def test_the_output_may_be_a_captured_value_itself():
     w = Value(3.0)
     f = ml.compile(lambda x: w)
     assert f(1.0) == 3.0 and w.grad == 1.0
+
+
+def test_a_bad_grad_fails_before_any_captured_grad_changes():
+    a, b, c = Value(1.0, label="a"), Value(2.0, label="b"), Value(3.0, label="c")
+    f = ml.compile(lambda x: a * x + b * x + c * x)
+    f(1.0)
+    b.grad = None
+    with pytest.raises(TypeError, match=r"Value 'b' has \.grad = NoneType None"):
+        f(1.0)
+    assert (a.grad, b.grad, c.grad) == (1.0, None, 1.0)  # nothing half-applied
+
+
+def test_a_bad_captured_data_is_named_at_replay():
+    w = Value(0.5, label="w")
+    f = ml.compile(lambda x: w * x)
+    f(2.0)
+    w.data = "3"
+    with pytest.raises(TypeError, match=r"Value 'w' has \.data = str '3'"):
+        f(2.0)
+    assert w.grad == 2.0
+
+
+@pytest.mark.parametrize("freeze", [float, int, math.exp])
+def test_float_int_or_math_on_an_argument_is_refused_instead_of_frozen(freeze):
+    w = Value(0.5, label="w")
+    f = ml.compile(lambda x: w * freeze(x))
+    with pytest.raises(TypeError, match="would freeze it into the recording"):
+        f(1.0)
+    g = ml.compile(lambda x: w * ml.functions.exp(x))  # the way that stays an input
+    assert g(0.0) == 0.5 and g(1.0) == 0.5 * math.exp(1.0)

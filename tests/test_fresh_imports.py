@@ -1,0 +1,34 @@
+"""What a new user sees in a fresh interpreter, whatever was imported before (subprocesses)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def run(code: str) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_exported_names_are_the_functions_even_where_a_submodule_shares_the_name():
+    out = run(
+        "import inspect, micrograd_like as ml\n"
+        "for name in ml.__all__:\n"
+        "    value = getattr(ml, name)\n"
+        "    print(name, inspect.ismodule(value))\n"
+    )
+    modules = [line for line in out.splitlines() if line.endswith("True")]
+    assert modules == [] and "gradcheck False" in out
+
+
+def test_every_registered_method_exists_right_after_importing_value():
+    out = run(
+        "from micrograd_like import Value\n"
+        "from micrograd_like.registry import REGISTRY\n"
+        "x = Value(0.5)\n"
+        "missing = [n for n in REGISTRY if REGISTRY[n].symbol is None and not hasattr(x, n)]\n"
+        "print(missing, abs(Value(-2.0)).data, round(x.sin().data, 6))\n"
+    )
+    assert out == "[] 2.0 0.479426"
