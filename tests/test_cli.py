@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -405,3 +406,11 @@ def test_one_rule_for_numbers_every_one_finite(tmp_path, monkeypatch, formula, v
     assert list(tmp_path.iterdir()) == []
     code, out, err = in_process("draw", "1e308*1.5 - 1e308", "--format", "gv")  # large but finite: fine
     assert code == 0 and out.startswith("1e308*1.5 - 1e308 = 5e+307"), err
+
+
+def test_values_may_come_after_options(tmp_path):
+    result = run("draw", "a*b", "--format", "gv", "a=2", "b=3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^a\s+2\s+3$", result.stdout, re.M) and re.search(r"^b\s+3\s+2$", result.stdout, re.M)
+    wrong = run("draw", "a*b", "a=2", "--bogus", "b=3", cwd=tmp_path)
+    assert wrong.returncode == 2 and "unrecognized arguments: --bogus" in wrong.stderr

@@ -59,7 +59,12 @@ def _dispatch(argv: list[str], console: Console) -> int:
     try:
         # argparse prints --help and usage errors itself: send them to our streams.
         with contextlib.redirect_stdout(console.out), contextlib.redirect_stderr(console.err):
-            args = parser.parse_args(types.join_negative_numbers(argv))
+            words = types.join_negative_numbers(argv)
+            args, extra = parser.parse_known_args(words)
+            if extra and hasattr(args, "assignments") and all(_is_assignment(w) for w in extra):
+                args.assignments = [*args.assignments, *extra]  # NAME=VALUE after an option
+            elif extra:
+                parser.parse_args(words)  # argparse's own error for what is left over
     except SystemExit as e:  # a usage error (status 2), --help or --version (status 0)
         code = e.code if isinstance(e.code, int) else USAGE
         hint = _hint(argv) if code == USAGE else None
@@ -78,6 +83,10 @@ def _dispatch(argv: list[str], console: Console) -> int:
     except OSError as e:  # a path too long, no permission, a full disk, ...
         console.say(f"{name}: failed: cannot write {e.filename or 'a file'}: {e.strerror or e}")
         return FAILED
+
+
+def _is_assignment(word: str) -> bool:
+    return "=" in word and not word.startswith("-")
 
 
 def _hint(argv: list[str]) -> str | None:
