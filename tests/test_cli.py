@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
