@@ -215,3 +215,17 @@ def test_the_stepper_lives_in_viz_and_the_old_module_is_gone():
     assert not hasattr(micrograd_like, "stepper")
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("micrograd_like.stepper")
+
+
+def test_a_graph_too_big_is_refused_before_any_work(tmp_path, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("micrograd_like.viz.stepper")
+    monkeypatch.setattr(module, "explain", lambda root: pytest.fail("the ledger was built for a refused graph"))
+    x = Value(1.0, label="x")
+    y = sum((x * i for i in range(300)), Value(0.0))
+    with pytest.raises(ValueError, match=r"stepper: this graph has \d+ Values, more than max_nodes=500"):
+        stepper(y, tmp_path / "big.html")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(TypeError, match="max_nodes must be an int"):
+        stepper(y, tmp_path / "big.html", max_nodes="many")

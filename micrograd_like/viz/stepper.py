@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .._checks import check_str, describe
+from .._checks import check_int, check_str, describe
 from ..engine import Value, iter_graph
 from ..ledger import Ledger, explain
 from .graph import draw_dot
@@ -37,7 +37,7 @@ def stepper(root: Value, path: str | os.PathLike[str], *, title: str | None = No
         root: The Value to differentiate, usually a loss.
         path: The file to write; ``.html`` is appended when there is no suffix.
         title: Optional heading of the page (default: "Backward pass, step by step").
-        max_nodes: Passed to ``draw_dot``: refuse graphs with more Values than this.
+        max_nodes: Refuse graphs with more Values than this (checked before any work).
 
     Returns:
         The path of the written file.
@@ -52,6 +52,7 @@ def stepper(root: Value, path: str | os.PathLike[str], *, title: str | None = No
         raise TypeError(f"stepper(root, path) needs a Value as root, got {describe(root)}; pass the loss")
     out = _check_path(path)
     heading = check_str(title, "title", allow_none=True) or "Backward pass, step by step"
+    _check_size(root, check_int(max_nodes, "max_nodes", minimum=1, example=500))
     ledger = explain(root)
     plain, coloured = _drawings(root, ledger, max_nodes)
     page = _page(heading, ledger, plain, coloured)
@@ -64,6 +65,16 @@ def stepper(root: Value, path: str | os.PathLike[str], *, title: str | None = No
         tmp.unlink(missing_ok=True)
         raise
     return out
+
+
+def _check_size(root: Value, max_nodes: int) -> None:
+    """Refuse a graph too big to step through before any work is done on it."""
+    n = sum(1 for _ in iter_graph(root))
+    if n > max_nodes:
+        raise ValueError(
+            f"stepper: this graph has {n} Values, more than max_nodes={max_nodes}, too many steps to follow; "
+            f"step through a smaller piece (one neuron, one observation), or pass max_nodes={n}"
+        )
 
 
 def _check_path(path: Any) -> Path:
