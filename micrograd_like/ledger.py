@@ -153,7 +153,8 @@ def _table(head: Sequence[str], body: Sequence[Sequence[str]], right: Sequence[i
             cell.rjust(w) if c in right else cell.ljust(w) for c, (cell, w) in enumerate(zip(cells, widths))
         ).rstrip()
 
-    return [line(head), line(["-" * w for w in widths])] + [line(row) for row in body]
+    rule = ["-" * w if h else "" for h, w in zip(head, widths)]  # a column without a heading gets no rule
+    return [line(head), line(rule)] + [line(row) for row in body]
 
 
 def _node_name(v: Value, index: int) -> str:
