@@ -152,7 +152,7 @@ def test_built_in_ops_stay_free_of_reference_cycles_closures_need_the_collector(
 
 def test_a_subclass_restores_attribute_assignment():
     class MyValue(Value):
-        pass
+        """A user's one-line subclass: it has a __dict__ again."""
 
     v = MyValue(1.0)
     v.note = "mine"
