@@ -187,6 +187,9 @@ class Value:
     # Inputs live in two slots rather than a tuple (every op is unary or binary):
     # one allocation per node instead of two, 96 bytes instead of 144, and less for
     # the garbage collector to track. ``_acc`` is scratch space for a backward sweep.
+    # For speed, nodes are built without __init__ in five places that must set every slot
+    # but ``_label`` (left empty when unlabelled): ``_node``, ``_unary_method``, ``_lift``
+    # and ``__add__``/``__mul__``/``__sub__``. tests/test_engine_robust.py checks them all.
     __slots__ = ("data", "grad", "_label", "_fn", "_a", "_b", "_acc", "__weakref__")
 
     def __init__(self, data: Number, _children: Iterable[Value] | None = None, _op: str = "", label: str = "") -> None:

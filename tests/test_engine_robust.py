@@ -404,3 +404,26 @@ def test_gradcheck_report_shows_the_absolute_error():
         gradcheck(twice_with_wrong_derivative, [0.5])
     (row,) = [line for line in str(info.value).splitlines() if "MISMATCH" in line]
     assert row.split()[2:5] == ["3", "2", "1"]  # analytic, numeric, |analytic - numeric|
+
+
+def test_every_fast_construction_path_sets_every_slot():
+    # Nodes are built without __init__ in several places (speed); a slot added to Value
+    # but forgotten in one of them would surface here as an AttributeError.
+    from micrograd_like.engine import _node
+
+    x = Value(0.5)
+    nodes = {
+        "__init__": Value(1.0),
+        "+": x + x,
+        "*": x * x,
+        "-": x - x,
+        "one-input op": x.tanh(),
+        "float constant": x * 0.9,
+        "int constant": x + 2,
+        "_node": _node(1.0, None, None),
+    }
+    slots = [s for s in Value.__slots__ if s not in ("_label", "__weakref__")]
+    for path, v in nodes.items():
+        missing = [s for s in slots if not hasattr(v, s)]
+        assert not missing, f"{path} leaves {missing} unset"
+        assert v.label == "" and v._acc is None and v.grad == 0.0, path
