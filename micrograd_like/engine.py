@@ -736,8 +736,9 @@ def _topological_order(root: Value, mark: object) -> list[Value]:
     An explicit-stack depth-first walk (children in argument order), so depth is
     unlimited and the order depends only on the graph's shape, never on memory
     addresses. Visited nodes are marked by setting ``_acc`` to ``mark``. The node
-    being expanded is kept in a local (the stack holds only the nodes to resume),
-    which makes a step down one push instead of a push and a read of the stack's top.
+    being expanded is kept in a local (the stack holds only the nodes to resume), and
+    a resumed node has its first input done already, so the inner loop looks only at
+    its second: each step down is one push, each step back one pop, no re-reads.
     """
     order: list[Value] = []
     stack: list[Value] = []  # list methods called by name: the interpreter specialises those
@@ -745,22 +746,23 @@ def _topological_order(root: Value, mark: object) -> list[Value]:
     node = root
     try:
         while True:
-            a = node._a
-            if a is not None and a._acc is not mark:
+            a = node._a  # a fresh node: go down its first inputs as far as they are new
+            while a is not None and a._acc is not mark:
                 a._acc = mark
                 stack.append(node)
                 node = a
-                continue
-            b = node._b
-            if b is not None and b._acc is not mark:
-                b._acc = mark
-                stack.append(node)
-                node = b
-                continue
-            order.append(node)
-            if not stack:
-                return order
-            node = stack.pop()
+                a = node._a
+            while True:  # node's first input is done: its second, else node itself
+                b = node._b
+                if b is not None and b._acc is not mark:
+                    b._acc = mark
+                    stack.append(node)
+                    node = b
+                    break
+                order.append(node)
+                if not stack:
+                    return order
+                node = stack.pop()
     except BaseException:  # KeyboardInterrupt, MemoryError: leave no marks behind
         for marked in order + stack + [node, root]:
             marked._acc = None
