@@ -10,11 +10,15 @@ trainers, with the time split into building the forward graph and the backward s
 from __future__ import annotations
 
 import gc
+import json
 import random
 import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
 
+import lean_engine
 import tuple_engine
 
 import micrograd_like as ml
@@ -144,32 +148,65 @@ def _line(name: str, runs: list[dict], steps: int) -> str:
     )
 
 
-def report(smoke: bool, rounds: int = 3) -> list[str]:
-    """Both engines in turn, ``rounds`` times (CPU time, median), so both see the same load."""
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))  # the reference sorts by recursion
+ENGINES = {"ref": tuple_engine.Value, "ours": ml.Value, "lean": lean_engine.Value, "tape": lean_engine.TapeValue}
+ROWS = {
+    "ref": "reference (tuples, recursive sort):",
+    "ours": "micrograd_like eager:",
+    "lean": "lean_engine.py, same design:",
+    "tape": "lean_engine.py with a tape:",
+}
+
+
+def fresh_run(name: str, words: int) -> tuple:
+    """engine_run in a new interpreter: every engine starts from the same heap, so the
+    garbage collector's work does not depend on which engine ran before it."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name, str(words)]
+    out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    return out["losses"], out["first"], out["times"]
+
+
+def _disagreement(ref: tuple, got: tuple) -> float:
+    """The worst relative difference between two runs' losses and first-step gradients."""
+    pairs = list(zip(ref[0], got[0])) + list(zip(ref[1], got[1]))
+    return max(abs(a - b) / max(abs(a), 1e-12) for a, b in pairs)
+
+
+def report(smoke: bool, rounds: int = 5) -> list[str]:
+    """Each engine ``rounds`` times, in rotating order, each run in its own process (CPU
+    time, median), so all see the same machine load and the same starting heap."""
     words = WORDS[:2] if smoke else WORDS[:24]
-    runs: dict[str, list] = {"ref": [], "ours": []}
+    names = list(ENGINES)
+    runs: dict[str, list] = {name: [] for name in names}
     for r in range(1 if smoke else rounds):
-        for name in ("ref", "ours") if r % 2 == 0 else ("ours", "ref"):
-            runs[name].append(engine_run(tuple_engine.Value if name == "ref" else ml.Value, words))
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            runs[name].append(fresh_run(name, len(words)))
     ref, ours = runs["ref"][0], runs["ours"][0]
-    worst = max(abs(a - b) / max(abs(a), 1e-12) for a, b in zip(ref[1], ours[1]))
+    for name in names[1:]:
+        if _disagreement(ref, runs[name][0]) > 1e-9:
+            raise SystemExit(f"char-GPT: the {name} engine disagrees with the reference")
     identical = sum(a == b for a, b in zip(ref[1], ours[1]))
-    if worst > 1e-9 or any(abs(a - b) > 1e-9 * abs(a) for a, b in zip(ref[0], ours[0])):
-        raise SystemExit(f"char-GPT: engines disagree (worst relative gradient difference {worst:.2e})")
-    t_ref, t_ours = ({k: statistics.median(r[2][k] for r in runs[n]) for k in ref[2]} for n in ("ref", "ours"))
-    speedup = (t_ref["forward"] + t_ref["backward"]) / (t_ours["forward"] + t_ours["backward"])
-    return [
+    t = {n: {k: statistics.median(r[2][k] for r in runs[n]) for k in ref[2]} for n in names}
+    total = {n: t[n]["forward"] + t[n]["backward"] for n in names}
+    lines = [
         f"char-level GPT (1 layer, {HEADS} heads, {DIM} dims), {len(words)} words, one graph per word; "
-        f"CPU time, median of {len(runs['ours'])} alternating runs ({ml.__file__}):",
-        _line("reference (tuples, recursive sort):", [r[2] for r in runs["ref"]], len(words)),
-        _line("micrograd_like eager:", [r[2] for r in runs["ours"]], len(words)),
-        f"  speed-up {speedup:.2f}x (forward {t_ref['forward'] / t_ours['forward']:.2f}x, "
-        f"backward {t_ref['backward'] / t_ours['backward']:.2f}x); first-step gradients: {identical}/{len(ours[1])} "
-        f"bit-identical, worst relative difference {worst:.1e} (log, ** and / use equivalent but differently "
-        "rounded formulas)",
+        f"CPU time, median of {len(runs['ours'])} runs per engine, each in a fresh process ({ml.__file__}):"
     ]
+    lines += [
+        _line(ROWS[n], [r[2] for r in runs[n]], len(words)) + f"  ({total['ref'] / total[n]:.2f}x)" for n in names
+    ]
+    lines.append(
+        f"  micrograd_like over the reference: {total['ref'] / total['ours']:.2f}x (forward "
+        f"{t['ref']['forward'] / t['ours']['forward']:.2f}x, backward {t['ref']['backward'] / t['ours']['backward']:.2f}x); "
+        f"first-step gradients {identical}/{len(ours[1])} bit-identical, worst relative difference "
+        f"{_disagreement(ref, ours):.1e} (log, ** and / use equivalent but differently rounded formulas)"
+    )
+    return lines
 
 
 if __name__ == "__main__":
-    print("\n".join(report("--smoke" in sys.argv)))
+    if sys.argv[1:2] == ["--worker"]:
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))  # the reference sorts by recursion
+        losses, first, times = engine_run(ENGINES[sys.argv[2]], WORDS[: int(sys.argv[3])])
+        print(json.dumps({"losses": losses, "first": first, "times": times}))
+    else:
+        print("\n".join(report("--smoke" in sys.argv)))
