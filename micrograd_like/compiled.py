@@ -584,6 +584,8 @@ class Compiled:
             out, grads, aux = rec.replay(nums)
         except TypeError as error:  # a captured Value's .data was assigned a non-number
             raise engine._bad_attribute(rec.captured, ("data",)) or error from None
+        except engine._BARE_MATH_ERRORS as error:  # the eager engine's message names the op
+            raise _eager_error(self.fn, args) or error from None
         if self.check:
             _compare(self.fn, args, rec, (out, aux), grads)
         _add_into_grads(rec.captured, grads)
@@ -626,6 +628,16 @@ def _named(fn: Callable, paths: list[str]) -> list[str]:
         i = int(head[3:])
         out.append((params[i] if i < len(params) else head) + bracket + rest)
     return out
+
+
+def _eager_error(fn: Callable, args: tuple) -> BaseException | None:
+    """The error running ``fn`` eagerly raises, forward or backward, touching no ``.grad``
+    (the replay failed on the same numbers: this gives the eager engine's message)."""
+    try:
+        grad(_split_output(fn(*args))[0], [])
+    except engine._BARE_MATH_ERRORS as error:
+        return error
+    return None
 
 
 def _compare(fn: Callable, args: tuple, rec: _Recording, outputs: tuple, grads: tuple) -> None:

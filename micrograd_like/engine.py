@@ -149,6 +149,24 @@ def _bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> T
     return None
 
 
+# A derivative that fails in a backward sweep (sqrt'(0) = 0.5 / 0) raises Python's bare
+# "float division by zero"; these are rebuilt, same type, to name the op and the inputs.
+_BARE_MATH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
+
+
+def _derivative_error(node: Value, error: BaseException) -> BaseException:
+    """After a derivative raised: the same error, saying which op at which inputs, and why."""
+    op = node._fn
+    if type(error) not in _BARE_MATH_ERRORS or isinstance(op, _ClosureOp) or op is None:
+        return error  # a user's closure, or an error type we cannot rebuild: as it is
+    at = ", ".join(f"{var} = {child.data!r}" for var, child in zip("xy", node.children))
+    formula = f" ({', '.join(op.formulas)})" if op.formulas else ""
+    message = f"the derivative of {op.name} at {at}{formula} cannot be computed: {error}"
+    if ";" not in str(error):  # Python's own message says what, not what to do
+        message += "; keep the input away from that point (for example add a small epsilon: sqrt(x*x + 1e-12))"
+    return type(error)(message)
+
+
 def _binary_type_error(error: TypeError, a: Value, b: Value) -> TypeError:
     return _bad_attribute((a, b), ("data",)) or error
 
@@ -395,6 +413,8 @@ class Value:
                 b.grad, a.grad = new_b, new_a
         except TypeError as e:
             raise (_bad_attribute(self.children + (self,)) or e) from None
+        except _BARE_MATH_ERRORS as e:
+            raise _derivative_error(self, e) from None
 
     @property
     def _backward(self) -> Callable[[], None]:
@@ -780,26 +800,29 @@ def _sweep(order: list[Value], seed, create_graph: bool, mark: object) -> None:
     because every node that consumes it comes later in ``order``.
     """
     order[-1]._acc = seed
-    for node in reversed(order):
-        op = node._fn
-        if op is None:
-            continue
-        g = node._acc
-        a, b = node._a, node._b
-        if b is None:
-            if create_graph:
-                (ga,) = op.vjp(g, node, a)
+    try:
+        for node in reversed(order):
+            op = node._fn
+            if op is None:
+                continue
+            g = node._acc
+            a, b = node._a, node._b
+            if b is None:
+                if create_graph:
+                    (ga,) = op.vjp(g, node, a)
+                else:
+                    (ga,) = op.vjp(g, node.data, a.data)
             else:
-                (ga,) = op.vjp(g, node.data, a.data)
-        else:
-            if create_graph:
-                ga, gb = op.vjp(g, node, a, b)
-            else:
-                ga, gb = op.vjp(g, node.data, a.data, b.data)
-            acc = b._acc
-            b._acc = gb if acc is mark else acc + gb
-        acc = a._acc
-        a._acc = ga if acc is mark else acc + ga
+                if create_graph:
+                    ga, gb = op.vjp(g, node, a, b)
+                else:
+                    ga, gb = op.vjp(g, node.data, a.data, b.data)
+                acc = b._acc
+                b._acc = gb if acc is mark else acc + gb
+            acc = a._acc
+            a._acc = ga if acc is mark else acc + ga
+    except _BARE_MATH_ERRORS as e:
+        raise _derivative_error(node, e) from None
 
 
 # Every walk uses the nodes' ``_acc`` slots as scratch, so two walks over shared nodes
@@ -870,51 +893,54 @@ def _sweep_into_grad(order: list[Value], seed: float, mark: object) -> None:
     add, mul, sub, neg, exp, tanh, relu, log, div = _ADD, _MUL, _SUB, _NEG, _EXP, _TANH, _RELU, _LOG, _DIV
     nan = math.nan
     order[-1]._acc = seed
-    for node in reversed(order):
-        g = node._acc
-        node._acc = node.grad + g
-        op = node._fn
-        if op is None:
-            continue
-        a, b = node._a, node._b
-        if op is mul:  # the two commonest ops finish here: b's gradient, then a's
-            ga, gb = g * b.data, g * a.data
-            acc = b._acc
-            b._acc = gb if acc is mark else acc + gb
+    try:
+        for node in reversed(order):
+            g = node._acc
+            node._acc = node.grad + g
+            op = node._fn
+            if op is None:
+                continue
+            a, b = node._a, node._b
+            if op is mul:  # the two commonest ops finish here: b's gradient, then a's
+                ga, gb = g * b.data, g * a.data
+                acc = b._acc
+                b._acc = gb if acc is mark else acc + gb
+                acc = a._acc
+                a._acc = ga if acc is mark else acc + ga
+                continue
+            if op is add:
+                acc = b._acc
+                b._acc = g if acc is mark else acc + g
+                acc = a._acc
+                a._acc = g if acc is mark else acc + g
+                continue
+            if op is exp:
+                ga = g * node.data
+            elif op is sub:
+                ga, gb = g, -g
+            elif op is relu and type(a.data) is float:  # step(x) as the vjp computes it for a float
+                x = a.data
+                ga = g * (1.0 if x > 0.0 else (0.0 if x <= 0.0 else nan))
+            elif op is div:
+                ga, gb = g / b.data, g * -node.data / b.data
+            elif op is tanh:
+                out = node.data
+                ga = g * (1.0 - out * out)
+            elif op is log:
+                ga = g / a.data
+            elif op is neg:
+                ga = -g
+            elif b is None:
+                (ga,) = op.vjp(g, node.data, a.data)
+            else:
+                ga, gb = op.vjp(g, node.data, a.data, b.data)
+            if b is not None:
+                acc = b._acc
+                b._acc = gb if acc is mark else acc + gb
             acc = a._acc
             a._acc = ga if acc is mark else acc + ga
-            continue
-        if op is add:
-            acc = b._acc
-            b._acc = g if acc is mark else acc + g
-            acc = a._acc
-            a._acc = g if acc is mark else acc + g
-            continue
-        if op is exp:
-            ga = g * node.data
-        elif op is sub:
-            ga, gb = g, -g
-        elif op is relu and type(a.data) is float:  # step(x) as the vjp computes it for a float
-            x = a.data
-            ga = g * (1.0 if x > 0.0 else (0.0 if x <= 0.0 else nan))
-        elif op is div:
-            ga, gb = g / b.data, g * -node.data / b.data
-        elif op is tanh:
-            out = node.data
-            ga = g * (1.0 - out * out)
-        elif op is log:
-            ga = g / a.data
-        elif op is neg:
-            ga = -g
-        elif b is None:
-            (ga,) = op.vjp(g, node.data, a.data)
-        else:
-            ga, gb = op.vjp(g, node.data, a.data, b.data)
-        if b is not None:
-            acc = b._acc
-            b._acc = gb if acc is mark else acc + gb
-        acc = a._acc
-        a._acc = ga if acc is mark else acc + ga
+    except _BARE_MATH_ERRORS as e:  # free when nothing is raised
+        raise _derivative_error(node, e) from None
 
 
 def _apply(order: list[Value]) -> None:

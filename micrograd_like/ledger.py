@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ._checks import describe
-from .engine import Value, grad, iter_graph
+from .engine import _BARE_MATH_ERRORS, Value, _derivative_error, grad, iter_graph
 
 __all__ = ["LedgerRow", "NodeGradient", "Ledger", "explain", "NetworkExplanation", "explain_network"]
 
@@ -236,8 +236,11 @@ def _node_rows(node: Value, i: int, state: tuple, start: int) -> list[LedgerRow]
     assert op is not None and a is not None, "only op nodes have rows"  # the caller checks node._fn
     inputs = (a,) if b is None else (a, b)
     datas = [x.data for x in inputs]
-    contributions = op.vjp(g, node.data, *datas)
-    locals_ = op.vjp(1.0, node.data, *datas)
+    try:
+        contributions = op.vjp(g, node.data, *datas)
+        locals_ = op.vjp(1.0, node.data, *datas)
+    except _BARE_MATH_ERRORS as e:  # in backward()'s words
+        raise _derivative_error(node, e) from None
     expression, formulas = _op_texts(op, len(inputs))
     idx = [position[id(x)] for x in inputs]
     subst = {"x": _shown(names[idx[0]]), "y": _shown(names[idx[-1]]), "out": _shown(names[i])}

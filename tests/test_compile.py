@@ -212,9 +212,10 @@ def eager_error(fn, *args):
         (lambda w: lambda x: (w * x).log(), 1.0, -1.0),
         (lambda w: lambda x: (w * x).exp(), 1.0, 800.0),
         (lambda w: lambda x: (w * x) ** 0.5, 1.0, 0.0),  # fails in the derivative only
+        (lambda w: lambda x: (w * x).sqrt() * 2.0, 1.0, 0.0),  # the same, inside a division
         (lambda w: lambda x: w / x, 1.0, 0.0),
     ],
-    ids=["log", "exp-overflow", "sqrt-derivative", "division"],
+    ids=["log", "exp-overflow", "pow-derivative", "sqrt-derivative", "division"],
 )
 def test_errors_at_replay_match_eager_and_leave_grads_untouched(make, good, bad):
     w = Value(1.0)

@@ -427,3 +427,47 @@ def test_every_fast_construction_path_sets_every_slot():
         missing = [s for s in slots if not hasattr(v, s)]
         assert not missing, f"{path} leaves {missing} unset"
         assert v.label == "" and v._acc is None and v.grad == 0.0, path
+
+
+# -- a derivative that cannot be computed is named like every other error ------------------
+
+_FAILING_DERIVATIVES = [
+    (
+        lambda x: x.sqrt(),
+        r"the derivative of sqrt at x = 0\.0 \(0\.5 / out\) cannot be computed: .*division by zero.*; ",
+    ),
+    (lambda x: x**0.5, r"the derivative of \*\*0\.5 at x = 0\.0 \(.*\) cannot be computed: .*base cannot be 0$"),
+    (lambda x: Value(0.0) ** (x + 0.5), r"the derivative of \*\* at x = 0\.0, y = 0\.5 \(.*\) cannot be computed"),
+]
+
+
+@pytest.mark.parametrize("make, says", _FAILING_DERIVATIVES, ids=["sqrt", "pow", "value-pow"])
+@pytest.mark.parametrize("how", ["backward", "grad", "create_graph", "by hand"])
+def test_a_failing_derivative_names_op_and_inputs_and_changes_no_gradient(make, says, how):
+    x, w = Value(0.0), Value(2.0)
+    node = make(x)
+    y = node * w + w
+    with pytest.raises(ZeroDivisionError, match=says):
+        if how == "backward":
+            y.backward()
+        elif how == "by hand":
+            node.grad = 1.0
+            node._backward()
+        else:
+            grad(y, [x, w], create_graph=how == "create_graph")
+    assert (x.grad, w.grad, y.grad) == (0.0, 0.0, 0.0)
+    assert all(v._acc is None for v in (x, w, node, y))
+
+
+def test_a_closure_that_raises_keeps_its_own_error():
+    x = Value(0.0)
+    out = Value(1.0, (x,), "mine")
+
+    def closure():
+        x.grad += 1 / x.data  # the user's own code: its error is theirs to read
+
+    out._backward = closure
+    with pytest.raises(ZeroDivisionError) as info:
+        out.backward()
+    assert str(info.value) == "float division by zero"
+    assert x.grad == 0.0

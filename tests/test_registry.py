@@ -230,3 +230,19 @@ def test_the_readme_user_op_example_runs(scratch):
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     assert "swish" in REGISTRY and "swish" in namespace["graph"].source
     assert ml.gradcheck(lambda x: x.swish(), [-1.5], order=2)
+
+
+@pytest.mark.parametrize(
+    "derivative, kind, says",
+    [
+        (lambda x: math.log(x - 10.0), ValueError, "math domain error"),
+        (lambda x: math.exp(x * 1000.0), OverflowError, "math range error"),
+    ],
+    ids=["domain", "overflow"],
+)
+def test_a_defop_derivative_that_fails_is_named_with_its_op_and_input(scratch, derivative, kind, says):
+    op = defop("fragile", lambda x: 2.0 * x, derivative, domain=REALS)
+    x = Value(1.0)
+    with pytest.raises(kind, match=rf"^the derivative of fragile at x = 1\.0 .*cannot be computed: {says}; keep"):
+        (op(x) * 3).backward()
+    assert x.grad == 0.0
