@@ -159,6 +159,8 @@ def _derivative_error(node: Value, error: BaseException) -> BaseException:
     op = node._fn
     if type(error) not in _BARE_MATH_ERRORS or isinstance(op, _ClosureOp) or op is None:
         return error  # a user's closure, or an error type we cannot rebuild: as it is
+    if type(node.grad) is not float:
+        return error  # .grad = 10**400 overflows in the sum, not in the derivative
     at = ", ".join(f"{var} = {child.data!r}" for var, child in zip("xy", node.children))
     formula = f" ({', '.join(op.formulas)})" if op.formulas else ""
     message = f"the derivative of {op.name} at {at}{formula} cannot be computed: {error}"

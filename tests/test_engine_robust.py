@@ -471,3 +471,13 @@ def test_a_closure_that_raises_keeps_its_own_error():
         out.backward()
     assert str(info.value) == "float division by zero"
     assert x.grad == 0.0
+
+
+def test_a_huge_int_grad_is_not_blamed_on_the_derivative():
+    x = Value(2.0)
+    y = x * 3
+    y.grad = 10**400
+    with pytest.raises(OverflowError) as info:
+        y.backward()
+    assert "derivative" not in str(info.value)
+    assert x.grad == 0.0 and y.grad == 10**400
