@@ -161,7 +161,7 @@ def fresh_run(name: str, words: int) -> tuple:
     """engine_run in a new interpreter: every engine starts from the same heap, so the
     garbage collector's work does not depend on which engine ran before it."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name, str(words)]
-    out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    out = json.loads(subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout)  # stderr shown
     return out["losses"], out["first"], out["times"]
 
 
@@ -209,4 +209,5 @@ if __name__ == "__main__":
         losses, first, times = engine_run(ENGINES[sys.argv[2]], WORDS[: int(sys.argv[3])])
         print(json.dumps({"losses": losses, "first": first, "times": times}))
     else:
-        print("\n".join(report("--smoke" in sys.argv)))
+        rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
+        print("\n".join(report("--smoke" in sys.argv, rounds)))

@@ -33,7 +33,7 @@ import numbers
 import weakref
 from array import array
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, MutableSequence
+from collections.abc import Callable, MutableSequence, Sequence
 from typing import Any
 
 from . import engine
@@ -130,8 +130,8 @@ def _flatten(args: tuple) -> tuple[tuple, list[float], list[str]]:
     return tuple(key), nums, paths
 
 
-def _rebuild(args: tuple, traced: list[_Traced]) -> tuple:
-    """``args`` with each number replaced by its traced stand-in, in order."""
+def _rebuild(args: tuple, traced: Sequence[Value]) -> tuple:
+    """``args`` with each number replaced by its stand-in (traced, or a Value), in order."""
     it = iter(traced)
 
     def build(x):  # arguments are shallow data, not a graph: depth is the nesting depth
@@ -585,7 +585,7 @@ class Compiled:
         except TypeError as error:  # a captured Value's .data was assigned a non-number
             raise engine._bad_attribute(rec.captured, ("data",)) or error from None
         except engine._BARE_MATH_ERRORS as error:  # the eager engine's message names the op
-            raise _eager_error(self.fn, args) or error from None
+            raise _eager_error(self.fn, args, nums) or error from None
         if self.check:
             _compare(self.fn, args, rec, (out, aux), grads)
         _add_into_grads(rec.captured, grads)
@@ -630,13 +630,16 @@ def _named(fn: Callable, paths: list[str]) -> list[str]:
     return out
 
 
-def _eager_error(fn: Callable, args: tuple) -> BaseException | None:
-    """The error running ``fn`` eagerly raises, forward or backward, touching no ``.grad``
-    (the replay failed on the same numbers: this gives the eager engine's message)."""
+def _eager_error(fn: Callable, args: tuple, nums: list[float]) -> BaseException | None:
+    """The error the eager engine raises running ``fn`` on Values in place of the numbers
+    (what a recording is made from), forward or backward, touching no ``.grad``; None if
+    it raises something else or nothing (a branch frozen into the recording)."""
     try:
-        grad(_split_output(fn(*args))[0], [])
+        grad(_split_output(fn(*_rebuild(args, [Value(x) for x in nums])))[0], [])
     except engine._BARE_MATH_ERRORS as error:
         return error
+    except Exception:  # noqa: BLE001 - the replay's own error is the one to raise then
+        return None
     return None
 
 

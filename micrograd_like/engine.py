@@ -155,18 +155,30 @@ _BARE_MATH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 
 
 def _derivative_error(node: Value, error: BaseException) -> BaseException:
-    """After a derivative raised: the same error, saying which op at which inputs, and why."""
+    """After a derivative raised: the same error, saying which op at which inputs, and why.
+    The traceback stays the original's, so a ``defop`` derivative's own line is shown."""
     op = node._fn
     if type(error) not in _BARE_MATH_ERRORS or isinstance(op, _ClosureOp) or op is None:
         return error  # a user's closure, or an error type we cannot rebuild: as it is
-    if type(node.grad) is not float:
-        return error  # .grad = 10**400 overflows in the sum, not in the derivative
+    if not _all_floats(node, *node.children):
+        return error  # .grad = 10**400 overflows in a sum, which is not the derivative's fault
     at = ", ".join(f"{var} = {child.data!r}" for var, child in zip("xy", node.children))
     formula = f" ({', '.join(op.formulas)})" if op.formulas else ""
     message = f"the derivative of {op.name} at {at}{formula} cannot be computed: {error}"
-    if ";" not in str(error):  # Python's own message says what, not what to do
-        message += "; keep the input away from that point (for example add a small epsilon: sqrt(x*x + 1e-12))"
-    return type(error)(message)
+    if isinstance(error, ArithmeticError) or str(error) == "math domain error":
+        if ";" not in str(error):  # Python's own message says what, not what to do
+            message += "; keep the input away from that point (for example add a small epsilon: sqrt(x*x + 1e-12))"
+    return type(error)(message).with_traceback(error.__traceback__)
+
+
+def _all_floats(*nodes: Value) -> bool:
+    """Whether every .data and .grad of ``nodes`` is a float or converts to one."""
+    try:
+        for v in nodes:
+            float(v.data), float(v.grad)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
 
 
 def _binary_type_error(error: TypeError, a: Value, b: Value) -> TypeError:

@@ -229,6 +229,29 @@ def test_errors_at_replay_match_eager_and_leave_grads_untouched(make, good, bad)
     assert w.grad == 7.0
 
 
+@pytest.mark.parametrize(
+    "fn", [lambda x: x.sqrt() * 2.0, lambda x: (x * 1.0) ** 0.5], ids=["method-of-an-argument", "nothing-captured"]
+)
+def test_a_replay_error_on_the_arguments_own_ops_is_the_eager_one(fn):
+    cfn = ml.compile(fn)
+    cfn(4.0)
+    kind, message = eager_error(fn, Value(0.0))  # compile hands fn stand-ins that act like Values
+    assert "the derivative of" in message
+    with pytest.raises(kind) as info:
+        cfn(0.0)
+    assert str(info.value) == message
+
+
+def test_a_replay_error_where_eager_takes_another_branch_is_still_raised():
+    w = Value(1.0)
+    cfn = ml.compile(lambda x: (w * x).sqrt() if x > 1 else w * x)
+    cfn(4.0)  # records the sqrt branch
+    w.grad = 7.0
+    with pytest.raises(ZeroDivisionError):  # the frozen branch fails; eagerly there is no error
+        cfn(0.0)
+    assert w.grad == 7.0
+
+
 def test_bad_arguments_and_results_are_refused():
     w = Value(1.0)
     with pytest.raises(TypeError, match="numbers or \\(nested\\) lists/tuples of numbers, got str"):

@@ -481,3 +481,65 @@ def test_a_huge_int_grad_is_not_blamed_on_the_derivative():
         y.backward()
     assert "derivative" not in str(info.value)
     assert x.grad == 0.0 and y.grad == 10**400
+
+
+def test_an_int_grad_on_the_failing_node_keeps_the_named_message():
+    s = Value(0.0).sqrt()
+    s.grad = 0  # micrograd's zero_grad idiom assigns an int
+    with pytest.raises(ZeroDivisionError, match="the derivative of sqrt at x = 0.0"):
+        (s * 2).backward()
+    s.grad = 1
+    with pytest.raises(ZeroDivisionError, match="the derivative of sqrt at x = 0.0"):
+        s._backward()
+
+
+def test_a_huge_int_on_an_input_is_not_blamed_on_the_derivative():
+    x, w = Value(2.0), Value(3.0)
+    y = x * w
+    x.grad = 10**400  # the by-hand step adds into the inputs' .grad
+    y.grad = 1.0
+    with pytest.raises(OverflowError) as info:
+        y._backward()
+    assert "derivative" not in str(info.value)
+    w.data = 10**5000  # too long even to print: the error must not try
+    with pytest.raises(OverflowError) as info:
+        y.backward()
+    assert "derivative" not in str(info.value)
+
+
+def test_the_walk_is_depth_first_from_the_root_with_inputs_in_argument_order():
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    p = y * 2.0  # built before q, but reached after it
+    q = x + 1.0
+    r = q * p
+    r.label, p.label, q.label = "r", "p", "q"
+    order = list(iter_graph(r))
+    assert [v.label or v.data for v in order] == ["x", 1.0, "q", "y", 2.0, "p", "r"]
+
+
+class _Tripwire(Value):
+    """A node whose first read of its input raises, as Ctrl-C in the walk would."""
+
+    __slots__ = ()
+    tripped = [False]
+
+    @property
+    def _a(self):
+        if not self.tripped[0]:
+            self.tripped[0] = True
+            raise KeyboardInterrupt
+        return None
+
+
+def test_a_walk_interrupted_midway_leaves_no_marks():
+    x = Value(1.0)
+    t = object.__new__(_Tripwire)
+    t.data, t.grad, t._fn, t._b, t._acc = 3.0, 0.0, None, None, None
+    left = x * 2.0
+    y = (left + x) * (x + t)  # the walk has a node on its stack and one in order when t trips
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    assert _Tripwire.tripped[0]
+    nodes = [y, y._a, y._b, left, x, t, left._b, y._a._b]
+    assert all(v._acc is None for v in nodes)
+    assert all(v.grad == 0.0 for v in nodes)

@@ -246,3 +246,15 @@ def test_a_defop_derivative_that_fails_is_named_with_its_op_and_input(scratch, d
     with pytest.raises(kind, match=rf"^the derivative of fragile at x = 1\.0 .*cannot be computed: {says}; keep"):
         (op(x) * 3).backward()
     assert x.grad == 0.0
+
+
+def test_a_defop_derivatives_own_line_stays_in_the_traceback(scratch):
+    import traceback
+
+    def derivative(x):
+        return math.log(x - 10.0)  # the user's faulty line
+
+    op = defop("fragile_line", lambda x: x, derivative, domain=REALS)
+    with pytest.raises(ValueError) as info:
+        op(Value(1.0)).backward()
+    assert "the user's faulty line" in "".join(traceback.format_tb(info.value.__traceback__))
