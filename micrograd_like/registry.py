@@ -24,8 +24,16 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-from ._checks import check_real, check_str, describe
-from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op, _unary_method
+if "micrograd_like.engine" not in sys.modules:
+    # Imported before the engine, which imports this module half-way through its own
+    # import (to register the built-in ops) and so must run first. Step aside: the engine
+    # imports this module afresh, completely, and the import system hands that module, now
+    # in sys.modules, to whoever asked for this one. This copy runs on and is dropped.
+    del sys.modules[__name__]
+    import micrograd_like.engine  # noqa: F401
+
+from ._checks import check_real, check_str, describe  # noqa: E402
+from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op, _unary_method  # noqa: E402
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
 

@@ -32,3 +32,21 @@ def test_every_registered_method_exists_right_after_importing_value():
         "print(missing, abs(Value(-2.0)).data, round(x.sin().data, 6))\n"
     )
     assert out == "[] 2.0 0.479426"
+
+
+def test_every_submodule_can_be_the_first_import():
+    # The engine and the registry import each other; whichever a user imports first,
+    # both must end up complete, as one module each.
+    from micrograd_like import _SUBMODULES
+
+    code = (
+        "import importlib, sys\n"
+        "module = importlib.import_module('micrograd_like.' + sys.argv[1])\n"
+        "from micrograd_like import Value, engine, registry\n"
+        "assert engine.REGISTRY is registry.REGISTRY is sys.modules['micrograd_like.registry'].REGISTRY\n"
+        "print(sys.argv[1], round(Value(0.5).sin().data, 6), len(registry.REGISTRY) > 10)\n"
+    )
+    for name in _SUBMODULES:
+        result = subprocess.run([sys.executable, "-c", code, name], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"import micrograd_like.{name} first: {result.stderr}"
+        assert result.stdout.strip() == f"{name} 0.479426 True"
