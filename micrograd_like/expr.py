@@ -4,7 +4,8 @@ The text is untrusted (it comes from the command line), so it is never given to
 ``eval``. Python's own parser turns it into a syntax tree, and every node of that
 tree must be on a short whitelist: numbers, variable names, ``+ - * / **``, unary
 minus (and plus), and calls of the registered functions (``exp``, ``sin``, ...,
-see ``FUNCTIONS``) with one argument.
+see ``FUNCTIONS``) with one argument, followed by numbers for an op's parameters
+(``leaky_relu(x, 0.2)`` or ``leaky_relu(x, slope=0.2)``).
 Anything else is refused, with the reason, before anything is evaluated.
 
 One rule for numbers: every number is a finite float. A constant (``1e999``,
@@ -26,6 +27,7 @@ from . import functions as _functions  # noqa: F401 - registers sin, cos, ... be
 from ._checks import check_str
 from .engine import Value
 from .registry import FUNCTIONS as _REGISTERED
+from .registry import REGISTRY
 
 __all__ = ["ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "parse_expression", "parse_assignment"]
 
@@ -42,7 +44,9 @@ MAX_DEPTH = 100
 
 
 def _allowed() -> str:
-    return "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
+    allowed = "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
+    example = next((f"{n}(x, {p[0][1]:g})" for n in FUNCTIONS if (p := REGISTRY[n].params)), None)
+    return allowed + (f" (an op's parameters as numbers after x: {example})" if example else "")
 
 
 _BINARY = {
@@ -113,13 +117,33 @@ def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
             stack.append((node.operand, depth + 1))
         elif isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else None
-            if name not in FUNCTIONS:
+            if name is None or name not in FUNCTIONS:
                 raise _refuse(node, "calling anything but " + ", ".join(FUNCTIONS))
-            if node.keywords or len(node.args) != 1:
-                raise _refuse(node, f"{name}() with other than exactly one argument")
+            _parameters(node, name)  # refuses what is not x followed by the op's parameters
             stack.append((node.args[0], depth + 1))
         else:
             raise _refuse(node, _DESCRIPTIONS.get(type(node), type(node).__name__))
+
+
+def _parameters(call: ast.Call, name: str) -> dict[str, float]:
+    """The numbers after x in ``f(x, ...)``: values for the op's parameters, by name
+    (``leaky_relu(x, 0.2)``, ``leaky_relu(x, slope=0.2)``), each a plain number."""
+    names = [n for n, _ in REGISTRY[name].params]
+    given = [*zip(names, call.args[1:]), *((k.arg, k.value) for k in call.keywords)]
+    wanted = f"x, then up to {len(names)} number(s) for {', '.join(names)}" if names else "exactly one argument"
+    if not call.args or len(call.args) > 1 + len(names) or len({n for n, _ in given}) < len(given):
+        raise _refuse(call, f"{name}() with other than {wanted}")
+    values = {}
+    for param, arg in given:
+        if param not in names:
+            raise _refuse(call, f"{name}() with other than {wanted}")
+        sign, number = (-1, arg.operand) if isinstance(arg, ast.UnaryOp) and isinstance(arg.op, ast.USub) else (1, arg)
+        value = number.value if isinstance(number, ast.Constant) else None
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise _refuse(arg, f"a {param} for {name} that is not a plain number")
+        _finite_constant(cast(ast.Constant, number), value)
+        values[param] = sign * float(value)
+    return values
 
 
 def _finite_constant(node: ast.Constant, value: float) -> None:
@@ -180,7 +204,8 @@ def _evaluate(tree: ast.Expression, variables: Mapping[str, Value], text: str) -
         else:
             operand, const = results.pop()
             call = cast(ast.Call, node)  # the only other node _check lets through: f(x), f a Name
-            result = FUNCTIONS[cast(ast.Name, call.func).id](operand)
+            name = cast(ast.Name, call.func).id
+            result = FUNCTIONS[name](operand, **_parameters(call, name))
             results.append((_finite_result(result, node, text), const))
     ((out, _),) = results
     return out

@@ -37,6 +37,34 @@ def test_constant_exponents_allow_negative_bases():
     assert leaves["x"].grad == pytest.approx(-1 / 4 + 3 * 4 - 4)
 
 
+@pytest.mark.parametrize("text", ["leaky_relu(x, 0.2)", "leaky_relu(x, slope=0.2)", "leaky_relu(x, 2e-1)"])
+def test_an_ops_parameters_are_numbers_after_x(text):
+    out, leaves = parse_expression(text, {"x": -1.0})
+    out.backward()
+    assert (out.data, leaves["x"].grad) == (-0.2, 0.2)
+    default, _ = parse_expression("leaky_relu(x)", {"x": -1.0})
+    assert default.data == -0.01
+    negative, _ = parse_expression("leaky_relu(x, -0.5)", {"x": -2.0})
+    assert negative.data == 1.0
+
+
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("leaky_relu(x, y)", "a slope for leaky_relu that is not a plain number"),
+        ("leaky_relu(x, 2 * 0.1)", "a slope for leaky_relu that is not a plain number"),
+        ("leaky_relu(x, 0.1, 0.2)", r"leaky_relu\(\) with other than x, then up to 1 number\(s\) for slope"),
+        ("leaky_relu(x, alpha=0.2)", "with other than x, then up to 1"),
+        ("leaky_relu(x, 0.2, slope=0.3)", "with other than x, then up to 1"),
+        ("leaky_relu(slope=0.2)", "with other than x, then up to 1"),
+        ("leaky_relu(x, 1e999)", "beyond the float range"),
+    ],
+)
+def test_an_ops_parameters_must_be_plain_numbers(text, reason):
+    with pytest.raises(ExpressionError, match=reason):
+        parse_expression(text, {"x": -1.0, "y": 2.0})
+
+
 @pytest.mark.parametrize(
     "text, reason",
     [
