@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from micrograd_like import Value, grad
+from micrograd_like import Value, engine, grad
 from micrograd_like.engine import iter_graph
 
 # -- the public API ---------------------------------------------------------------------
@@ -37,6 +37,22 @@ def test_children_keep_argument_order():
 def test_repr_is_readable():
     assert repr(Value(2.5, label="x")) == "Value(data=2.5, grad=0.0, label='x')"
     assert repr(Value(2.0) * 3) == "Value(data=6.0, grad=0.0, op='*')"
+    assert repr((Value(2.0) * 3)._fn) == "_Op('*')"  # what a debugger shows for node._fn
+
+
+def test_an_op_keeps_everything_it_was_made_with():
+    # The _Op contract other modules read: name, forward, vjp, formulas, spec, params.
+    def forward(x, c):
+        return x**c
+
+    def vjp(g, out, x):
+        return (g,)
+
+    op = engine._Op("mine", forward, vjp, ("1",), spec="the spec", params=(2.0,))
+    assert (op.name, op.forward, op.vjp) == ("mine", forward, vjp)
+    assert (op.formulas, op.spec, op.params) == (("1",), "the spec", (2.0,))
+    bare = engine._Op("bare", forward, vjp)
+    assert (bare.formulas, bare.spec, bare.params) == ((), None, ())
 
 
 @pytest.mark.parametrize("number", [3, 3.0, True, Fraction(1, 4)], ids=["int", "float", "bool", "Fraction"])
