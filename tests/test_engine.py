@@ -102,6 +102,8 @@ def test_registered_real_types_like_numpy_scalars_are_accepted():
         (lambda v: v.tanh(), math.tanh(3)),
         (lambda v: v.sigmoid(), 1 / (1 + math.exp(-3))),
         (lambda v: v.relu(), 3.0),
+        (lambda v: v.step(), 1.0),
+        (lambda v: (-v).step(), 0.0),
     ],
 )
 def test_operators_compute_the_right_value(make, expected):
