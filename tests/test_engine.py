@@ -117,6 +117,10 @@ def test_power_with_value_exponent_differentiates_both_sides():
     assert db == pytest.approx(2.0**3 * math.log(2.0))
     (dx,) = grad(2**a, [a])
     assert dx == pytest.approx(4 * math.log(2.0))
+    # backward(), with the exponent also used by another node: both contributions add up
+    ((a**b) * b).backward()
+    assert a.grad == pytest.approx(3 * 3 * 2.0**2)
+    assert b.grad == pytest.approx(2.0**3 * math.log(2.0) * 3 + 2.0**3)
 
 
 # -- the known-hard graphs ----------------------------------------------------------------
