@@ -194,6 +194,8 @@ def test_relu_at_exactly_zero_has_zero_output_and_zero_gradient():
     y = x.relu()
     y.backward()
     assert y.data == 0.0 and x.grad == 0.0
+    # max(0, -0.0) is 0.0: relu never shows a learner a "-0.0" (repr, drawings)
+    assert math.copysign(1.0, Value(-0.0).relu().data) == 1.0
 
 
 def test_nan_propagates_and_is_never_masked():
