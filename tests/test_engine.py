@@ -261,6 +261,11 @@ def test_grad_touches_no_grad_attribute_and_handles_unused_inputs():
     assert x.grad == 0.0 and y.grad == 0.0 and unused.grad == 0.0
 
 
+def test_grad_takes_a_single_value_as_inputs():
+    x = Value(2.0)
+    assert grad(x * x, x) == [4.0]  # one Value: as [x], the result is still a list
+
+
 def test_grad_with_respect_to_an_intermediate_node():
     x = Value(2.0)
     h = x * 3
