@@ -411,7 +411,7 @@ def test_label_must_be_a_string():
 
 @pytest.mark.parametrize("x", [0.0, -1.0, -1e-300])
 def test_log_of_non_positive_raises_value_error_naming_the_value(x):
-    with pytest.raises(ValueError, match=r"log.*" + re_float(x)):
+    with pytest.raises(ValueError, match=r"log.*" + re_float(x) + r".*; keep the argument positive \(for example"):
         Value(x).log()
 
 
@@ -427,6 +427,32 @@ def test_fractional_power_of_negative_base_raises():
     assert (Value(-2.0) ** 3).data == -8.0  # integer exponents are fine
     with pytest.raises(ValueError, match="base >= 0"):
         Value(-2.0) ** Value(2.0)
+
+
+_BAD_INPUTS = [
+    # (how users apply the op, a valid point to get its op, a point outside its domain)
+    ("x ** 0.5", lambda x: x**0.5, (4.0,), (-8.0,)),
+    ("x ** 1.5", lambda x: x**1.5, (4.0,), (-1.0,)),
+    ("x ** -0.5", lambda x: x**-0.5, (4.0,), (0.0,)),
+    ("x ** -1", lambda x: x**-1, (4.0,), (0.0,)),
+    ("x ** y", lambda x, y: x**y, (2.0, 2.0), (-2.0, 2.0)),
+    ("0 ** y, y < 0", lambda x, y: x**y, (2.0, 2.0), (0.0, -1.0)),
+    ("x / y", lambda x, y: x / y, (1.0, 2.0), (1.0, 0.0)),
+    ("log", lambda x: x.log(), (1.0,), (0.0,)),
+    ("exp", lambda x: x.exp(), (1.0,), (1000.0,)),
+    ("sqrt", lambda x: x.sqrt(), (1.0,), (-1.0,)),
+]
+
+
+@pytest.mark.parametrize("make, valid, bad", [case[1:] for case in _BAD_INPUTS], ids=[c[0] for c in _BAD_INPUTS])
+def test_an_ops_forward_refuses_bad_input_exactly_like_the_value_method(make, valid, bad):
+    # The _Op contract: forward(*floats) has the method's checks and messages (replay needs it).
+    op = make(*[Value(x) for x in valid])._fn
+    with pytest.raises((ValueError, ZeroDivisionError, OverflowError)) as by_method:
+        make(*[Value(x) for x in bad])
+    with pytest.raises(type(by_method.value)) as by_forward:
+        op.forward(*bad)
+    assert str(by_forward.value) == str(by_method.value)
 
 
 def test_division_by_zero():
