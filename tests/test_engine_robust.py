@@ -370,6 +370,9 @@ def test_gradcheck_with_zero_tolerances():
     assert gradcheck(lambda x: x * 2 + 1, [0.5], atol=1e-6, rtol=0.0)
     with pytest.raises(AssertionError):
         gradcheck(lambda x: (x * 2).relu() * 0 + x * Value(1.0 + 1e-4), [0.5], atol=0.0, rtol=0.0)
+    # At 0 the central difference of 2x is exactly 2.0: "<=" lets an exact match pass
+    assert numerical_grad(lambda x: x * 2, [0.0]) == [2.0]
+    assert gradcheck(lambda x: x * 2, [0.0], atol=0.0, rtol=0.0)
 
 
 def test_numerical_grad_scales_its_step_with_large_inputs():
