@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from micrograd_like import Value, grad
+from micrograd_like import Value, engine, grad
 from micrograd_like.engine import iter_graph
 
 # -- the public API ---------------------------------------------------------------------
@@ -37,6 +37,22 @@ def test_children_keep_argument_order():
 def test_repr_is_readable():
     assert repr(Value(2.5, label="x")) == "Value(data=2.5, grad=0.0, label='x')"
     assert repr(Value(2.0) * 3) == "Value(data=6.0, grad=0.0, op='*')"
+    assert repr((Value(2.0) * 3)._fn) == "_Op('*')"  # what a debugger shows for node._fn
+
+
+def test_an_op_keeps_everything_it_was_made_with():
+    # The _Op contract other modules read: name, forward, vjp, formulas, spec, params.
+    def forward(x, c):
+        return x**c
+
+    def vjp(g, out, x):
+        return (g,)
+
+    op = engine._Op("mine", forward, vjp, ("1",), spec="the spec", params=(2.0,))
+    assert (op.name, op.forward, op.vjp) == ("mine", forward, vjp)
+    assert (op.formulas, op.spec, op.params) == (("1",), "the spec", (2.0,))
+    bare = engine._Op("bare", forward, vjp)
+    assert (bare.formulas, bare.spec, bare.params) == ((), None, ())
 
 
 @pytest.mark.parametrize("number", [3, 3.0, True, Fraction(1, 4)], ids=["int", "float", "bool", "Fraction"])
@@ -86,6 +102,8 @@ def test_registered_real_types_like_numpy_scalars_are_accepted():
         (lambda v: v.tanh(), math.tanh(3)),
         (lambda v: v.sigmoid(), 1 / (1 + math.exp(-3))),
         (lambda v: v.relu(), 3.0),
+        (lambda v: v.step(), 1.0),
+        (lambda v: (-v).step(), 0.0),
     ],
 )
 def test_operators_compute_the_right_value(make, expected):
@@ -99,6 +117,10 @@ def test_power_with_value_exponent_differentiates_both_sides():
     assert db == pytest.approx(2.0**3 * math.log(2.0))
     (dx,) = grad(2**a, [a])
     assert dx == pytest.approx(4 * math.log(2.0))
+    # backward(), with the exponent also used by another node: both contributions add up
+    ((a**b) * b).backward()
+    assert a.grad == pytest.approx(3 * 3 * 2.0**2)
+    assert b.grad == pytest.approx(2.0**3 * math.log(2.0) * 3 + 2.0**3)
 
 
 # -- the known-hard graphs ----------------------------------------------------------------
@@ -172,6 +194,8 @@ def test_relu_at_exactly_zero_has_zero_output_and_zero_gradient():
     y = x.relu()
     y.backward()
     assert y.data == 0.0 and x.grad == 0.0
+    # max(0, -0.0) is 0.0: relu never shows a learner a "-0.0" (repr, drawings)
+    assert math.copysign(1.0, Value(-0.0).relu().data) == 1.0
 
 
 def test_nan_propagates_and_is_never_masked():
@@ -235,6 +259,11 @@ def test_grad_touches_no_grad_attribute_and_handles_unused_inputs():
     dx, du = grad(y, [x, unused])
     assert dx == pytest.approx(math.exp(2.0)) and du == 0.0
     assert x.grad == 0.0 and y.grad == 0.0 and unused.grad == 0.0
+
+
+def test_grad_takes_a_single_value_as_inputs():
+    x = Value(2.0)
+    assert grad(x * x, x) == [4.0]  # one Value: as [x], the result is still a list
 
 
 def test_grad_with_respect_to_an_intermediate_node():
@@ -382,7 +411,7 @@ def test_label_must_be_a_string():
 
 @pytest.mark.parametrize("x", [0.0, -1.0, -1e-300])
 def test_log_of_non_positive_raises_value_error_naming_the_value(x):
-    with pytest.raises(ValueError, match=r"log.*" + re_float(x)):
+    with pytest.raises(ValueError, match=r"log.*" + re_float(x) + r".*; keep the argument positive \(for example"):
         Value(x).log()
 
 
@@ -398,6 +427,32 @@ def test_fractional_power_of_negative_base_raises():
     assert (Value(-2.0) ** 3).data == -8.0  # integer exponents are fine
     with pytest.raises(ValueError, match="base >= 0"):
         Value(-2.0) ** Value(2.0)
+
+
+_BAD_INPUTS = [
+    # (how users apply the op, a valid point to get its op, a point outside its domain)
+    ("x ** 0.5", lambda x: x**0.5, (4.0,), (-8.0,)),
+    ("x ** 1.5", lambda x: x**1.5, (4.0,), (-1.0,)),
+    ("x ** -0.5", lambda x: x**-0.5, (4.0,), (0.0,)),
+    ("x ** -1", lambda x: x**-1, (4.0,), (0.0,)),
+    ("x ** y", lambda x, y: x**y, (2.0, 2.0), (-2.0, 2.0)),
+    ("0 ** y, y < 0", lambda x, y: x**y, (2.0, 2.0), (0.0, -1.0)),
+    ("x / y", lambda x, y: x / y, (1.0, 2.0), (1.0, 0.0)),
+    ("log", lambda x: x.log(), (1.0,), (0.0,)),
+    ("exp", lambda x: x.exp(), (1.0,), (1000.0,)),
+    ("sqrt", lambda x: x.sqrt(), (1.0,), (-1.0,)),
+]
+
+
+@pytest.mark.parametrize("make, valid, bad", [case[1:] for case in _BAD_INPUTS], ids=[c[0] for c in _BAD_INPUTS])
+def test_an_ops_forward_refuses_bad_input_exactly_like_the_value_method(make, valid, bad):
+    # The _Op contract: forward(*floats) has the method's checks and messages (replay needs it).
+    op = make(*[Value(x) for x in valid])._fn
+    with pytest.raises((ValueError, ZeroDivisionError, OverflowError)) as by_method:
+        make(*[Value(x) for x in bad])
+    with pytest.raises(type(by_method.value)) as by_forward:
+        op.forward(*bad)
+    assert str(by_forward.value) == str(by_method.value)
 
 
 def test_division_by_zero():

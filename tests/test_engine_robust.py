@@ -148,6 +148,38 @@ def test_backward_interrupted_while_storing_gradients_finishes_storing_them():
     assert all(n._acc is None for n in nodes)
 
 
+class _MarkInterrupted(Value):
+    """A Value whose next mark is interrupted just after it is set, as Ctrl-C would be
+    between the walk marking an input and stepping down to it."""
+
+    armed = False
+
+    @property
+    def _acc(self):
+        return Value._acc.__get__(self)
+
+    @_acc.setter
+    def _acc(self, value):
+        Value._acc.__set__(self, value)
+        if self.armed and value is not None:
+            self.armed = False
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("side", ["first input", "second input"])
+def test_walk_interrupted_just_after_marking_an_input_leaves_no_marks(side):
+    x = _MarkInterrupted(1.0)
+    y = x * 2 if side == "first input" else 2 * x
+    z = y + 1
+    x.armed = True
+    with pytest.raises(KeyboardInterrupt):
+        z.backward()
+    assert (x._acc, y._acc, z._acc) == (None, None, None)
+    assert x.grad == 0.0
+    assert grad(Value(1.0) * 2, [x]) == [0.0]  # a mark left behind would come back as x's "derivative"
+    assert grad(z, [x]) == [2.0]
+
+
 def test_a_successful_backward_leaves_no_scratch_state():
     x = Value(0.5)
     y = (x * x).tanh() + x
@@ -338,6 +370,9 @@ def test_gradcheck_with_zero_tolerances():
     assert gradcheck(lambda x: x * 2 + 1, [0.5], atol=1e-6, rtol=0.0)
     with pytest.raises(AssertionError):
         gradcheck(lambda x: (x * 2).relu() * 0 + x * Value(1.0 + 1e-4), [0.5], atol=0.0, rtol=0.0)
+    # At 0 the central difference of 2x is exactly 2.0: "<=" lets an exact match pass
+    assert numerical_grad(lambda x: x * 2, [0.0]) == [2.0]
+    assert gradcheck(lambda x: x * 2, [0.0], atol=0.0, rtol=0.0)
 
 
 def test_numerical_grad_scales_its_step_with_large_inputs():

@@ -69,18 +69,26 @@ def test_gradcheck_is_not_an_assert_statement():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        ({"order": 0}, ValueError, "order must be an int >= 1, got 0"),
+        ({"order": 0}, ValueError, r"order must be an int >= 1, got 0; pass e\.g\. order=2$"),
         ({"order": 1.5}, TypeError, "order must be an int >= 1, got float 1.5"),
         ({"order": True}, TypeError, "order must be an int >= 1, got bool True"),
-        ({"atol": -1.0}, ValueError, "atol"),
+        ({"atol": -1.0}, ValueError, r"atol must be a finite number >= 0\.0, got -1\.0; pass e\.g\. atol=1e-05$"),
         ({"rtol": math.nan}, ValueError, "rtol"),
-        ({"eps": 0.0}, ValueError, "eps"),
+        ({"eps": 0.0}, ValueError, r"eps must be a finite number > 0\.0, got 0\.0; pass e\.g\. eps=1e-06$"),
+        ({"eps": -1e-6}, ValueError, "eps"),
         ({"eps": "1e-6"}, TypeError, "eps"),
     ],
 )
-def test_gradcheck_validates_its_arguments(kwargs, error, match):
+def test_gradcheck_validates_its_arguments_before_calling_f(kwargs, error, match):
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        return x * x
+
     with pytest.raises(error, match=match):
-        gradcheck(lambda x: x * x, [1.0], **kwargs)
+        gradcheck(f, [1.0], **kwargs)
+    assert calls == []  # refused up front: f (perhaps a whole model) never ran
 
 
 def test_gradcheck_validates_inputs_and_f():

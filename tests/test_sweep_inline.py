@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from micrograd_like import Value
 from micrograd_like import engine as E
-from micrograd_like.testing import expressions, points
+from micrograd_like.registry import REGISTRY
+from micrograd_like.testing import expressions, interval_points, points, reals
 
 INLINED = ("add", "sub", "mul", "div", "neg", "exp", "log", "tanh", "relu")
 
@@ -93,3 +94,12 @@ def test_relu_at_zero_and_nan_passes_what_step_gives():
     for x in (0.0, -0.0, math.nan, -1.0, 2.0):
         a = Value(x)
         _assert_backward_matches_vjps(a.relu() * -3.0)
+
+
+@given(x=interval_points(REGISTRY["vpow"].intervals()[0]), y=reals(), old=reals())
+def test_an_op_backward_does_not_inline_adds_into_inputs_other_nodes_also_feed(x, y, old):
+    """x ** y is differentiated by its vjp; its inputs already hold gradient from the
+    nodes after it (y from the product, x from the sum), which its share must add to."""
+    a, b = Value(x), Value(y)
+    b.grad = old
+    _assert_backward_matches_vjps((a**b) * b + a)

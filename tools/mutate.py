@@ -38,6 +38,10 @@ FAST_TESTS = [
     "tests/test_engine_micrograd.py",
     "tests/test_gradcheck.py",
     "tests/test_gradients.py",
+    # the inlined backward ops, the ops the engine registers, and replay through the trace hook
+    "tests/test_sweep_inline.py",
+    "tests/test_registry.py",
+    "tests/test_compile.py",
     # a million-node chain: 10+ s on every surviving mutant, and it tests depth, not arithmetic
     "--deselect",
     "tests/test_engine.py::test_deep_chain_of_a_million_ops_backpropagates_and_is_freed",
@@ -202,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         for target, text in originals.items():  # the code the mutants were made from
             (work / target).write_text(text)
         shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(ROOT / "pyproject.toml", work / "pyproject.toml")
+        for name in ("pyproject.toml", "README.md"):  # test_registry checks README's op list
+            shutil.copy(ROOT / name, work / name)
         if _run_tests(work, args.timeout) != "survived":
             print("the fast tests fail on the unmutated code; fix that first")
             return 2
