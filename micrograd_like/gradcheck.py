@@ -27,10 +27,10 @@ class GradcheckError(AssertionError):
     """
 
 
-def _positive(name: str, x: object, allow_zero: bool) -> float:
+def _positive(name: str, x: object, allow_zero: bool, example: float) -> float:
     if allow_zero:
-        return check_real(x, name, minimum=0.0, example=1e-5)
-    return check_real(x, name, above=0.0, example=1e-6)
+        return check_real(x, name, minimum=0.0, example=example)
+    return check_real(x, name, above=0.0, example=example)
 
 
 def _points(inputs: Sequence[Number | Value]) -> list[float]:
@@ -74,7 +74,7 @@ def numerical_grad(f: Function, inputs: Sequence[Number | Value], eps: float = 1
         ValueError: ``inputs`` is empty or ``eps`` is not a finite number > 0.
     """
     point = _points(inputs)
-    eps = _positive("eps", eps, allow_zero=False)
+    eps = _positive("eps", eps, allow_zero=False, example=1e-6)
     result = []
     for i, x in enumerate(point):
         h = eps * max(1.0, abs(x))
@@ -126,9 +126,9 @@ def gradcheck(
         ValueError: ``inputs`` is empty, or a tolerance or ``order`` is out of range.
     """
     point = _points(inputs)
-    atol = _positive("atol", atol, allow_zero=True)
-    rtol = _positive("rtol", rtol, allow_zero=True)
-    eps = _positive("eps", eps, allow_zero=False)
+    atol = _positive("atol", atol, allow_zero=True, example=1e-5)
+    rtol = _positive("rtol", rtol, allow_zero=True, example=1e-3)
+    eps = _positive("eps", eps, allow_zero=False, example=1e-6)
     order = check_int(order, "order", minimum=1, example=2)  # 1: gradients, 2: also Hessians
 
     n = len(point)

@@ -73,7 +73,7 @@ def test_gradcheck_is_not_an_assert_statement():
         ({"order": 1.5}, TypeError, "order must be an int >= 1, got float 1.5"),
         ({"order": True}, TypeError, "order must be an int >= 1, got bool True"),
         ({"atol": -1.0}, ValueError, r"atol must be a finite number >= 0\.0, got -1\.0; pass e\.g\. atol=1e-05$"),
-        ({"rtol": math.nan}, ValueError, "rtol"),
+        ({"rtol": math.nan}, ValueError, r"rtol must be a finite number >= 0\.0, got nan; pass e\.g\. rtol=0\.001$"),
         ({"eps": 0.0}, ValueError, r"eps must be a finite number > 0\.0, got 0\.0; pass e\.g\. eps=1e-06$"),
         ({"eps": -1e-6}, ValueError, "eps"),
         ({"eps": "1e-6"}, TypeError, "eps"),
