@@ -680,7 +680,7 @@ def _relu(x: float) -> float:
 # argument is a float; in create_graph mode every argument is a Value, so the same
 # formula records the graph of the derivative.
 
-from .registry import REALS, REGISTRY, Interval, _pow, _register  # noqa: E402 - it needs Value, defined above
+from ._registry import REALS, REGISTRY, Interval, _pow, _register  # noqa: E402 - it needs Value, defined above
 
 
 def _step(x: float) -> float:

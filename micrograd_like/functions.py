@@ -18,7 +18,11 @@ from collections.abc import Callable
 from typing import Any
 
 from .engine import REGISTRY, Value
-from .registry import REALS, Interval, defop
+
+# isort: split
+# The engine first: it imports _registry itself. Not the public .registry, which imports
+# the engine first too, because the engine imports this module during its own import.
+from ._registry import REALS, Interval, defop
 
 __all__ = [
     "defop", "Interval", "REALS",

@@ -16,6 +16,7 @@ LAYERS = {
     "_checks": 0,
     "engine": 1,
     "registry": 1,
+    "_registry": 1,
     "functions": 1,
     "gradcheck": 1,
     "nn": 2,

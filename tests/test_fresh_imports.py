@@ -50,3 +50,18 @@ def test_every_submodule_can_be_the_first_import():
         result = subprocess.run([sys.executable, "-c", code, name], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"import micrograd_like.{name} first: {result.stderr}"
         assert result.stdout.strip() == f"{name} 0.479426 True"
+
+
+def test_the_registry_loads_the_same_way_through_importlibs_own_recipes():
+    out = run(
+        "import importlib.util, sys\n"
+        "spec = importlib.util.find_spec('micrograd_like.registry')\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "sys.modules[spec.name] = module\n"
+        "spec.loader.exec_module(module)\n"
+        "from micrograd_like import engine\n"
+        "print(module.REGISTRY is engine.REGISTRY, 'exp' in module.REGISTRY)\n"
+    )
+    assert out == "True True"
+    result = subprocess.run([sys.executable, "-m", "micrograd_like.registry"], capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (0, "")

@@ -1,0 +1,570 @@
+"""The op registry: every differentiable op of :class:`~micrograd_like.engine.Value`,
+registered once with :func:`defop`. Import it as ``micrograd_like.registry``: that
+module imports the engine first, which imports this one half-way through its own
+import (to register the built-in ops), so either can be a program's first import.
+
+An op is a forward on floats, a local derivative written as a formula in the
+library's own elementwise functions, and a domain. From that the registry makes
+the engine's ``_Op`` (name, checked forward, ``vjp``, human-readable ``formulas``),
+a ``Value`` method, and a function that accepts floats or Values; the expression
+parser, the Hypothesis catalogue and the README's op list read the registry too.
+
+Derivatives stay fast: :func:`defop` first traces the formula with symbols, and
+when that works it compiles the product ``g * derivative`` into one plain function,
+so backward makes exactly as many calls per node as a hand-written ``vjp``. A
+formula that inspects its input's value (``if x > 0``) cannot be traced; it is
+then called as is, which costs one extra call per node and is just as correct.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from typing import Any
+
+from ._checks import check_real, check_str, describe
+from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op, _unary_method
+
+__all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Where one input of an op is defined and smooth.
+
+    Attributes:
+        low, high: The op is defined for ``low < x < high`` (``low <= x`` when
+            ``closed`` is true); infinite bounds mean none.
+        avoid: Points inside where the op is defined but not smooth (a kink such as
+            relu's 0) or not defined (a pole such as 1/x at 0): tests keep ``margin``
+            away from them.
+        margin: How far tests stay from ``avoid`` points and finite bounds.
+        hint: Text for the error raised outside the interval, after "keep the
+            argument" (e.g. "positive, for example log(x*x + 1)").
+    """
+
+    low: float = -math.inf
+    high: float = math.inf
+    closed: bool = False
+    avoid: tuple[float, ...] = ()
+    margin: float = 1e-3
+    hint: str = ""
+
+    def contains(self, x: float) -> bool:
+        """Whether ``x`` is inside (NaN counts as inside: it propagates, it is never refused)."""
+        too_low = x < self.low if self.closed else x <= self.low
+        return not (too_low or x >= self.high)
+
+    def describe(self, var: str = "inputs") -> str:
+        """``"inputs > 0"``, ``"inputs >= 0"``, ``"any real inputs"``."""
+        parts = []
+        if self.low > -math.inf:
+            parts.append(f"{'>=' if self.closed else '>'} {self.low:g}")
+        if self.high < math.inf:
+            parts.append(f"< {self.high:g}")
+        return f"{var} " + " and ".join(parts) if parts else f"any real {var}"
+
+    def box(self, bound: float) -> tuple[float, float]:
+        """The finite part tests draw from: inside ``[-bound, bound]``, ``margin`` from the ends."""
+        low = -bound if self.low == -math.inf else self.low + max(self.margin, 0.05)
+        high = bound if self.high == math.inf else self.high - max(self.margin, 0.05)
+        return low, max(high, low)
+
+
+REALS: Interval = Interval()
+
+
+@dataclass(frozen=True, eq=False)
+class OpSpec:
+    """One registered op. ``op(*params)`` gives the engine's ``_Op`` for parameter values."""
+
+    name: str
+    arity: int
+    forward: Callable[..., float]
+    derivative: Callable[..., Any]
+    domain: Callable[..., tuple[Interval, ...]] | None
+    doc: str
+    params: tuple[tuple[str, float], ...] = ()
+    examples: tuple[tuple[float, ...], ...] = ((),)
+    formulas: tuple[str, ...] | None = None
+    symbol: str | None = None  # operators ("+", "**") have no function or method of their own
+    checks_domain: bool = True
+    function: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
+
+    def op(self, *params: float) -> _Op:
+        return _make_op(self, tuple(params))
+
+    def intervals(self, *params: float) -> tuple[Interval, ...] | None:
+        return None if self.domain is None else self.domain(*params)
+
+    def op_name(self, params: tuple[float, ...]) -> str:
+        if self.name == "pow":
+            (c,) = params
+            return f"**{int(c)}" if c.is_integer() and abs(c) < 1e15 else f"**{c!r}"
+        return self.symbol or self.name
+
+
+#: Every registered op, by name, in registration order.
+REGISTRY: dict[str, OpSpec] = {}
+
+
+class _Functions(Mapping[str, Callable[..., Any]]):
+    """A live view: name -> function of every registered op that is called like ``f(x)``."""
+
+    def _names(self) -> list[str]:
+        return [name for name, spec in REGISTRY.items() if spec.symbol is None and spec.arity == 1]
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        if name not in self._names():
+            raise KeyError(name)
+        return REGISTRY[name].function
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+#: The registered functions of one input (``exp``, ``sin``, yours), in registration order.
+FUNCTIONS: Mapping[str, Callable[..., Any]] = _Functions()
+
+
+def markdown_list() -> str:
+    """The README's list of ops: one line per registered op, its derivative and its domain."""
+    return "\n".join(_markdown_line(spec) for spec in REGISTRY.values())
+
+
+def _markdown_line(spec: OpSpec) -> str:
+    params = spec.examples[0]
+    if spec.symbol:
+        head = f"`{spec.doc}`"
+    else:
+        head = f"`{spec.name}({', '.join(['x', *(n for n, _ in spec.params)])})`: {spec.doc}"
+    derivative = ", ".join(f"`{t}`" for t in spec.op(*params).formulas)
+    if spec.params:
+        derivative += " (at " + ", ".join(f"{n} = {v:g}" for (n, _), v in zip(spec.params, params)) + ")"
+    where = []
+    for name, iv in zip(_INPUTS, spec.intervals(*params) or ()):
+        kinks = f" (tests keep away from {', '.join(f'{a:g}' for a in iv.avoid)})" if iv.avoid else ""
+        where.append(f"{iv.describe(name)}{kinks}")
+    return f"- {head}; derivative {derivative}; {'; '.join(where)}"
+
+
+# What compiled derivative formulas can call: every registered function, and _pow.
+_NAMESPACE: dict[str, Any] = {"__builtins__": {}}
+# The compiled source of each traced vjp, for readers and for tests.
+_SOURCES: dict[tuple[str, tuple], str] = {}
+
+
+# -- tracing a derivative formula into text and code --------------------------------------
+
+
+class _Untraceable(TypeError):
+    pass
+
+
+def _num(v: float) -> _Sym:
+    text = str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+    return _Sym(text, repr(float(v)), 100 if v >= 0 else 7)
+
+
+def _sym(v: Any) -> _Sym:
+    if isinstance(v, _Sym):
+        return v
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+        return _num(v)
+    raise _Untraceable(f"cannot trace {describe(v)}")
+
+
+def _wrap(s: _Sym, need: int, code: bool) -> str:
+    text = s.code if code else s.text
+    return text if s.prec >= need else f"({text})"
+
+
+def _binop(sym: str, a: Any, b: Any, prec: int) -> _Sym:
+    a, b = _sym(a), _sym(b)
+    if sym == "**":  # right-associative; code goes through _pow for the engine's errors
+        text = f"{_wrap(a, prec + 1, False)}**{_wrap(b, prec, False)}" if b.code != "1.0" else a.text
+        return _Sym(text, f"_pow({a.code}, {b.code})", prec)
+    text = f"{_wrap(a, prec, False)} {sym} {_wrap(b, prec + 1, False)}"
+    code = f"{_wrap(a, prec, True)} {sym} {_wrap(b, prec + 1, True)}"
+    return _Sym(text, code, prec, (sym, a, b))
+
+
+class _Sym:
+    """A symbolic input of a derivative formula: arithmetic on it builds text and code."""
+
+    __slots__ = ("text", "code", "prec", "parts")
+
+    def __init__(self, text: str, code: str, prec: int = 100, parts: tuple = ()) -> None:
+        self.text, self.code, self.prec, self.parts = text, code, prec, parts
+
+    def __add__(self, o):
+        return _binop("+", self, o, 5)  # noqa: E704
+
+    def __radd__(self, o):
+        return _binop("+", o, self, 5)  # noqa: E704
+
+    def __sub__(self, o):
+        return _binop("-", self, o, 5)  # noqa: E704
+
+    def __rsub__(self, o):
+        return _binop("-", o, self, 5)  # noqa: E704
+
+    def __mul__(self, o):
+        return _binop("*", self, o, 6)  # noqa: E704
+
+    def __rmul__(self, o):
+        return _binop("*", o, self, 6)  # noqa: E704
+
+    def __truediv__(self, o):
+        return _binop("/", self, o, 6)  # noqa: E704
+
+    def __rtruediv__(self, o):
+        return _binop("/", o, self, 6)  # noqa: E704
+
+    def __pow__(self, o):
+        return _binop("**", self, o, 8)  # noqa: E704
+
+    def __rpow__(self, o):
+        return _binop("**", o, self, 8)  # noqa: E704
+
+    def __neg__(self) -> _Sym:
+        return _Sym(f"-{_wrap(self, 7, False)}", f"-{_wrap(self, 7, True)}", 7)
+
+    def _refuse(self, *args: Any) -> Any:
+        raise _Untraceable("the formula inspects its input's value")
+
+    __bool__ = __float__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _call_sym(name: str, args: tuple) -> _Sym:
+    syms = [_sym(a) for a in args]
+    return _Sym(f"{name}({', '.join(s.text for s in syms)})", f"{name}({', '.join(s.code for s in syms)})")
+
+
+def _pow(x: Any, c: Any) -> Any:
+    """x ** c for floats or Values, with the engine's clear errors."""
+    return x**c if isinstance(x, Value) or isinstance(c, Value) else _checked_pow(x, c)
+
+
+_NAMESPACE["_pow"] = _pow
+
+
+def _call_derivative(spec: OpSpec, args: tuple, params: tuple, out: Any) -> tuple:
+    d = spec.derivative(*args, *params, **({"out": out} if _wants_out(spec.derivative) else {}))
+    d = d if isinstance(d, tuple) else (d,)
+    if len(d) != spec.arity:
+        raise ValueError(
+            f"the derivative of {spec.name} returned {len(d)} values for {spec.arity} inputs; "
+            "return one local derivative per input"
+        )
+    return d
+
+
+@cache
+def _wants_out(f: Callable) -> bool:
+    try:
+        return "out" in inspect.signature(f).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+_INPUTS = ("x", "y")
+
+
+def _term(d: _Sym) -> str:
+    """The code of g * d, written so that it rounds like the hand-written products did."""
+    if d.code in ("1.0", "1"):
+        return "g"
+    if d.code in ("-1.0", "-1"):
+        return "-g"
+    if d.parts and d.parts[0] in "*/":  # g * (a / b) as g * a / b: g / b exactly when a is 1
+        sym, a, b = d.parts
+        head = "g" if a.code == "1.0" else f"g * {_wrap(a, 6, True)}"
+        return f"{head} {sym} {_wrap(b, 7, True)}"
+    return f"g * {_wrap(d, 7, True)}"
+
+
+def _compile(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
+    """(vjp, traced formulas); the vjp calls the derivative directly when tracing fails."""
+    names = _INPUTS[: spec.arity]
+    try:
+        traced = [_sym(d) for d in _call_derivative(spec, tuple(_Sym(n, n) for n in names), params, _Sym("out", "out"))]
+    except NameError:  # a function defined after this op (sin's cos): try again later
+        return _direct_vjp(spec, params), ()
+    except Exception:  # noqa: BLE001 - any formula that does not trace is called as is
+        return _direct_vjp(spec, params), tuple(f"{spec.name}'({n})" for n in names)
+    body = ", ".join(_term(d) for d in traced)
+    source = f"lambda g, out, {', '.join(names)}: ({body},)"
+    _SOURCES[(spec.name, params)] = source
+    vjp = eval(compile(source, f"<derivative of {spec.name}>", "eval"), _NAMESPACE)  # our own trace, never user text
+    return vjp, tuple(d.text for d in traced)
+
+
+def _direct_vjp(spec: OpSpec, params: tuple) -> Callable:
+    if spec.arity == 1:
+        return lambda g, out, x: (g * _call_derivative(spec, (x,), params, out)[0],)
+
+    def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple:
+        dx, dy = _call_derivative(spec, (x, y), params, out)
+        return g * dx, g * dy
+
+    return vjp
+
+
+# -- from a spec to the engine's _Op, a Value method and a function ----------------------
+
+
+def _bounded(iv: Interval) -> bool:
+    return iv.low > -math.inf or iv.high < math.inf
+
+
+def _checked_forward(spec: OpSpec, params: tuple) -> Callable[..., float]:
+    """The forward with the domain check (for bounded domains), parameters bound."""
+    f, name = spec.forward, spec.name
+    intervals = spec.intervals(*params) or (REALS,) * spec.arity
+    if not (spec.checks_domain and any(_bounded(iv) for iv in intervals)):
+        return (lambda *xs: f(*xs, *params)) if params else f
+    if spec.arity == 1:
+        (iv,) = intervals
+        hint = f"; keep the argument {iv.hint}" if iv.hint else ""
+
+        def forward(x: float) -> float:
+            if not iv.contains(x):
+                raise ValueError(f"{name} is only defined for {iv.describe()}, got {name}({x!r}){hint}")
+            return f(x, *params)
+
+        return forward
+
+    def forward2(x: float, y: float) -> float:
+        for var, v, iv in zip(_INPUTS, (x, y), intervals):
+            if not iv.contains(v):
+                hint = f"; keep it {iv.hint}" if iv.hint else ""
+                raise ValueError(f"{name}(x, y) needs {iv.describe(var)}, got {name}({x!r}, {y!r}){hint}")
+        return f(x, y, *params)
+
+    return forward2
+
+
+@lru_cache(maxsize=4096)
+def _cached_op(spec: OpSpec, params: tuple) -> _Op:
+    vjp, traced = _compile(spec, params)
+    formulas = spec.formulas if spec.formulas is not None else traced
+    op = _Op(spec.op_name(params), _checked_forward(spec, params), vjp, formulas)
+    op.spec, op.params = spec, params
+    if not traced:
+        _PENDING.append(op)
+    return op
+
+
+_PENDING: list[_Op] = []  # ops whose formula names a function not registered yet
+
+
+def _retry_pending() -> None:
+    """Compile the formulas that waited for a function registered since (in place)."""
+    for op in list(_PENDING):
+        spec = op.spec
+        assert isinstance(spec, OpSpec)  # only registry ops are pending
+        vjp, traced = _compile(spec, op.params)
+        if traced:
+            _PENDING.remove(op)
+            op.vjp = vjp
+            op.formulas = spec.formulas if spec.formulas is not None else traced
+
+
+def _make_op(spec: OpSpec, params: tuple) -> _Op:
+    return _cached_op(spec, params)
+
+
+def _bind(spec: OpSpec, args: tuple, kwargs: dict) -> tuple[float, ...]:
+    """The parameter values of a call such as ``leaky_relu(x, 0.2)`` or ``(x, slope=0.2)``."""
+    names = [n for n, _ in spec.params]
+    if len(args) > len(names) or set(kwargs) - set(names):
+        raise TypeError(f"{spec.name} takes the parameters {names}, got {args} and {sorted(kwargs)}")
+    values = dict(spec.params) | dict(zip(names, args)) | kwargs
+    return tuple(check_real(values[n], f"{spec.name}'s {n}") for n in names)
+
+
+def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
+    name = spec.name
+    if not spec.params:
+        op = spec.op()
+        forward = op.forward
+        method = _unary_method(op, forward)
+
+        def function(x: Any) -> Any:
+            if type(x) is float:  # the fast path, taken by derivative formulas
+                return forward(x)
+            if isinstance(x, Value):
+                return _node(forward(x.data), op, x)
+            if isinstance(x, _Sym):
+                return _call_sym(name, (x,))
+            return forward(_as_float(x, f"the argument of {name}()"))
+
+        return method, function
+
+    def pmethod(self: Value, *args: float, **kwargs: float) -> Value:
+        op = spec.op(*_bind(spec, args, kwargs))
+        return _node(op.forward(self.data), op, self)
+
+    def pfunction(x: Any, *args: float, **kwargs: float) -> Any:
+        params = _bind(spec, args, kwargs)
+        if isinstance(x, Value):
+            return pmethod(x, *params)
+        if isinstance(x, _Sym):
+            return _call_sym(name, (x, *params))
+        return spec.op(*params).forward(_as_float(x, f"the argument of {name}()"))
+
+    return pmethod, pfunction
+
+
+def _binary_function(spec: OpSpec) -> tuple[Callable, Callable]:
+    name = spec.name
+
+    def function(x: Any, y: Any, *args: float, **kwargs: float) -> Any:
+        if isinstance(x, _Sym) or isinstance(y, _Sym):
+            return _call_sym(name, (x, y))
+        op = spec.op(*_bind(spec, args, kwargs))
+        if isinstance(x, Value) or isinstance(y, Value):
+            a, b = _lift(x, name), _lift(y, name)
+            return _node(op.forward(a.data, b.data), op, a, b)
+        return op.forward(_as_float(x, f"{name}()'s x"), _as_float(y, f"{name}()'s y"))
+
+    return function, function
+
+
+def register(spec: OpSpec, method: bool) -> Callable[..., Any]:
+    """Add ``spec`` to the registry (and its method to Value); return its function."""
+    if spec.name in REGISTRY:
+        raise ValueError(f"an op named {spec.name!r} is already registered; pick another name")
+    if method and hasattr(Value, spec.name):
+        raise ValueError(f"Value already has an attribute {spec.name!r}; pick another name for the op")
+    meth, function = (_unary_function if spec.arity == 1 else _binary_function)(spec)
+    for f in (meth, function):
+        # A code object of its own per op: the interpreter specialises each call site
+        # for one callee, and a code object shared by every op would defeat that.
+        code = f.__code__.replace(co_name=spec.name)
+        if sys.version_info >= (3, 11):  # co_qualname is new in 3.11; the package supports 3.10
+            code = code.replace(co_qualname=spec.name)
+        f.__code__ = code
+        f.__name__ = f.__qualname__ = spec.name
+        f.__doc__ = spec.doc
+    object.__setattr__(spec, "function", function)
+    REGISTRY[spec.name] = spec
+    if spec.symbol is None:
+        _NAMESPACE[spec.name] = function
+    if method:
+        setattr(Value, spec.name, meth)
+    _retry_pending()
+    return function
+
+
+def defop(
+    name: str,
+    forward: Callable[..., float],
+    derivative: Callable[..., Any],
+    *,
+    domain: Interval | tuple[Interval, ...] | Callable[..., Any] | None = None,
+    doc: str = "",
+    params: dict[str, float] | None = None,
+    formulas: tuple[str, ...] | None = None,
+    examples: tuple[tuple[float, ...], ...] | None = None,
+) -> Callable[..., Any]:
+    """Register a differentiable op; return a function of floats or Values, and add a Value method.
+
+    Args:
+        name: A Python identifier, not yet used by an op or a ``Value`` attribute.
+        forward: ``forward(x)`` or ``forward(x, y)`` (then the parameters) on floats.
+        derivative: Same arguments (and optionally ``out=``, the op's result); returns
+            d(out)/d(input), one per input, written with :mod:`micrograd_like.functions`
+            and arithmetic so that it works on floats and on Values (any order).
+        domain: An :class:`Interval` per input (one for a unary op), or a function of
+            the parameters returning them. Calls outside raise ValueError; tests draw
+            points inside. Required for the registry's own gradcheck test.
+        doc: One line for the docstrings, the README's op list and ``--help``.
+        params: Parameter names with default values (``{"slope": 0.01}``).
+        formulas: The local derivatives as text with ``x``, ``y``, ``out``; traced
+            from ``derivative`` when omitted.
+        examples: Parameter values the registry test checks (default: the defaults).
+
+    Raises:
+        TypeError: ``forward`` or ``derivative`` is not callable, or ``name`` is not a str.
+        ValueError: ``name`` is not an identifier or is taken, or the arity is not 1 or 2.
+    """
+    check_str(name, "defop's name")
+    if not name.isidentifier() or name.startswith("_"):
+        raise ValueError(f"defop's name must be a public identifier such as 'sin', got {name!r}")
+    return _register(
+        name, forward, derivative, domain, doc, params=params, formulas=formulas, examples=examples, method=True
+    )
+
+
+def _register(
+    name: str,
+    forward: Callable[..., float],
+    derivative: Callable[..., Any],
+    domain: Any,
+    doc: str,
+    *,
+    params: dict[str, float] | None = None,
+    formulas: tuple[str, ...] | None = None,
+    examples: tuple[tuple[float, ...], ...] | None = None,
+    symbol: str | None = None,
+    method: bool = False,
+    checks: bool = True,
+) -> Callable[..., Any]:
+    """defop without the name checks, for the engine's operators (``symbol``) too."""
+    for what, f in (("forward", forward), ("derivative", derivative)):
+        if not callable(f):
+            raise TypeError(f"defop's {what} must be a function, got {describe(f)}; pass e.g. math.sin")
+    params_ = tuple((params or {}).items())
+    arity = _arity(forward) - len(params_)
+    if arity not in (1, 2):
+        raise ValueError(f"{name}: forward must take 1 or 2 inputs (then the parameters), it takes {arity}")
+    if formulas is not None and (len(formulas) != arity or not all(isinstance(t, str) for t in formulas)):
+        raise ValueError(f"{name}: formulas must be {arity} str (one per input), got {formulas!r}")
+    if isinstance(domain, Interval):
+        domain = (domain,)
+    if isinstance(domain, tuple):
+        domain = _constant_domain(domain)
+    spec = OpSpec(
+        name,
+        arity,
+        forward,
+        derivative,
+        domain,
+        doc,
+        params_,
+        examples or (tuple(v for _, v in params_),),
+        formulas,
+        symbol,
+        checks,
+    )
+    return register(spec, method)
+
+
+def _constant_domain(intervals: tuple[Interval, ...]) -> Callable[..., tuple[Interval, ...]]:
+    def domain(*params: float) -> tuple[Interval, ...]:
+        return intervals
+
+    return domain
+
+
+def _arity(f: Callable) -> int:
+    """How many inputs (then parameters) ``forward`` takes; refuses ``*args``."""
+    unclear = f"cannot tell how many inputs {describe(f)} takes; wrap it, e.g. lambda x, y: f(x, y)"
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):
+        raise ValueError(unclear) from None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in sig.parameters.values()):
+        raise ValueError(unclear)
+    return sum(1 for p in sig.parameters.values() if p.kind in kinds and p.default is p.empty)
