@@ -33,7 +33,7 @@ import numbers
 import weakref
 from array import array
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, MutableSequence, Sequence
+from collections.abc import Callable, MutableSequence
 from typing import Any
 
 from . import engine
@@ -130,8 +130,8 @@ def _flatten(args: tuple) -> tuple[tuple, list[float], list[str]]:
     return tuple(key), nums, paths
 
 
-def _rebuild(args: tuple, traced: Sequence[Value]) -> tuple:
-    """``args`` with each number replaced by its stand-in (traced, or a Value), in order."""
+def _rebuild(args: tuple, traced: list[_Traced]) -> tuple:
+    """``args`` with each number replaced by its traced stand-in, in order."""
     it = iter(traced)
 
     def build(x):  # arguments are shallow data, not a graph: depth is the nesting depth
@@ -585,7 +585,7 @@ class Compiled:
         except TypeError as error:  # a captured Value's .data was assigned a non-number
             raise engine._bad_attribute(rec.captured, ("data",)) or error from None
         except engine._BARE_MATH_ERRORS as error:  # the eager engine's message names the op
-            raise _eager_error(self.fn, args, nums) or error from None
+            raise _eager_error(rec.plan, nums, error) or error from None
         if self.check:
             _compare(self.fn, args, rec, (out, aux), grads)
         _add_into_grads(rec.captured, grads)
@@ -630,15 +630,25 @@ def _named(fn: Callable, paths: list[str]) -> list[str]:
     return out
 
 
-def _eager_error(fn: Callable, args: tuple, nums: list[float]) -> BaseException | None:
-    """The error the eager engine raises running ``fn`` on Values in place of the numbers
-    (what a recording is made from), forward or backward, touching no ``.grad``; None if
-    it raises something else or nothing (a branch frozen into the recording)."""
+def _eager_error(plan: _Plan, nums: list[float], error: BaseException) -> BaseException | None:
+    """The error the eager engine raises on the recorded graph with these numbers: the
+    same ops rebuilt as Values (the captured ones copied) and differentiated with
+    ``grad``, touching no ``.grad``. Its message names the op; None if it differs."""
+    captured = dict(plan.captured)
+    nodes: list[Value] = []
     try:
-        grad(_split_output(fn(*_rebuild(args, [Value(x) for x in nums])))[0], [])
-    except engine._BARE_MATH_ERRORS as error:
-        return error
-    except Exception:  # noqa: BLE001 - the replay's own error is the one to raise then
+        for slot, op in enumerate(plan.ops):
+            if op is not None:
+                inputs = [nodes[plan.a[slot]]] + ([nodes[plan.b[slot]]] if plan.b[slot] >= 0 else [])
+                nodes.append(engine._node(op.forward(*(x.data for x in inputs)), op, *inputs))
+            elif slot in plan.inputs:
+                nodes.append(Value(nums[plan.inputs[slot]]))
+            else:
+                nodes.append(Value(captured[slot].data if slot in captured else plan.constants[slot]))
+        grad(nodes[-1], [])
+    except engine._BARE_MATH_ERRORS as eager:
+        return eager if type(eager) is type(error) else None
+    except Exception:  # noqa: BLE001 - then the replay's own error is the one to raise
         return None
     return None
 

@@ -162,11 +162,12 @@ def _derivative_error(node: Value, error: BaseException) -> BaseException:
         return error  # a user's closure, or an error type we cannot rebuild: as it is
     if not _all_floats(node, *node.children):
         return error  # .grad = 10**400 overflows in a sum, which is not the derivative's fault
-    at = ", ".join(f"{var} = {child.data!r}" for var, child in zip("xy", node.children))
+    at = ", ".join(f"{var} = {float(child.data)!r}" for var, child in zip("xy", node.children))
     formula = f" ({', '.join(op.formulas)})" if op.formulas else ""
     message = f"the derivative of {op.name} at {at}{formula} cannot be computed: {error}"
-    if isinstance(error, ArithmeticError) or str(error) == "math domain error":
-        if ";" not in str(error):  # Python's own message says what, not what to do
+    text = str(error)  # math's domain errors: "math domain error", from 3.14 "expected a positive input..."
+    if isinstance(error, ArithmeticError) or text == "math domain error" or text.startswith("expected a"):
+        if ";" not in text:  # Python's own message says what, not what to do
             message += "; keep the input away from that point (for example add a small epsilon: sqrt(x*x + 1e-12))"
     return type(error)(message).with_traceback(error.__traceback__)
 

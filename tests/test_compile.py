@@ -242,12 +242,21 @@ def test_a_replay_error_on_the_arguments_own_ops_is_the_eager_one(fn):
     assert str(info.value) == message
 
 
-def test_a_replay_error_where_eager_takes_another_branch_is_still_raised():
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda w: lambda x: (w * x).sqrt() if x > 1 else w * x,  # a comparison on an argument
+        lambda w: lambda x: (w * x).sqrt() if x.data > 1 else (w * x - 1.0).log(),  # another error eagerly
+        lambda w: lambda x: (w * ml.Value(x)).sqrt(),  # the Value(a) of compile's own example
+    ],
+    ids=["comparison", "frozen-branch", "value-of-argument"],
+)
+def test_a_replay_error_is_named_from_the_recording_itself(make):
     w = Value(1.0)
-    cfn = ml.compile(lambda x: (w * x).sqrt() if x > 1 else w * x)
-    cfn(4.0)  # records the sqrt branch
+    cfn = ml.compile(make(w))
+    cfn(4.0)  # records the sqrt branch, which fails at 0: its error is the one to name
     w.grad = 7.0
-    with pytest.raises(ZeroDivisionError):  # the frozen branch fails; eagerly there is no error
+    with pytest.raises(ZeroDivisionError, match=r"^the derivative of sqrt at x = 0\.0 \(0\.5 / out\) cannot be"):
         cfn(0.0)
     assert w.grad == 7.0
 

@@ -578,3 +578,12 @@ def test_a_walk_interrupted_midway_leaves_no_marks():
     nodes = [y, y._a, y._b, left, x, t, left._b, y._a._b]
     assert all(v._acc is None for v in nodes)
     assert all(v.grad == 0.0 for v in nodes)
+
+
+def test_a_derivative_error_prints_an_input_as_a_float():
+    x = Value(0.0)
+    s = x.sqrt()
+    x.data = Fraction(10**5000, 10**5000 + 1)  # converts to a float, but its repr is too long to print
+    s.data = 0.0
+    with pytest.raises(ZeroDivisionError, match=r"the derivative of sqrt at x = 1\.0 \(0\.5 / out\)"):
+        s.backward()

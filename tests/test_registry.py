@@ -235,7 +235,7 @@ def test_the_readme_user_op_example_runs(scratch):
 @pytest.mark.parametrize(
     "derivative, kind, says",
     [
-        (lambda x: math.log(x - 10.0), ValueError, "math domain error"),
+        (lambda x: math.log(x - 10.0), ValueError, "(math domain error|expected a positive input.*)"),  # 3.14's words
         (lambda x: math.exp(x * 1000.0), OverflowError, "math range error"),
     ],
     ids=["domain", "overflow"],
