@@ -137,7 +137,9 @@ def _parameters(call: ast.Call, name: str) -> dict[str, float]:
     for param, arg in given:
         if param not in names:
             raise _refuse(call, f"{name}() with other than {wanted}")
-        sign, number = (-1, arg.operand) if isinstance(arg, ast.UnaryOp) and isinstance(arg.op, ast.USub) else (1, arg)
+        sign, number = 1, arg
+        if isinstance(arg, ast.UnaryOp) and isinstance(arg.op, (ast.USub, ast.UAdd)):  # -0.2, +0.2
+            sign, number = (-1 if isinstance(arg.op, ast.USub) else 1), arg.operand
         value = number.value if isinstance(number, ast.Constant) else None
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise _refuse(arg, f"a {param} for {name} that is not a plain number")

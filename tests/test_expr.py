@@ -37,7 +37,9 @@ def test_constant_exponents_allow_negative_bases():
     assert leaves["x"].grad == pytest.approx(-1 / 4 + 3 * 4 - 4)
 
 
-@pytest.mark.parametrize("text", ["leaky_relu(x, 0.2)", "leaky_relu(x, slope=0.2)", "leaky_relu(x, 2e-1)"])
+@pytest.mark.parametrize(
+    "text", ["leaky_relu(x, 0.2)", "leaky_relu(x, slope=0.2)", "leaky_relu(x, 2e-1)", "leaky_relu(x, +0.2)"]
+)
 def test_an_ops_parameters_are_numbers_after_x(text):
     out, leaves = parse_expression(text, {"x": -1.0})
     out.backward()
