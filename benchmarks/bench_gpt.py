@@ -4,7 +4,10 @@ One layer, four heads, 16 dimensions, trained one word at a time from a small
 built-in list: every step builds a graph of a different shape (attention over as
 many positions as the word has letters), so nothing can be recorded and replayed.
 Compared with ``tuple_engine.py``, the minimal design of the single-file GPT
-trainers, with the time split into building the forward graph and the backward sweep.
+trainers, with the time split into building the forward graph and the backward sweep,
+and with the two stand-ins of ``lean_engine.py`` (this design's ceiling, and a tape).
+Each run is a fresh process, so no engine pays for the heap another one left behind.
+Run ``python benchmarks/bench_gpt.py [--rounds N] [--smoke]``.
 """
 
 from __future__ import annotations

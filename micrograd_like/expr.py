@@ -31,8 +31,9 @@ from .registry import REGISTRY
 
 __all__ = ["ExpressionError", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "parse_expression", "parse_assignment"]
 
-#: The functions a formula may call, each with one argument: every registered op
-#: called like ``f(x)`` (a live view, so ops added with ``defop`` are callable too).
+#: The functions a formula may call: every registered op called like ``f(x)``, plus its
+#: parameters as numbers (``leaky_relu(x, 0.2)``); a live view, so ops added with
+#: ``defop`` are callable too.
 FUNCTIONS: Mapping[str, Callable[[Value], Value]] = _REGISTERED
 
 #: Longest formula accepted, in characters: checked before parsing, so a huge input
