@@ -23,10 +23,10 @@ import json
 import math
 import os
 import stat
-import tempfile
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from micrograd_like._atomic import write_atomically
 from micrograd_like._checks import check_real, describe
 from micrograd_like.engine import Value
 
@@ -124,7 +124,8 @@ def save(module: Parametrized, path: str | os.PathLike[str]) -> None:
         "architecture": module.architecture(),
         "parameters": {name: p.data for name, p in named},
     }
-    _atomic_write_json(_write_target(os.fspath(path)), document)
+    where = os.fspath(path)
+    _atomic_write_json(_write_target(where), document, where)
 
 
 def _write_target(path: str) -> str:
@@ -137,46 +138,9 @@ def _write_target(path: str) -> str:
     return target
 
 
-def _atomic_write_json(path: str, document: Any) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
-    try:
-        # mkstemp makes the file private (0600); keep the mode of the file being
-        # replaced, or use the usual 0644 for a new one.
-        try:
-            mode = os.stat(path).st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o644
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        # Leave no stray temp file; the destination was never touched.
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: str) -> None:
-    """Make the rename itself durable. Not every platform can open a folder."""
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+def _atomic_write_json(path: str, document: Any, shown: str) -> None:
+    text = json.dumps(document, indent=1, allow_nan=False) + "\n"
+    write_atomically(path, text, durable=True, shown=shown)
 
 
 # --------------------------------------------------------------------- loading

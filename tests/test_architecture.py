@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "micrograd_like"
 # Layer of each module (dotted name under micrograd_like); a package entry covers its submodules.
 LAYERS = {
     "_checks": 0,
+    "_atomic": 0,
     "engine": 1,
     "registry": 1,
     "_registry": 1,

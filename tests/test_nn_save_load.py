@@ -100,15 +100,30 @@ def test_save_refuses_non_finite_parameters(tmp_path):
 # ------------------------------------------------------ crash during saving
 
 
-def _half_writing_dump(obj, fp, **kwargs):
-    fp.write('{"format": "micrograd_like.nn", "version": 1, "archi')
-    raise RuntimeError("simulated crash mid-write")
+class _HalfWriter:
+    """A file that writes the first half of what it is given, then crashes."""
+
+    def __init__(self, fd, mode):
+        self._f = _REAL_FDOPEN(fd, mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._f.close()
+
+    def write(self, data):
+        self._f.write(data[: len(data) // 2])
+        raise RuntimeError("simulated crash mid-write")
+
+
+_REAL_FDOPEN = os.fdopen
 
 
 @pytest.mark.parametrize(
     "target, replacement",
     [
-        ("json.dump", _half_writing_dump),
+        ("os.fdopen", _HalfWriter),
         ("os.replace", lambda *a, **k: (_ for _ in ()).throw(OSError("simulated crash at rename"))),
         ("os.fsync", lambda fd: (_ for _ in ()).throw(OSError("simulated crash at fsync"))),
     ],

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
+from micrograd_like._atomic import write_atomically
 from micrograd_like._checks import check_str, describe
 
 __all__ = [
@@ -96,15 +96,15 @@ def render(
     out, fmt = resolve_output(Path(path), format)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "gv":
-        _write_atomically(out, graph.source.encode("utf-8"))
+        write_atomically(out, graph.source.encode("utf-8"))
         return out
     try:
         data = graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound as exc:
         saved = out.with_suffix(".gv")
-        _write_atomically(saved, graph.source.encode("utf-8"))
+        write_atomically(saved, graph.source.encode("utf-8"))
         raise GraphvizNotFoundError(saved, f'dot -T{fmt} "{saved}" -o "{out}"') from exc
-    _write_atomically(out, data)
+    write_atomically(out, data)
     return out
 
 
@@ -129,16 +129,3 @@ def resolve_output(path: Path, format: Any = None) -> tuple[Path, str]:
     if format is not None and format.lower() != suffix:
         raise ValueError(f"path {str(path)!r} ends in .{suffix} but format is {format!r}; make them agree")
     return out, suffix
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp's 0o600 is too private
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

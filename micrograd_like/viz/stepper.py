@@ -18,10 +18,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .._atomic import write_atomically
 from .._checks import check_int, check_str, describe
 from ..engine import Value, iter_graph
 from ..ledger import Ledger, explain
 from .graph import draw_dot
+from .page import html_path
 from .render import render
 
 __all__ = ["stepper"]
@@ -50,20 +52,14 @@ def stepper(root: Value, path: str | os.PathLike[str], *, title: str | None = No
     """
     if not isinstance(root, Value):
         raise TypeError(f"stepper(root, path) needs a Value as root, got {describe(root)}; pass the loss")
-    out = _check_path(path)
+    out = html_path(path)
     heading = check_str(title, "title", allow_none=True) or "Backward pass, step by step"
     _check_size(root, check_int(max_nodes, "max_nodes", minimum=1, example=500))
     ledger = explain(root)
     plain, coloured = _drawings(root, ledger, max_nodes)
     page = _page(heading, ledger, plain, coloured)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")  # then replaced in one step: never half a page
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(out, page)  # never half a page
     return out
 
 
@@ -75,20 +71,6 @@ def _check_size(root: Value, max_nodes: int) -> None:
             f"stepper: this graph has {n} Values, more than max_nodes={max_nodes}, too many steps to follow; "
             f"step through a smaller piece (one neuron, one observation), or pass max_nodes={n}"
         )
-
-
-def _check_path(path: Any) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a str or pathlib.Path such as 'backprop.html', got {describe(path)}")
-    out = Path(path).absolute()
-    if not out.suffix:
-        return out.with_name(out.name + ".html")
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(
-            f"the stepper writes an HTML page, but path {str(path)!r} ends in {out.suffix}; "
-            f"use a name ending in .html such as {out.stem + '.html'!r}"
-        )
-    return out
 
 
 def _drawings(root: Value, ledger: Ledger, max_nodes: int) -> tuple[str, str]:
