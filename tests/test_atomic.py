@@ -45,7 +45,7 @@ def test_page_saves_and_shows_inline_in_a_sandboxed_frame(tmp_path):
     assert out.name == "p.html" and out.read_text() == str(page)
     frame = page._repr_html_()
     assert frame.startswith("<iframe ") and 'sandbox="allow-scripts"' in frame and "height:300px" in frame
-    assert "&lt;p class=&quot;x&quot;&gt;a &amp;amp; b" in frame and "T &lt;1&gt;" in frame
+    assert "&lt;p class=&quot;x&quot;&gt;a &amp; b&lt;/p&gt;" in frame and "T &lt;1&gt;" in frame
     with pytest.raises(ValueError, match=r"ends in \.svg; use a name ending in \.html such as 'p\.html'"):
         page.save(tmp_path / "p.svg")
     with pytest.raises(TypeError, match="path must be a str or pathlib.Path"):
