@@ -22,9 +22,12 @@ caption of its "after training" pictures and of the README's copies.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from micrograd_like._checks import check_bool, check_int, describe
 from micrograd_like.compiled import compile as _compile
@@ -39,6 +42,8 @@ __all__ = [
     "LESSON",
     "MEANS_TOLERANCE",
     "OBSERVATIONS",
+    "PICTURE_TEXT_SCALE",
+    "PICTURE_WIDTH_INCHES",
     "SEED",
     "STEPS",
     "TARGETS",
@@ -52,7 +57,9 @@ __all__ = [
     "compare",
     "cost",
     "explain",
+    "first_backward_graph",
     "format_table",
+    "network_before",
     "predict",
     "refresh_gradients",
     "report",
@@ -152,13 +159,24 @@ def start_name(scheme: str = "constant", *, value: float = 1.0, seed: int = SEED
 
 
 def predict(model: MLP) -> list[list[Value]]:
-    """The model's outputs (as Values) for each of :data:`OBSERVATIONS`."""
-    return [list(model(list(x))) for x in OBSERVATIONS]  # type: ignore[arg-type]  # 3 outputs: a list
+    """The model's outputs (as Values) for each of :data:`OBSERVATIONS`.
+
+    Input k of observation n is one Value labelled ``x[n][k]``, shared by every
+    neuron of the first layer, so drawings and ledgers name it.
+    """
+    inputs = [[Value(v, label=f"x[{n}][{k}]") for k, v in enumerate(x)] for n, x in enumerate(OBSERVATIONS)]
+    return [list(model(x)) for x in inputs]  # type: ignore[arg-type]  # 3 outputs: a list
 
 
 def cost(model: MLP) -> Value:
-    """Sum of squared errors over both observations and both outputs (the user's cost)."""
-    return sse(predict(model), [list(t) for t in TARGETS])
+    """Sum of squared errors over both observations and both outputs (the user's cost), labelled ``C``.
+
+    Target j of observation n is a Value labelled ``target[n][j]``.
+    """
+    targets = [[Value(v, label=f"target[{n}][{j}]") for j, v in enumerate(t)] for n, t in enumerate(TARGETS)]
+    c = sse(predict(model), targets)
+    c.label = "C"
+    return c
 
 
 def refresh_gradients(model: MLP) -> float:
@@ -567,3 +585,87 @@ def caption(result: RunResult) -> str:
 
 def _vector2(values) -> str:
     return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
+
+
+# -- the pictures of the first backward pass ----------------------------------------------------
+
+#: The op-level picture is laid out at most this many inches (72 pt) wide: Graphviz scales the
+#: whole graph down so that it fits a 1,400 px window, and :data:`PICTURE_TEXT_SCALE` enlarges
+#: its title, legend and neuron frame titles to stay readable there (the numbers need a zoom).
+PICTURE_WIDTH_INCHES = 14.0
+PICTURE_TEXT_SCALE = 3.8
+
+
+@contextlib.contextmanager
+def _first_backward(model: MLP) -> Iterator[Value]:
+    """The cost C after one backward pass from zero gradients; the parameters' ``.grad`` restored after."""
+    params = model.parameters()
+    saved = [p.grad for p in params]
+    try:
+        model.zero_grad()
+        c = cost(model)
+        c.backward()
+        yield c
+    finally:
+        for p, g in zip(params, saved):
+            p.grad = g
+
+
+def _interchangeable_text(model: MLP) -> str:
+    groups = find_symmetric_neurons(model)
+    if not groups:
+        return "No two neurons are interchangeable: each gets gradients of its own and can learn something different."
+    where = " and ".join(f"layers.{li}.neurons.{{{', '.join(str(j) for j in members)}}}" for li, members in groups)
+    return (
+        f"Interchangeable neurons (same colour): {where}.\n"
+        "Same weights, so the same gradient for every parameter: gradient descent can never make them differ."
+    )
+
+
+def first_backward_graph(model: MLP, name: str) -> Any:
+    """The op-level picture of the cost's first backward pass (``graph_first_backward.svg``).
+
+    Every Value of the cost C (built as :func:`cost`: inputs ``x[n][k]``, targets
+    ``target[n][j]``) with its gradient dC/d(value), one frame per neuron, drawn
+    by :func:`micrograd_like.viz.draw_dot` and titled with what it shows. The
+    gradients are those of one backward pass from zero; the model's ``.grad``
+    are left as they were. Returns an unrendered ``graphviz.Digraph``.
+    """
+    from .viz import draw_dot, trace
+
+    with _first_backward(model) as c:
+        n = len(trace(c)[0])
+        title = "\n".join(
+            [
+                f"The first backward pass of the 2-3-3-2 network, {name} start: every Value of the cost C "
+                f"({n} Values) with its gradient dC/d(value)",
+                _interchangeable_text(model),
+                "x[n][k] = input k of observation n; target[n][j] = its target for output neuron j. "
+                "Zoom in for the numbers, hover for full precision.",
+            ]
+        )
+        dot = draw_dot(c, max_nodes=5_000, title=title, text_scale=PICTURE_TEXT_SCALE)
+    dot.attr(size=f"{PICTURE_WIDTH_INCHES:g},100")
+    return dot
+
+
+def network_before(model: MLP, name: str) -> Any:
+    """The network view before training, with the gradients of the first backward pass.
+
+    The picture ``micrograd-like symmetry`` writes as ``network_*_before.svg``: the
+    starting weights and, on every edge and bias, dC/d(parameter) of one backward
+    pass (what the learner computes by hand), titled so. The model's ``.grad`` are
+    left as they were. Returns an unrendered ``graphviz.Digraph``.
+    """
+    from .viz import draw_network
+
+    with _first_backward(model) as c:
+        title = "\n".join(
+            [
+                f"{name} start: weights before training, with the gradients of the first backward pass",
+                f"cost C {c.data:.4f} for targets {' and '.join(_vector2(row) for row in TARGETS)}; "
+                "grad = dC/d(parameter), before any update",
+                _interchangeable_text(model),
+            ]
+        )
+        return draw_network(model, title=title)

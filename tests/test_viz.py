@@ -18,6 +18,7 @@ from micrograd_like.engine import Value
 from micrograd_like.nn import MLP
 from micrograd_like.viz import (
     DEFAULT_MAX_NODES,
+    EXTRA_LOUD,
     PALETTE,
     ZERO_COLOR,
     draw_dot,
@@ -147,28 +148,36 @@ def seed_network():
     model = constant_network()
     loss = motivating_loss(model)
     loss.backward()
-    nodes, looks, source = value_looks(loss)
+    nodes, looks, source = value_looks(loss, highlight="all")
     index = {id(v): i for i, v in enumerate(nodes)}
     by_name = {name: looks[index[id(p)]] for name, p in model.named_parameters()}
     return model, loss, nodes, looks, source, by_name
 
 
-def test_hidden_neurons_share_one_colour_per_gradient_value(seed_network):
-    model, _, _, _, _, by_name = seed_network
+def test_parameters_of_interchangeable_neurons_share_one_colour_and_letter(seed_network):
+    model, _, _, _, source, by_name = seed_network
+    layer_looks = []
     for layer in (0, 1):
-        nin = len(model.layers[layer].neurons[0].w)
-        slots = [f"w.{k}" for k in range(nin)] + ["b"]
-        slot_looks = []
-        for slot in slots:
-            looks = {by_name[f"layers.{layer}.neurons.{j}.{slot}"] for j in range(3)}
-            assert len(looks) == 1, f"layer {layer} {slot}: the 3 neurons differ: {looks}"
-            (fill, _, group_class) = looks.pop()
-            assert fill in PALETTE and group_class.startswith("grad-group-")
-            slot_looks.append((fill, group_class))
-        grads = [model.layers[layer].neurons[0].b.grad] + [w.grad for w in model.layers[layer].neurons[0].w]
-        # Different gradient values within the layer get different groups.
-        distinct_grads = len({round(g, 12) for g in grads})
-        assert len(set(slot_looks)) == distinct_grads
+        names = [name for name, _ in model.layers[layer].named_parameters()]
+        looks = {by_name[f"layers.{layer}.{name}"] for name in names}
+        assert len(looks) == 1, f"layer {layer}: the parameters of its 3 neurons look different: {looks}"
+        fill, _, group_class = looks.pop()
+        assert fill in PALETTE and group_class.startswith("neuron-group-")
+        layer_looks.append((fill, group_class))
+        # each neuron's ops are framed, titled with its name and the group letter, shaded alike
+        letter = group_class.removeprefix("neuron-group-")
+        frames = [frame_attrs(source, f"layers.{layer}.neurons.{j}") for j in range(3)]
+        assert all(f"({letter})" in a for a in frames)
+        assert len({attr(a, "fillcolor") for a in frames}) == 1
+    assert layer_looks[0] != layer_looks[1]
+
+
+def frame_attrs(source: str, name: str) -> str:
+    """The attribute lines of the neuron frame (cluster) titled ``name``."""
+    for body in re.findall(r"subgraph cluster_neuron\d+ \{\n(.*?)\n\t\}", source, re.DOTALL):
+        if f"label={name} " in body or f'label="{name} ' in body or f"label={name}\n" in body:
+            return body
+    raise AssertionError(f"no frame titled {name}")
 
 
 def test_output_neurons_do_not_share_colours(seed_network):
@@ -199,10 +208,15 @@ def test_legend_counts_match_the_nodes_of_each_colour(seed_network):
         else:
             members = [i for i, lk in enumerate(looks) if lk[2] == f"grad-group-{tag}"]
             assert {looks[i][0] for i in members} == {colour}
-            # every node with this gradient, anywhere in the graph, is counted
+            # every node with this gradient, anywhere in the graph outside a neuron group, is counted
             g = nodes[members[0]].grad
             assert math.isclose(g, float(grad_text), rel_tol=1e-3)
-            expected = [i for i, v in enumerate(nodes) if math.isclose(v.grad, g, rel_tol=1e-9, abs_tol=0)]
+            in_neuron_groups = {i for i, lk in enumerate(looks) if lk[2] and lk[2].startswith("neuron-group-")}
+            expected = [
+                i
+                for i, v in enumerate(nodes)
+                if math.isclose(v.grad, g, rel_tol=1e-9, abs_tol=0) and i not in in_neuron_groups
+            ]
             assert members == expected
         assert count == len(members)
     # groups holding a parameter are lettered first, each part largest first
@@ -327,10 +341,51 @@ def test_more_groups_than_colours_stay_distinguishable():
     nodes, _ = trace(root)
     leaf_looks = [look(stmts[f"v{i}"]) for i, v in enumerate(nodes) if v.label]
     assert len(set(leaf_looks)) == 12
-    assert len({(fill, style) for fill, style, _ in leaf_looks}) == 12  # colour or border differs
+    assert len({fill for fill, _, _ in leaf_looks}) == 12  # no two groups share a fill
+    assert {fill for fill, _, _ in leaf_looks} >= set(PALETTE)  # the palette first, then further full colours
     rows = legend_rows(source)
     assert len({tag for _, tag, _, _ in rows}) == len(rows) >= 12
-    assert legend(source).count("(dashed border)") == 4  # groups 9-12 reuse colours 1-4, dashed
+
+
+def test_every_group_has_a_fill_of_its_own_with_highlight_all():
+    # 40 groups of intermediate Values (no parameter among them): pale fills, none repeated
+    x = Value(1.0, label="x")
+    terms = [(x * 1.0) * float(k + 2) for k in range(40)]
+    root = sum(terms[1:], terms[0])
+    root.backward()
+    nodes, looks, source = value_looks(root, highlight="all")
+    fills = {lk[2]: lk[0] for lk in looks if lk[2] and lk[2].startswith("grad-group-")}
+    assert len(fills) >= 40 and len(set(fills.values())) == len(fills)
+    named = {lk[2] for i, lk in enumerate(looks) if nodes[i].label}
+    assert not {f for c, f in fills.items() if c not in named} & set(PALETTE)  # pale, never a full colour
+
+
+def test_by_default_only_groups_holding_a_labelled_leaf_are_coloured():
+    a, b = Value(2.0, label="a"), Value(2.0, label="b")
+    u, v = Value(3.0), Value(3.0)
+    root = (a * 1.5 + b * 1.5) * ((u + v) * 0.5)  # a, b share a gradient; so do u, v and the + node's inputs
+    root.backward()
+    nodes, looks, source = value_looks(root)
+    index = {id(n): i for i, n in enumerate(nodes)}
+    assert looks[index[id(a)]] == looks[index[id(b)]] and looks[index[id(a)]][0] in PALETTE
+    assert looks[index[id(u)]][0] is None and looks[index[id(v)]][0] is None
+    text = legend(source)
+    assert "not coloured: 2 groups of equal gradients among intermediate nodes only" in text
+    _, all_looks, _ = value_looks(root, highlight="all")
+    assert all_looks[index[id(u)]] == all_looks[index[id(v)]] and all_looks[index[id(u)]][0] not in PALETTE
+    assert value_looks(root, highlight="none")[1] == value_looks(root, highlight_equal_grads=False)[1]
+    with pytest.raises(ValueError, match="highlight"):
+        draw_dot(root, highlight="some")
+    with pytest.raises(ValueError, match="pass only one"):
+        draw_dot(root, highlight="all", highlight_equal_grads=False)
+
+
+def test_a_graph_without_labelled_leaves_has_every_group_coloured():
+    xs = [Value(1.0) for _ in range(4)]
+    root = xs[0] * 2.0 + xs[1] * 2.0 + xs[2] * 3.0 + xs[3] * 3.0
+    root.backward()
+    _, looks, source = value_looks(root)
+    assert {lk[0] for lk in looks} - {None} and "not coloured" not in legend(source)
 
 
 # ----------------------------------------------------------------------------------
@@ -377,6 +432,24 @@ def test_same_fill_exactly_when_gradients_equal_within_rtol(expr, x, rtol):
 
 
 @settings(deadline=None)
+@given(root=shared_dags())
+def test_by_default_a_node_is_coloured_exactly_when_its_group_holds_a_labelled_leaf(root):
+    root.backward()
+    nodes, looks, _ = value_looks(root, rtol=0.0)
+    grads = [v.grad for v in nodes]
+    assume(all(math.isfinite(g) for g in grads))
+    for i, g in enumerate(grads):
+        peers = [j for j, h in enumerate(grads) if h == g]
+        named = any(nodes[j].label and not nodes[j].children for j in peers)
+        if g == 0.0:
+            assert looks[i][0] == ZERO_COLOR
+        elif len(peers) > 1 and named:
+            assert looks[i][0] in PALETTE + EXTRA_LOUD and [j for j, lk in enumerate(looks) if lk == looks[i]] == peers
+        else:
+            assert looks[i] == (None, "rounded", None)
+
+
+@settings(deadline=None)
 @given(root=shared_dags(), rtol=RTOLS)
 def test_same_fill_exactly_when_gradients_equal_within_rtol_on_shared_subgraphs(root, rtol):
     # DAGs that reuse intermediate nodes and round leaf values, so exact ties and
@@ -388,7 +461,7 @@ def test_same_fill_exactly_when_gradients_equal_within_rtol_on_shared_subgraphs(
 @given(root=shared_dags(), k=st.integers(2, 5))
 def test_min_group_size_colours_exactly_the_groups_that_big(root, k):
     root.backward()
-    nodes, looks, _ = value_looks(root, rtol=0.0, min_group_size=k)
+    nodes, looks, _ = value_looks(root, rtol=0.0, min_group_size=k, highlight="all")
     grads = [v.grad for v in nodes]
     assume(all(math.isfinite(g) for g in grads))
     for i, g in enumerate(grads):
@@ -404,7 +477,7 @@ def test_min_group_size_colours_exactly_the_groups_that_big(root, k):
 
 def check_same_fill_iff_close(root: Value, rtol: float) -> None:
     root.backward()
-    nodes, looks, _source = value_looks(root, rtol=rtol)
+    nodes, looks, _source = value_looks(root, rtol=rtol, highlight="all")
     grads = [v.grad for v in nodes]
     assume(all(math.isfinite(g) for g in grads))
     # With a tolerance, "close" need not be transitive (a~b, b~c, a!~c); no colouring
@@ -416,8 +489,7 @@ def check_same_fill_iff_close(root: Value, rtol: float) -> None:
             same = looks[i][0] is not None and looks[i] == looks[j]
             assert same == close, (grads[i], grads[j], looks[i], looks[j])
     groups = {lk for lk in looks if lk[2] and lk[2].startswith("grad-group-")}
-    if len(groups) <= len(PALETTE):  # within the palette, the fill colour alone tells groups apart
-        assert len({fill for fill, _, _ in groups}) == len(groups)
+    assert len({fill for fill, _, _ in groups}) == len(groups)  # the fill colour alone tells groups apart
     for i, lk in enumerate(looks):  # a gradient nobody else has stays plain, unless it is 0
         alone = sum(math.isclose(grads[i], h, rel_tol=rtol, abs_tol=0) for h in grads) == 1
         if alone:
@@ -571,8 +643,9 @@ def test_random_start_has_no_interchangeable_neurons():
     assert "no interchangeable neurons" in text and INTERCHANGEABLE_MESSAGE not in text
 
 
-def test_fresh_model_legend_asks_for_backward():
-    assert "call loss.backward() before drawing" in legend(draw_network(constant_network()).source)
+def test_fresh_model_legend_says_gradients_are_not_computed_yet():
+    text = legend(draw_network(constant_network()).source)
+    assert "gradients not computed yet" in text and "backward()" not in text
 
 
 def test_moons_model_stays_readable_with_every_parameter_in_a_tooltip():

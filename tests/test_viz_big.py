@@ -13,6 +13,7 @@ from micrograd_like.engine import Value
 from micrograd_like.nn import MLP
 from micrograd_like.viz import (
     DEFAULT_MAX_NODES,
+    EXTRA_LOUD,
     OTHER_BLOCK,
     PALETTE,
     ZERO_COLOR,
@@ -45,67 +46,68 @@ def symmetry_graph():
 
 
 def looks_by_group(nodes, source):
-    """group tag -> (fill, style, member indices), from the DOT source."""
+    """group tag -> (fill, style, member indices), from the DOT source (neuron groups too)."""
     stmts = node_attrs(source)
     out: dict[str, tuple[str, str, list[int]]] = {}
     for i in range(len(nodes)):
         a = stmts[f"v{i}"]
         cls = attr(a, "class")
-        if cls and cls.startswith("grad-group-"):
-            tag = cls.removeprefix("grad-group-")
+        if cls and cls.startswith(("grad-group-", "neuron-group-")):
+            tag = cls.rpartition("-")[2]
             fill, style = attr(a, "fillcolor"), attr(a, "style")
             assert out.setdefault(tag, (fill, style, []))[:2] == (fill, style)
             out[tag][2].append(i)
     return out
 
 
-def test_parameter_groups_of_the_symmetry_graph_get_the_full_colours(symmetry_graph):
+def test_every_group_of_the_symmetry_graph_has_a_fill_of_its_own_and_only_named_ones_are_full(symmetry_graph):
     model, loss, nodes = symmetry_graph
-    assert len(nodes) == 156
-    groups = looks_by_group(nodes, draw_dot(loss).source)
-    assert len(groups) == 24  # more groups than colours: the problem this fixes
-    params = {id(p) for p in model.parameters()}
-    with_params = {t for t, (_, _, m) in groups.items() if any(id(nodes[i]) in params for i in m)}
-    full = {t for t, (fill, _, _) in groups.items() if fill in PALETTE}
-    assert with_params == full and len(full) == 7  # every parameter group loud, nothing else
-    assert len({groups[t][0] for t in full}) == 7  # each in a colour of its own
+    assert len(nodes) == 148  # every input and target one labelled Value, shared by the neurons using it
+    groups = looks_by_group(nodes, draw_dot(loss, highlight="all").source)
+    assert len(groups) > len(PALETTE)  # more groups than palette colours: the problem this fixes
+    fills = [fill for fill, _, _ in groups.values()]
+    assert len(set(fills)) == len(fills)  # no two groups share a fill
+    named = {i for i, v in enumerate(nodes) if v.label and not v.children}
+    full = {t for t, (fill, _, _) in groups.items() if fill in PALETTE + EXTRA_LOUD}
+    assert full == {t for t, (_, _, m) in groups.items() if set(m) & named}
     assert all(groups[t][1] == "rounded,filled" for t in full)  # plain border
-    # every group looks different from every other (fill and border together)
-    assert len({(fill, style) for fill, style, _ in groups.values()}) == 24
-    # the three neurons of a hidden layer share the group of each weight slot
-    named = dict(model.named_parameters())
+    # the parameters of the three neurons of each hidden layer are one group: one fill, one letter
     index = {id(v): i for i, v in enumerate(nodes)}
-    for slot in ("w.0", "w.1", "b"):
-        tags = {
-            t
-            for t, (_, _, m) in groups.items()
-            for j in range(3)
-            if index[id(named[f"layers.0.neurons.{j}.{slot}"])] in m
-        }
-        assert len(tags) == 1 and tags <= full
+    for layer in (0, 1):
+        members = {index[id(p)] for p in model.layers[layer].parameters()}
+        assert [t for t, (_, _, m) in groups.items() if members & set(m)] == [tag_of(groups, members)]
+
+
+def tag_of(groups, members) -> str:
+    (tag,) = [t for t, (_, _, m) in groups.items() if set(m) == members]
+    return tag
 
 
 def test_legend_lists_parameter_groups_first_each_part_by_size(symmetry_graph):
     _, loss, nodes = symmetry_graph
-    source = draw_dot(loss).source
+    source = draw_dot(loss, highlight="all").source
     groups = looks_by_group(nodes, source)
     label = re.search(r"^\tlabel=(<.*>) labeljust=l labelloc=t$", source, re.MULTILINE).group(1)
+    neurons = re.findall(r"</font> <b>([A-Z]+)</b>&#160; neurons layers\.\d\.neurons\.\{0, 1, 2\}", label)
+    assert neurons == ["A", "B"]
     order = re.findall(r"</font> <b>([A-Z]+)</b>&#160; (\d+) nodes? with grad", label)
-    assert [t for t, _ in order] == sorted(groups, key=lambda t: (len(t), t))
+    assert [t for t, _ in order] == sorted(set(groups) - {"A", "B"}, key=lambda t: (len(t), t))
+    named = {i for i, v in enumerate(nodes) if v.label and not v.children}
+    loud = sum(1 for t, _ in order if set(groups[t][2]) & named)
     heads = [label.index("holding a parameter or labelled input:"), label.index("the other groups:")]
-    first_other = label.index(f"<b>{order[7][0]}</b>")
-    assert heads[0] < label.index("<b>A</b>") and label.index(f"<b>{order[6][0]}</b>") < heads[1] < first_other
+    assert heads[0] < label.index(f"<b>{order[0][0]}</b>")
+    assert label.index(f"<b>{order[loud - 1][0]}</b>") < heads[1] < label.index(f"<b>{order[loud][0]}</b>")
     sizes = [int(n) for _, n in order]
-    assert sizes[:7] == sorted(sizes[:7], reverse=True) and sizes[7:] == sorted(sizes[7:], reverse=True)
+    assert sizes[:loud] == sorted(sizes[:loud], reverse=True) and sizes[loud:] == sorted(sizes[loud:], reverse=True)
     assert all(len(groups[t][2]) == int(n) for t, n in order)
 
 
 @pytest.mark.parametrize("k", [3, 6, 18, 19])
 def test_min_group_size_colours_only_groups_that_big(symmetry_graph, k):
     _, loss, nodes = symmetry_graph
-    source = draw_dot(loss, min_group_size=k).source
+    source = draw_dot(loss, min_group_size=k, highlight="all").source
     groups = looks_by_group(nodes, source)
-    all_groups = looks_by_group(nodes, draw_dot(loss).source)
+    all_groups = looks_by_group(nodes, draw_dot(loss, highlight="all").source)
     assert sorted(len(m) for _, _, m in groups.values()) == sorted(
         len(m) for _, _, m in all_groups.values() if len(m) >= k
     )

@@ -86,33 +86,29 @@ def test_op_level_graph_of_the_seed_network_renders_with_colours_and_legend(tmp_
     # every Value and every op is in the picture
     assert {f"v{i}" for i in range(len(nodes))} <= set(svg)
     assert {f"v{i}op" for i, v in enumerate(nodes) if v.op} <= set(svg)
-    # the three neurons of hidden layer 0 really are drawn in one colour per weight slot
-    for slot in ["w.0", "w.1", "b"]:
-        params = [dict(model.named_parameters())[f"layers.0.neurons.{j}.{slot}"] for j in range(3)]
-        elements = [svg[f"v{index[id(p)]}"] for p in params]
-        fills = {shape_fill(e) for e in elements}
-        assert len(fills) == 1 and fills.pop() in {c.lower() for c in PALETTE}
-        classes = {e.get("class") for e in elements}
-        assert len(classes) == 1 and classes.pop().startswith("node grad-group-")
-        assert all(f"layers.0.neurons.{j}.{slot}" in texts(e) for j, e in enumerate(elements))
-        # full values in the tooltip
-        tip = elements[0].find(f"{SVG}g/{SVG}a").get(f"{XLINK}title")
-        assert f"grad = {params[0].grad!r}" in tip
-    # the legend is drawn: swatches in the palette colours, letters, counts
+    # the parameters of the three neurons of hidden layer 0 really are drawn in one colour, one letter
+    named = dict(model.named_parameters())
+    params = [named[f"layers.0.neurons.{j}.{slot}"] for j in range(3) for slot in ("w.0", "w.1", "b")]
+    elements = [svg[f"v{index[id(p)]}"] for p in params]
+    assert {shape_fill(e) for e in elements} == {PALETTE[0].lower()}
+    assert {e.get("class") for e in elements} == {"node neuron-group-A"}
+    assert all(f"layers.0.neurons.{j}.{slot}" in texts(e) for e, (j, slot) in zip(elements, _slots()))
+    tip = elements[0].find(f"{SVG}g/{SVG}a").get(f"{XLINK}title")  # full values in the tooltip
+    assert f"grad = {params[0].grad!r}" in tip
+    # the legend: the two groups of interchangeable neurons, then the groups holding a parameter
     legend = graph_label(out)
     swatches = [el.get("fill").lower() for el in legend if el.tag == f"{SVG}text" and el.text == "\u25a0"]
-    # the groups of equal parameter gradients take the full colours, in order; the rest are paler
-    params = [p.grad for p in model.parameters()]
-    shared = {g for g in params if params.count(g) > 1}
-    assert len(shared) == 7  # layer 0: w.0, w.1, b; layer 1: all 9 weights, b; layer 2: one per output
-    assert swatches[:7] == [c.lower() for c in PALETTE[:7]]
-    assert len(swatches) > 8 and not {c.lower() for c in PALETTE} & set(swatches[7:])
+    assert swatches == [c.lower() for c in PALETTE[:4]]  # layers 0 and 1; each output neuron's 3 weights
     words = [el.text for el in legend if el.tag == f"{SVG}text"]
-    assert "A" in words and "B" in words
+    assert {"A", "B", "C", "D"} <= set(words)
     counts = [int(m.group(1)) for w in words if (m := re.fullmatch(r"\xa0 (\d+) nodes with grad -?[0-9.e+-]+.*", w))]
-    assert len(counts) >= 8 and counts[:7] == sorted(counts[:7], reverse=True)
-    assert counts[7:] == sorted(counts[7:], reverse=True)
+    assert counts == [3, 3]
     assert any(w.startswith("Same colour and letter = same gradient") for w in words)
+    assert any(w.startswith("not coloured: ") for w in words)
+
+
+def _slots():
+    return [(j, slot) for j in range(3) for slot in ("w.0", "w.1", "b")]
 
 
 def test_network_view_renders_interchangeable_neurons_in_one_colour_in_index_order(tmp_path):

@@ -108,7 +108,7 @@ def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if k == 0:  # the chosen start: its first backward pass, explained and drawn
             drawn, page = _first_backward(model, name, args, out, pictures)
             written += drawn + page
-        written += pictures.write(viz.draw_network(model), args.out / f"network_{tag}_before.svg")
+        written += pictures.write(symmetry.network_before(model, name), args.out / f"network_{tag}_before.svg")
         results.append(symmetry.run(name, model, steps=args.steps, lr=args.lr, compiled=not args.eager))
         after = viz.draw_network(model, title=symmetry.caption(results[-1]))  # gradients at the final weights
         written += pictures.write(after, args.out / f"network_{tag}_after.svg")
@@ -146,21 +146,17 @@ def _first_backward(
 
     Returns the drawing's files and ``[page]`` (``[]`` without --html or Graphviz).
     """
-    from .. import viz
     from ..ledger import explain_network
     from ..losses import sse
 
     if args.explain:
         explanation = explain_network(model, symmetry.OBSERVATIONS, lambda outs: sse(outs, symmetry.TARGETS))
         print(f"The first backward pass of the {name} start, before any update:\n\n{explanation}\n", file=out)
-    loss = symmetry.cost(model)
     page: list[Path] = []
     if args.html:
         title = f"First backward pass of the 2-3-3-2 network, {name} start"
-        page = pictures.page(loss, args.out / "graph_first_backward.html", title=title, max_nodes=5_000)
-    loss.backward()
-    drawn = pictures.write(viz.draw_dot(loss, max_nodes=5_000), args.out / "graph_first_backward.svg")
-    model.zero_grad()
+        page = pictures.page(symmetry.cost(model), args.out / "graph_first_backward.html", title=title, max_nodes=5_000)
+    drawn = pictures.write(symmetry.first_backward_graph(model, name), args.out / "graph_first_backward.svg")
     return drawn, page
 
 

@@ -29,9 +29,9 @@ Modules: :mod:`.graph` (op-level view), :mod:`.collapsed`, :mod:`.network`,
 
 from __future__ import annotations
 
-from ._style import NONFINITE_COLOR, PALETTE, ZERO_COLOR
+from ._style import EXTRA_LOUD, NONFINITE_COLOR, PALETTE, ZERO_COLOR
 from .collapsed import OTHER_BLOCK, block_key, draw_collapsed
-from .graph import DEFAULT_MAX_NODES, draw_dot, trace
+from .graph import DEFAULT_MAX_NODES, HIGHLIGHTS, draw_dot, trace
 from .network import INTERCHANGEABLE_MESSAGE, NETWORK_EDGE_LABEL_LIMIT, draw_network
 from .render import (
     INSTALL_HINT,
@@ -44,6 +44,8 @@ from .stepper import stepper
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "EXTRA_LOUD",
+    "HIGHLIGHTS",
     "INSTALL_HINT",
     "INTERCHANGEABLE_MESSAGE",
     "NETWORK_EDGE_LABEL_LIMIT",

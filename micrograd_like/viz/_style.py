@@ -8,8 +8,10 @@ __all__ = [
     "PALETTE",
     "RANKDIRS",
     "ZERO_COLOR",
+    "EXTRA_LOUD",
     "border_note",
     "look",
+    "looks",
     "tag",
 ]
 
@@ -45,18 +47,55 @@ def tag(k: int) -> str:
     return letters
 
 
-def look(k: int, loud: bool = True) -> tuple[str, str]:
-    """Fill colour and border style of the k-th group (0-based).
+#: Further full colours once the palette is used up (Tol's "medium-contrast" scheme,
+#: its mid tones).
+EXTRA_LOUD: tuple[str, ...] = ("#6699CC", "#EE99AA", "#EECC66", "#997700", "#994455", "#004488")
+# How much white a quiet (pale) fill mixes into its palette colour, tier by tier.
+_QUIET_TINTS: tuple[float, ...] = (0.55, 0.75, 0.88)
 
-    The first eight groups get the palette's colours with a plain border: full
-    colours when ``loud``, else paler. Later groups get the paler colours with a
-    dashed (groups 9-16) or bold (17-24) border. So the loud groups stand out at
-    a glance, no two of the first 24 groups look alike, and the group letter
-    tells any two apart.
+
+def looks(n: int, loud: bool = True) -> list[tuple[str, str]]:
+    """Fill colour and border style of the first ``n`` loud, or quiet, groups.
+
+    Loud groups (the ones that matter) get the palette's colours, then
+    :data:`EXTRA_LOUD`, then mid tones, all with a plain border. Quiet groups get
+    pale tints of the palette, a paler tier every eight groups with a plain,
+    dashed, then bold border, then pale greys-and-tints. Every fill differs from
+    every other fill of either list, from white and from :data:`ZERO_COLOR`.
     """
-    tier = (k // len(PALETTE)) % len(_BORDER_STYLES)
-    colour = PALETTE[k % len(PALETTE)]
-    return (colour if loud and tier == 0 else tint(colour, 0.6)), _BORDER_STYLES[tier]
+    out: list[tuple[str, str]] = []
+    seen = {"#FFFFFF", ZERO_COLOR}
+    k = 0
+    while len(out) < n:
+        fill, style = _candidate(k, loud)
+        k += 1
+        if fill not in seen:
+            seen.add(fill)
+            out.append((fill, style))
+    return out
+
+
+def look(k: int, loud: bool = True) -> tuple[str, str]:
+    """The look of the k-th (0-based) loud or quiet group: ``looks(k + 1, loud)[k]``."""
+    return looks(k + 1, loud)[k]
+
+
+def _candidate(k: int, loud: bool) -> tuple[str, str]:
+    if loud:
+        fulls = PALETTE + EXTRA_LOUD
+        # mid tones: every channel <= 0xAF, unlike any pale fill (some channel >= 0xC1)
+        return (fulls[k], "") if k < len(fulls) else (_grid(k - len(fulls), 0x61, 0xAF), "")
+    tier, slot = divmod(k, len(PALETTE))
+    if tier < len(_QUIET_TINTS):
+        return tint(PALETTE[slot], _QUIET_TINTS[tier]), _BORDER_STYLES[tier]
+    # pale: every channel odd and >= 0xC1
+    return _grid(k - len(PALETTE) * len(_QUIET_TINTS), 0xC1, 0xFF), "dotted"
+
+
+def _grid(e: int, low: int, high: int) -> str:
+    """The e-th colour whose channels are odd numbers from ``low`` to ``high`` (repeats are skipped by the caller)."""
+    digits = (e % 64, e // 64 % 64, e // 4096 % 64)
+    return "#" + "".join(f"{min(low + 2 * (d * 23 % 64), high):02X}" for d in digits)
 
 
 def tint(colour: str, amount: float) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +14,7 @@ from micrograd_like._checks import check_real, describe
 from . import _labels as L
 from ._args import check_min_group_size, check_rankdir, check_title, check_value
 from ._groups import Group, fmt, group_gradients
+from ._neurons import block_key
 from ._style import NONFINITE_COLOR
 from .graph import _new_digraph, legend_rows, trace
 
@@ -26,21 +26,6 @@ OTHER_BLOCK = "everything else"
 ROWS_PER_BLOCK = 6
 #: A strip shows at most this many cells; the rest are counted (all are in the tooltip).
 STRIP_CELLS = 40
-_PARAMETER = re.compile(r"^(?P<owner>.+)\.(?:w\.\d+|b)$")
-
-
-def block_key(v: Any) -> str | None:
-    """The default box of a Value: its label, with nn's ``.w.<k>``/``.b`` suffix cut off.
-
-    So ``layers.0.neurons.3.w.1`` and ``layers.0.neurons.3.b`` land in the box
-    ``layers.0.neurons.3`` (one box per neuron), any other label is a box of its own,
-    and an unlabelled Value gets None (its box is decided by its inputs).
-    """
-    label = str(v.label)
-    if not label:
-        return None
-    m = _PARAMETER.match(label)
-    return m.group("owner") if m else label
 
 
 def draw_collapsed(

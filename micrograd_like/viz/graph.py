@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 import graphviz
 
-from micrograd_like._checks import check_bool, check_int, check_real
+from micrograd_like._checks import check_bool, check_choice, check_int, check_real
 from micrograd_like.engine import Value, iter_graph
 
 from . import _labels as L
 from ._args import check_min_group_size, check_rankdir, check_title, check_value
 from ._groups import Group, distinct_formats, fmt, group_gradients, unique_groups
-from ._style import FONT, NONFINITE_COLOR, ZERO_COLOR, border_note
+from ._neurons import Neuron, neurons_of, same_gradient_neurons
+from ._style import FONT, NONFINITE_COLOR, ZERO_COLOR, border_note, looks, tag, tint
 
-__all__ = ["DEFAULT_MAX_NODES", "draw_dot", "legend_rows", "trace"]
+__all__ = ["DEFAULT_MAX_NODES", "HIGHLIGHTS", "draw_dot", "legend_rows", "trace"]
 
 #: draw_dot refuses graphs with more Values than this: dot needs many seconds to
 #: lay them out and nobody can read the result (use draw_collapsed or draw_network).
 DEFAULT_MAX_NODES = 500
+#: How much white a neuron frame mixes into its group's colour (no group fill uses it).
+FRAME_TINT = 0.65
 
 
 def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
@@ -42,6 +47,10 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     return nodes, edges
 
 
+#: What ``draw_dot(highlight=...)`` colours (see :func:`draw_dot`).
+HIGHLIGHTS = ("parameters", "all", "none")
+
+
 def draw_dot(
     root: Value,
     *,
@@ -51,37 +60,56 @@ def draw_dot(
     max_nodes: int = DEFAULT_MAX_NODES,
     title: str | None = None,
     min_group_size: int = 2,
+    highlight: str = "parameters",
+    text_scale: float = 1.0,
 ) -> graphviz.Digraph:
     """Draw the computation graph of ``root``, colouring equal gradients alike.
 
     Every Value becomes a box showing its label (when it has one), its data and
     its grad to 4 significant digits; hovering over it (SVG, Jupyter) shows the
     full values. Every operation is a small separate oval; arrows follow the data
-    flow from inputs to ``root``, which has a double border.
+    flow from inputs to ``root``, which has a double border. The ops of each
+    neuron (known from :mod:`micrograd_like.nn`'s parameter names such as
+    ``layers.0.neurons.2.w.1``) are framed together and titled with its name.
 
-    With ``highlight_equal_grads``, Values whose gradients are equal within
-    ``rtol`` share a fill colour and a group letter, and a legend lists each group's
-    gradient and size, largest group first. The first eight groups (the largest;
-    among equal sizes, those holding an input or parameter) get the eight palette
-    colours; later groups repeat them with dashed, then bold borders, and the
-    letter stays unique. Gradients of exactly 0 are always pale grey, NaN/inf
-    gradients get a red border. Raise ``min_group_size`` to colour only the
-    groups of at least that many Values, so that the big ones stand out.
+    Values whose gradients are equal within ``rtol`` form groups, each with a
+    fill colour of its own and a letter, and a legend lists them. Which are
+    coloured depends on ``highlight``:
+
+    * ``"parameters"`` (default): only groups holding a parameter or a labelled
+      input (a labelled Value computed from nothing: what a learner can change).
+      Neurons of one layer whose parameters get the same gradients, slot by slot,
+      are one group: their parameters share one colour and letter and their
+      frames are shaded in it. Groups of intermediate Values (the inputs of one
+      ``+``, which all receive its gradient) stay plain, and the legend counts
+      them. A graph with no labelled leaf at all has every group coloured.
+    * ``"all"``: every group; those holding a named Value get the full colours,
+      the others pale ones (a paler tier, with a dashed then bold border, every eight).
+    * ``"none"``: no colours and no legend, as ``highlight_equal_grads=False``.
+
+    Gradients of exactly 0 are always pale grey, NaN/inf gradients get a red
+    border. Raise ``min_group_size`` to colour only the groups of at least that
+    many Values, so that the big ones stand out.
 
     Args:
         root: The Value to draw, usually the loss after ``loss.backward()``.
         rankdir: Graphviz direction: ``"LR"`` (default), ``"RL"``, ``"TB"``, ``"BT"``.
-        highlight_equal_grads: Colour groups of equal gradients and add the legend.
+        highlight_equal_grads: False draws no colours and no legend (``highlight="none"``).
         rtol: Relative tolerance for "equal" (``math.isclose``, no absolute
             tolerance); ``0`` means bit-for-bit equal.
         max_nodes: Refuse graphs with more Values than this (default 500); for a
             bigger graph use :func:`~micrograd_like.viz.draw_collapsed`.
         title: Optional caption above the legend; ``\\n`` separates lines, the first is bold.
         min_group_size: Colour only groups of at least this many Values (>= 2).
+        highlight: ``"parameters"``, ``"all"`` or ``"none"``, as above.
+        text_scale: Draw the title, the legend and the neuron frames' titles this
+            many times larger (>= 1), for a big graph shown scaled down as a whole
+            (Graphviz's ``size`` attribute), where they should stay readable.
 
     Returns:
         An unrendered :class:`graphviz.Digraph`. Value ``i`` of :func:`trace` order
-        is the DOT node ``v{i}``, its op ``v{i}op``.
+        is the DOT node ``v{i}``, its op ``v{i}op``; neuron frames are the
+        clusters ``cluster_neuron{k}``.
 
     Raises:
         TypeError: If ``root`` is not a Value or an option has the wrong type.
@@ -89,24 +117,50 @@ def draw_dot(
     """
     check_value(root, "draw_dot")
     rankdir = check_rankdir(rankdir)
-    highlight = check_bool(highlight_equal_grads, "highlight_equal_grads")
+    mode = _check_highlight(highlight, check_bool(highlight_equal_grads, "highlight_equal_grads"))
     rtol = check_real(rtol, "rtol", minimum=0.0, example=1e-9)
     max_nodes = check_int(max_nodes, "max_nodes", minimum=1, example=DEFAULT_MAX_NODES)
     title = check_title(title)
     min_size = check_min_group_size(min_group_size)
+    scale = check_real(text_scale, "text_scale", minimum=1.0, example=3.0)
     nodes, edges = trace(root)
     _check_size(len(nodes), max_nodes)
-    groups = _groups_of(nodes, rtol, min_size) if highlight else {}
+    neurons = neurons_of(nodes)
+    twins = same_gradient_neurons(neurons, [v.grad for v in nodes], rtol) if mode != "none" else []
+    groups = _groups_of(nodes, rtol, min_size, mode, twins)
     dot = _new_digraph("autograd", rankdir, nodesep="0.25", ranksep="0.35")
-    _add_values(dot, nodes, edges, groups, root)
-    if highlight or title:
-        header = _dot_header(rtol, min_size) if highlight else None
-        dot.attr(
-            label=L.graph_label(title, header, legend_rows(groups, min_size)),
-            labelloc="t",
-            labeljust="l",
-        )
+    _add_values(dot, nodes, edges, groups, root, neurons, scale)
+    if mode != "none" or title:
+        header = _dot_header(rtol, min_size) if mode != "none" else None
+        rows = _neuron_rows(groups, neurons, [v.grad for v in nodes]) + legend_rows(groups, min_size)
+        label = L.graph_label(title, header, rows + _frame_rows(neurons))
+        dot.attr(label=_scaled(label, scale), labelloc="t", labeljust="l")
+        if scale != 1.0:
+            dot.attr(fontsize=_points(12, scale))
     return dot
+
+
+def _points(size: float, scale: float) -> str:
+    return f"{size * scale:.3g}"
+
+
+def _scaled(label: str, scale: float) -> str:
+    """An HTML-like label with every explicit ``point-size`` multiplied by ``scale``."""
+    if scale == 1.0:
+        return label
+    return re.sub(r'point-size="([\d.]+)"', lambda m: f'point-size="{_points(float(m.group(1)), scale)}"', label)
+
+
+def _check_highlight(highlight: object, highlight_equal_grads: bool) -> str:
+    mode = check_choice(highlight, "highlight", HIGHLIGHTS)
+    if not highlight_equal_grads:
+        if mode == "all":
+            raise ValueError(
+                "draw_dot: highlight='all' asks for every colour but highlight_equal_grads=False for none; "
+                "pass only one of them"
+            )
+        return "none"
+    return mode
 
 
 def _check_size(n: int, max_nodes: int) -> None:
@@ -119,9 +173,25 @@ def _check_size(n: int, max_nodes: int) -> None:
         )
 
 
-def _groups_of(nodes: list[Value], rtol: float, min_size: int) -> dict[int, Group]:
+def _groups_of(
+    nodes: list[Value], rtol: float, min_size: int, mode: str, twins: list[list[Neuron]]
+) -> dict[int, Group]:
+    """Node index -> group: the same-gradient neurons' parameters first, then equal gradients."""
+    if mode == "none":
+        return {}
+    out: dict[int, Group] = {}
+    twins = [t for t in twins if sum(len(n.slots) for n in t) >= min_size]
+    for k, ((fill, _), members) in enumerate(zip(looks(len(twins)), twins)):
+        params = tuple(sorted(i for n in members for _, i in n.slots))
+        first = members[0].slots[0][1]
+        group = Group("neurons", tag(k), nodes[first].grad, params, fill, "", True)
+        out.update((i, group) for i in params)
     named = [bool(v.label) and not v.children for v in nodes]
-    return group_gradients([v.grad for v in nodes], rtol, named=named, min_size=min_size)
+    grads = [v.grad for v in nodes]
+    shared = group_gradients(
+        grads, rtol, named=named, min_size=min_size, show_all=mode == "all", skip=set(out), first=len(twins)
+    )
+    return {**shared, **out}
 
 
 def _dot_header(rtol: float, min_size: int) -> str:
@@ -156,33 +226,64 @@ def _add_values(
     edges: list,
     groups: dict[int, Group],
     root: Value,
+    neurons: list[Neuron],
+    scale: float = 1.0,
 ) -> None:
     index = {id(v): i for i, v in enumerate(nodes)}
+    framed = {}
+    for k, n in enumerate(neurons):
+        with dot.subgraph(name=f"cluster_neuron{k}") as frame:
+            frame.attr(**_frame_attrs(n, groups), fontsize=_points(14, scale))
+            for i in n.members:
+                _add_value(frame, i, nodes[i], groups, root)
+                framed[i] = k
     for i, v in enumerate(nodes):
-        dot.node(f"v{i}", **value_attrs(v, groups.get(i), is_root=v is root))
-        if v.op or v.children:
-            op = v.op or "?"
-            dot.node(
-                f"v{i}op",
-                label=L.plain(op),
-                shape="ellipse",
-                style="solid",
-                fontsize="10",
-                width="0.3",
-                height="0.25",
-                margin="0.03,0.01",
-                tooltip=L.tooltip([f"op {op}"]),
-            )
-            dot.edge(f"v{i}op", f"v{i}")
+        if i not in framed:
+            _add_value(dot, i, v, groups, root)
     for child, parent in edges:
         dot.edge(f"v{index[id(child)]}", f"v{index[id(parent)]}op")
+
+
+def _add_value(dot: graphviz.Digraph, i: int, v: Value, groups: dict[int, Group], root: Value) -> None:
+    """The box of Value ``i`` and, for a computed Value, the oval of its op."""
+    dot.node(f"v{i}", **value_attrs(v, groups.get(i), is_root=v is root))
+    if v.op or v.children:
+        op = v.op or "?"
+        dot.node(
+            f"v{i}op",
+            label=L.plain(op),
+            shape="ellipse",
+            style="solid",
+            fontsize="10",
+            width="0.3",
+            height="0.25",
+            margin="0.03,0.01",
+            tooltip=L.tooltip([f"op {op}"]),
+        )
+        dot.edge(f"v{i}op", f"v{i}")
+
+
+def _frame_attrs(n: Neuron, groups: dict[int, Group]) -> dict[str, str]:
+    """A neuron's frame: titled with its name; shaded in its group's colour when it has one."""
+    group = groups.get(n.slots[0][1]) if n.slots else None
+    attrs = {"label": L.plain(n.name), "color": "#888888", "style": "rounded", "margin": "6"}
+    if group is not None and group.kind == "neurons":
+        attrs.update(
+            label=L.plain(f"{n.name}  ({group.tag})"),
+            style="rounded,filled",
+            fillcolor=tint(group.fillcolor, FRAME_TINT),
+            color=group.fillcolor,
+            penwidth="2",
+        )
+    attrs["tooltip"] = L.tooltip([n.name] + ([f"group {group.tag}"] if group is not None else []))
+    return attrs
 
 
 def value_attrs(v: Value, group: Group | None, *, is_root: bool) -> dict[str, str]:
     """DOT attributes of one Value's box: label, tooltip and the look of its group."""
     label = str(v.label)
     grad_text = L.h(fmt(v.grad))
-    if group is not None and group.kind == "shared":
+    if group is not None and group.kind in ("shared", "neurons"):
         grad_text += f" <b>{L.h(group.tag)}</b>"  # the letter survives grey print-outs and repeated colours
     rows = ([L.row(L.h(label), bold_first=True)] if label else []) + [
         L.row("data", L.h(fmt(v.data))),
@@ -203,11 +304,14 @@ def group_look(attrs: dict[str, str], group: Group | None, base: str = "rounded"
     """Set the fill, border and SVG class of a node in ``group``; return its tooltip lines."""
     styles = [base]
     tip = []
-    if group is not None:
+    if group is not None and group.kind != "hidden":
         n = len(group.members)
         styles += ["filled"] + ([group.style] if group.style else [])
         attrs["fillcolor"] = group.fillcolor
-        if group.kind == "shared":
+        if group.kind == "neurons":
+            tip.append(f"group {group.tag}: neurons whose parameters get the same gradients, slot by slot")
+            attrs["class"] = f"neuron-group-{group.tag}"
+        elif group.kind == "shared":
             tip.append(f"group {group.tag}: {n} nodes share this gradient")
             attrs["class"] = f"grad-group-{group.tag}"
         elif group.kind == "zero":
@@ -224,10 +328,12 @@ def legend_rows(groups: dict[int, Group], min_size: int = 2, noun: str = "node")
     """One legend line per group: swatch, letter, size and gradient; zero and NaN last.
 
     Groups holding a parameter or labelled input come first, under a heading of
-    their own when other groups follow; each part is ordered by size.
+    their own when other groups follow; each part is ordered by size. Groups
+    left plain (kind "hidden") are counted in one line.
     """
     unique = unique_groups(groups)
     shared = [g for g in unique if g.kind == "shared"]
+    hidden = [g for g in unique if g.kind == "hidden"]
     texts = dict(zip((g.tag for g in shared), distinct_formats([g.value for g in shared])))
     rows = []
     for part, heading in ((True, "holding a parameter or labelled input:"), (False, "the other groups:")):
@@ -235,12 +341,10 @@ def legend_rows(groups: dict[int, Group], min_size: int = 2, noun: str = "node")
         if chosen and any(g.named for g in shared) and not all(g.named for g in shared):
             rows.append(f"<i>{heading}</i>")
         rows += [_shared_row(g, texts[g.tag], noun) for g in chosen]
-    if not shared:
-        rows.append(
-            "every nonzero gradient is different: no shared colour"
-            if min_size == 2
-            else f"no nonzero gradient is shared by {min_size} or more {noun}s"
-        )
+    if not shared and not any(g.kind == "neurons" for g in unique):
+        rows.append(_nothing_shared(min_size, noun, bool(hidden)))
+    if hidden:
+        rows.append(L.h(HIDDEN_NOTE.format(groups=L.count(len(hidden), "group"))))
     for g in unique:
         n = L.count(len(g.members), noun)
         if g.kind == "zero":
@@ -248,6 +352,50 @@ def legend_rows(groups: dict[int, Group], min_size: int = 2, noun: str = "node")
         elif g.kind == "nonfinite":
             rows.append(L.swatch_row("!", f"{n} with grad NaN or infinite (red border)", None, NONFINITE_COLOR))
     return rows
+
+
+#: The legend line of the groups ``highlight="parameters"`` leaves plain.
+HIDDEN_NOTE = (
+    "not coloured: {groups} of equal gradients among intermediate nodes only (such as the inputs "
+    'of one + node, which all receive its gradient); highlight="all" colours them'
+)
+#: The legend line when no parameter or labelled input shares its gradient.
+NOTHING_SHARED = "no two parameters or labelled inputs share a gradient: nothing here is coloured"
+
+
+def _nothing_shared(min_size: int, noun: str, hidden: bool) -> str:
+    if hidden:
+        return NOTHING_SHARED
+    if min_size == 2:
+        return "every nonzero gradient is different: no shared colour"
+    return f"no nonzero gradient is shared by {min_size} or more {noun}s"
+
+
+def _neuron_rows(groups: dict[int, Group], neurons: list[Neuron], grads: list[float]) -> list[str]:
+    """A legend line per group of same-gradient neurons: who, and the gradient of each slot."""
+    rows = []
+    owner = {i: n for n in neurons for _, i in n.slots}
+    for g in unique_groups(groups):
+        if g.kind != "neurons":
+            continue
+        members = list(dict.fromkeys(owner[i] for i in g.members))
+        first = members[0]
+        slots = ", ".join(f"{s} {fmt(grads[i])}" for s, i in first.slots)
+        who = f"{first.layer}.{{{', '.join(n.number for n in members)}}}"
+        text = f"neurons {L.h(who)}: the same gradient for each parameter ({L.h(slots)}): interchangeable"
+        rows.append(L.swatch_row(g.tag, text, g.fillcolor))
+    return rows
+
+
+def _frame_rows(neurons: list[Neuron]) -> list[str]:
+    if not neurons:
+        return []
+    return [
+        L.h(
+            "framed: the ops of one neuron, titled with its name; "
+            "a shaded frame belongs to a group of interchangeable neurons"
+        )
+    ]
 
 
 def _shared_row(g: Group, text: str, noun: str) -> str:

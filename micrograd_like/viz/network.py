@@ -26,6 +26,8 @@ NETWORK_EDGE_LABEL_LIMIT = 32
 INTERCHANGEABLE_MESSAGE = (
     "interchangeable: they will receive identical gradients forever; initialise randomly to break the symmetry"
 )
+#: The legend's words for a drawing whose gradients are all 0.
+GRADIENTS_NOT_COMPUTED = "gradients not computed yet (no backward pass has reached them)"
 _CLUSTER = {"style": "rounded", "color": "#AAAAAA", "fontsize": "11"}
 
 
@@ -82,7 +84,7 @@ def draw_network(
     for i, layer in enumerate(layers):
         _add_layer(dot, i, layer, len(layers), _neuron_groups(groups, i))
         _add_weight_edges(dot, i, layer, label_edges)
-    _add_end(dot, "outputs", "y", "output", len(layers[-1].neurons))
+    _add_end(dot, "outputs", "y", "output neuron", len(layers[-1].neurons))
     for j in range(len(layers[-1].neurons)):
         dot.edge(f"l{len(layers) - 1}n{j}", f"y{j}", style="dashed")
     all_zero = all(p.grad == 0.0 for layer in layers for n in layer.neurons for p in (*n.w, n.b))
@@ -249,5 +251,5 @@ def _network_legend_rows(groups: list[tuple[int, list[int]]], unlabelled: int, a
     else:
         rows.append("no interchangeable neurons: every neuron can learn something different")
     if all_zero:
-        rows.append("every gradient is 0: call loss.backward() before drawing to see them")
+        rows.append(f"every gradient is 0: {GRADIENTS_NOT_COMPUTED}")
     return rows
