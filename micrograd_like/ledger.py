@@ -107,7 +107,16 @@ class Ledger:
 
     def __str__(self) -> str:
         root = self.nodes[-1]
-        head = ("step", "node", "dL/d(node)", "local derivative d(node)/d(input)", "contribution", "input", "total")
+        d_root = f"d{_wrt(root.name)}"
+        head = (
+            "step",
+            "node",
+            f"{d_root}/d(node)",
+            "local derivative d(node)/d(input)",
+            "contribution",
+            "input",
+            "total",
+        )
         body = [
             (
                 str(r.step),
@@ -120,9 +129,13 @@ class Ledger:
             )
             for r in self.rows
         ]
-        lines = [f"Backward pass from {root.name}: dL/d({root.name}) = {_num(root.grad)} (the seed)", ""]
+        lines = [
+            f"Backward pass from {root.name}, the value being differentiated: "
+            f"{d_root}/d{_wrt(root.name)} = {_num(root.grad)} (the seed)",
+            "",
+        ]
         lines += _table(head, body, right=(0, 2, 4))
-        lines += ["", "Final gradients dL/d(node):"]
+        lines += ["", f"Final gradients {d_root}/d(node):"]
         lines += _table(
             ("node", "op", "data", "grad"),
             [
@@ -157,10 +170,16 @@ def _table(head: Sequence[str], body: Sequence[Sequence[str]], right: Sequence[i
     return [line(head), line(rule)] + [line(row) for row in body]
 
 
-def _node_name(v: Value, index: int) -> str:
-    """The label if any; a constant leaf by its number; any other node as n<index>."""
+#: The name of an unlabelled root: the value being differentiated.
+ROOT_NAME = "L"
+
+
+def _node_name(v: Value, index: int, is_root: bool = False) -> str:
+    """The label if any; an unlabelled root L; a constant leaf by its number; any other node as n<index>."""
     if v.label:
         return v.label
+    if is_root:
+        return ROOT_NAME
     if v._fn is None:
         return _num(v.data)
     return f"n{index}"
@@ -207,6 +226,10 @@ def explain(root: Value) -> Ledger:
     argument's contribution comes first, as in the engine. The gradients are those
     ``root.backward()`` would add (bit for bit); no ``.grad`` is changed.
 
+    Nodes are named by their labels; an unlabelled ``root`` is ``L`` (the value
+    being differentiated), another unlabelled computed node ``n<k>`` (its position
+    in ``iter_graph`` order), an unlabelled constant by its value.
+
     Raises:
         TypeError: ``root`` is not a Value.
         ValueError, ZeroDivisionError, OverflowError: as ``backward()`` would.
@@ -215,7 +238,7 @@ def explain(root: Value) -> Ledger:
         raise TypeError(f"explain(root) needs a Value, got {describe(root)}; pass the Value to differentiate")
     order = list(iter_graph(root))
     position = {id(v): i for i, v in enumerate(order)}
-    names = [_node_name(v, i) for i, v in enumerate(order)]
+    names = [_node_name(v, i, is_root=i == len(order) - 1) for i, v in enumerate(order)]
     totals: list[float | None] = [None] * len(order)
     totals[-1] = 1.0
     expressions = [""] * len(order)

@@ -495,9 +495,11 @@ def format_table(results: tuple[RunResult, ...], steps: int | None = None, lr: f
     lines.append(("cost before", *(f"{r.initial_cost:.6f}" for r in results)))
     lines.append((f"cost after {steps} steps", *(f"{r.final_cost:.6f}" for r in results)))
     for i, target in enumerate(TARGETS):
-        lines.append((f"output {i} (target {fmt_row(target)})", *(fmt_row(r.outputs[i]) for r in results)))
+        lines.append((f"observation {i} (targets {fmt_row(target)})", *(fmt_row(r.outputs[i]) for r in results)))
     lines.append(("max |output - target|", *(f"{r.max_error:.4f}" for r in results)))
-    lines.append(("identical hidden neurons", *(_groups_text(r.symmetric).replace("neurons ", "") for r in results)))
+    lines.append(
+        ("interchangeable hidden neurons", *(_groups_text(r.symmetric).replace("neurons ", "") for r in results))
+    )
     widths = [max(len(line[c]) for line in lines) for c in range(len(lines[0]))]
     text = [f"Plain SGD, lr = {lr:g}, {steps} steps, cost = sum of squared errors", ""]
     for n, line in enumerate(lines):

@@ -219,7 +219,7 @@ def test_symmetry_prints_the_same_numbers_as_the_example_and_writes_pictures(tmp
     ).stdout
     # The example's table rows (outputs, costs, symmetric groups) appear verbatim.
     for line in example.splitlines():
-        if line.startswith(("output ", "cost after", "identical hidden neurons", "max |output")):
+        if line.startswith(("observation ", "cost after", "interchangeable hidden neurons", "max |output")):
             row = line.split("  ")[0]
             assert row in result.stdout
             ours = next(out for out in result.stdout.splitlines() if out.startswith(row))

@@ -40,7 +40,7 @@ def ok(*args: str, cwd: Path) -> str:
 
 def formula_root(formula: str, **values: float):
     root, _ = parse_expression(formula, values)
-    root.label = root.label or "out"  # as the command names it
+    root.label = root.label or "L"  # as the command names it
     return root
 
 
@@ -86,10 +86,13 @@ def test_explain_prints_the_ledger_of_the_formula(tmp_path):
     assert list(tmp_path.iterdir()) == []  # explain writes nothing
 
 
-def test_explain_names_the_result_apart_from_a_variable_called_out(tmp_path):
-    out = ok("explain", "out * 2", "out=3", cwd=tmp_path)
-    assert "Backward pass from out_: dL/d(out_) = 1" in out
-    assert "d(out*2)/dout = 2 " in out and "= 2 = 2" not in out  # a number is not repeated
+def test_explain_names_the_result_L_apart_from_a_variable_called_L(tmp_path):
+    out = ok("explain", "x * 2", "x=3", cwd=tmp_path)
+    assert "Backward pass from L, the value being differentiated: dL/dL = 1 (the seed)" in out
+    assert "dL/d(node)" in out
+    out = ok("explain", "L * 2", "L=3", cwd=tmp_path)
+    assert "Backward pass from L_, the value being differentiated: dL_/dL_ = 1" in out
+    assert "d(L*2)/dL = 2 " in out and "= 2 = 2" not in out  # a number is not repeated
 
 
 @pytest.mark.parametrize(

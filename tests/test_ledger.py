@@ -93,16 +93,16 @@ def test_text_table_is_aligned():
 
 
 def test_formulas_cover_every_op_and_constant_power():
-    x, y = Value(0.7, label="x"), Value(1.3, label="y")
+    x, y = Value(0.7, label="x"), Value(1.3, label="y")  # each root unlabelled: called L, as out is in a formula
     cases = {
         "d(x + y)/dy = 1": x + y,
         "d(x - y)/dy = -1": x - y,
-        "d(x/y)/dy = -n2 / y": x / y,
+        "d(x/y)/dy = -L / y": x / y,
         "d(-x)/dx = -1": -x,
-        "d(x**y)/dy = n2 * log(x)": x**y,
-        "d(exp(x))/dx = n1": x.exp(),
+        "d(x**y)/dy = L * log(x)": x**y,
+        "d(exp(x))/dx = L": x.exp(),
         "d(log(x))/dx = 1 / x": x.log(),
-        "d(sigmoid(x))/dx = n1 * (1 - n1)": x.sigmoid(),
+        "d(sigmoid(x))/dx = L * (1 - L)": x.sigmoid(),
         "d(relu(x))/dx = step(x)": x.relu(),
         "d(sin(x))/dx = cos(x)": x.sin(),
         "d(x**3)/dx = 3 * x**2": x**3,
@@ -183,7 +183,7 @@ def test_a_leaf_root_has_no_rows():
     x = Value(3.0, label="x")
     ledger = explain(x)
     assert ledger.rows == () and ledger.nodes[0].grad == 1.0
-    assert "dL/d(x) = 1" in str(ledger)
+    assert "Backward pass from x, the value being differentiated: dx/dx = 1 (the seed)" in str(ledger)
 
 
 # -- explain_network ------------------------------------------------------------------
@@ -255,3 +255,17 @@ def test_a_formula_that_is_its_own_number_is_not_repeated():
     text = str(explain(a * b + a))
     assert "d(n2 + a)/da = 1 " in text and "= 1 = 1" not in text
     assert "d(a*b)/da = b = -3" in text  # a formula with a symbol still shows its number
+
+
+def test_the_root_is_named_by_its_label_else_L():
+    a = Value(2.0, label="a")
+    root = (a * 3.0).tanh()
+    ledger = explain(root)
+    text = str(ledger)
+    assert text.startswith("Backward pass from L, the value being differentiated: dL/dL = 1 (the seed)")
+    assert ledger.rows[0].node == "L" and ledger.nodes[-1].name == "L"
+    assert "dL/d(node)" in text and "Final gradients dL/d(node):" in text
+    root.label = "C"
+    text = str(explain(root))
+    assert text.startswith("Backward pass from C, the value being differentiated: dC/dC = 1 (the seed)")
+    assert "dC/d(node)" in text and "dL/d" not in text

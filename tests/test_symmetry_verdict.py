@@ -128,7 +128,7 @@ def check_paragraph(paragraph: str, result: symmetry.RunResult, column: dict[str
     model = result.model
     widths = [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
     n_params = len(model.parameters())
-    after = parse_groups(column["identical hidden neurons"])
+    after = parse_groups(column["interchangeable hidden neurons"])
     assert after == result.symmetric  # the table is the run's own
 
     # Which layers hold interchangeable neurons: exactly one sentence, true to the table.
@@ -201,7 +201,7 @@ def check_report(text: str, results: tuple[symmetry.RunResult, ...]) -> list[str
         assert parse_groups(block[1].split("after training:  ")[1]) == r.symmetric
         assert float(table[r.name][f"cost after {r.steps} steps"]) == pytest.approx(r.final_cost, abs=1e-6)
         for i in range(len(TARGETS)):
-            row = next(v for k, v in table[r.name].items() if k.startswith(f"output {i} "))
+            row = next(v for k, v in table[r.name].items() if k.startswith(f"observation {i} "))
             assert parse_vector(row) == pytest.approx(r.outputs[i], abs=5e-5)
     paras = paragraphs(text)
     standings = []

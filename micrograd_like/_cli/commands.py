@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import moons, symmetry
+from ..ledger import ROOT_NAME
 from ..nn import INITS
 from . import args as types
 from .console import PROG, Failure, UsageError
@@ -266,7 +267,7 @@ def _evaluate(formula: str, assignments: list[str]) -> tuple[Any, dict[str, Any]
         root, leaves = parse_expression(formula, variables)
     except ExpressionError as e:
         raise UsageError(str(e)) from None
-    root.label = root.label or _free_name("out", leaves)
+    root.label = root.label or _free_name(ROOT_NAME, leaves)  # the value being differentiated
     try:
         root.backward()
     except (ValueError, ZeroDivisionError, OverflowError) as e:  # e.g. d/dx sqrt(x) at 0
