@@ -1,18 +1,13 @@
-"""Draw two big graphs so that equal gradients are seen, not read: docs/*_graph.{png,svg}.
+"""Draw a graph too big for draw_dot so that equal gradients are seen, not read: docs/moons_collapsed_graph.*.
 
-1. ``docs/symmetry_graph.*``: the op-level graph (156 Values) of the motivating
-   user's 2-3-3-2 network, every weight and bias 1, after its first backward
-   pass, built as ``micrograd_like.symmetry`` and ``micrograd-like symmetry`` do.
-   Its 24 gradient groups cannot all get a colour of their own; the groups that
-   hold parameters get the eight full colours first, so the lesson (the three
-   neurons of a layer get identical weight gradients) stands out.
-2. ``docs/moons_collapsed_graph.*``: the loss of micrograd's two-moons demo
-   (a 2-16-16-1 network on 100 points, 65,818 Values), far too big for
-   ``draw_dot``, drawn by ``draw_collapsed`` one box per neuron.
+The loss of micrograd's two-moons demo (a 2-16-16-1 network on 100 points,
+65,818 Values), far too big for ``draw_dot``, drawn by ``draw_collapsed`` one box
+per neuron. (The op-level graph of the motivating 2-3-3-2 network,
+``docs/symmetry_graph.*``, is drawn by ``examples/draw_symmetry.py``.)
 
 Run from the repository root (needs the Graphviz ``dot`` program)::
 
-    python examples/draw_big_graphs.py                 # both pictures into docs/
+    python examples/draw_big_graphs.py                 # into docs/
     python examples/draw_big_graphs.py --min-group-size 3
 """
 
@@ -23,28 +18,12 @@ from pathlib import Path
 
 import graphviz
 
-from micrograd_like import moons, symmetry
+from micrograd_like import moons
 from micrograd_like.datasets import make_moons
 from micrograd_like.nn import MLP
-from micrograd_like.viz import draw_collapsed, draw_dot, render, trace
+from micrograd_like.viz import draw_collapsed, render, trace
 
 MOONS_SEED = 1337
-
-
-def symmetry_graph(min_group_size: int) -> graphviz.Digraph:
-    """The constant start's cost after one backward pass, every Value drawn."""
-    model = symmetry.build_network("constant")
-    loss = symmetry.cost(model)
-    loss.backward()
-    n = len(trace(loss)[0])
-    title = (
-        f"The motivating network (2-3-3-2, every weight and bias 1): its cost after one backward pass, {n} Values\n"
-        "The groups holding parameters get the full colours: the 3 neurons of each hidden layer "
-        "receive the same gradient for the same weight."
-    )
-    dot = draw_dot(loss, title=title, min_group_size=min_group_size)
-    dot.attr(dpi="72")
-    return dot
 
 
 def moons_graph(min_group_size: int) -> graphviz.Digraph:
@@ -69,7 +48,7 @@ def main() -> None:
     parser.add_argument("--outdir", type=Path, default=Path("docs"), help="where to write (default docs/)")
     parser.add_argument("--min-group-size", type=int, default=2, help="colour only groups this big (default 2)")
     args = parser.parse_args()
-    pictures = {"symmetry_graph": symmetry_graph, "moons_collapsed_graph": moons_graph}
+    pictures = {"moons_collapsed_graph": moons_graph}
     for name, draw in pictures.items():
         dot = draw(args.min_group_size)
         for fmt in ("png", "svg"):

@@ -2,20 +2,23 @@
 
 The user built a 2-3-3-2 sigmoid network with every weight and bias equal to 1,
 trained it on two observations, and got outputs stuck near the column means of
-the targets. This script trains that network and the same shape started at
-random, exactly as ``micrograd_like.symmetry`` (and ``examples/symmetry.py``)
-do, then draws both with :func:`micrograd_like.viz.draw_network` after one more
-backward pass, so every weight and bias shows its current value and gradient.
+the targets. This script draws the pictures ``micrograd-like symmetry`` writes,
+for that start and for a random one, with the same functions:
 
-In the constant start, the three neurons of each hidden layer still have
-identical weights after thousands of steps, and get identical gradients: they
-share a colour, and the legend says what to do about it. In the random start,
-no two neurons are alike.
+* ``symmetry_graph.*`` and ``symmetry_graph_random.*``: every Value of the cost C
+  after its first backward pass (:func:`micrograd_like.symmetry.first_backward_graph`),
+  one frame per neuron; the constant start's interchangeable neurons share a colour,
+  the random start (uniform, seed 0, as the command's default) has none.
+* ``symmetry_constant_before.*`` and ``symmetry_random_before.*``: the network view
+  with the starting weights and the gradients of that first backward pass
+  (:func:`micrograd_like.symmetry.network_before`).
+* ``symmetry_constant.*`` and ``symmetry_random.*``: the network view after
+  training, every weight and bias with its current value and gradient.
 
 Run from the repository root (needs the Graphviz ``dot`` program)::
 
-    python examples/draw_symmetry.py            # writes docs/symmetry_constant.png/.svg
-    python examples/draw_symmetry.py --steps 0  # draw the untrained networks instead
+    python examples/draw_symmetry.py            # writes docs/symmetry_*.png/.svg
+    python examples/draw_symmetry.py --steps 0  # the "after" pictures of the untrained networks
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from micrograd_like.symmetry import (
     STEPS,
     build_network,
     caption,
+    first_backward_graph,
+    network_before,
     run,
     start_name,
 )
@@ -41,9 +46,7 @@ from micrograd_like.viz import draw_network, render
 def picture(model: MLP, name: str, steps: int) -> graphviz.Digraph:
     """Train ``model`` and draw it with the caption of ``micrograd-like symmetry``'s pictures."""
     result = run(name, model, steps, LEARNING_RATE)  # leaves the gradients at the final weights
-    dot = draw_network(model, title=caption(result))
-    dot.attr(dpi="110")  # crisper PNG for the README
-    return dot
+    return draw_network(model, title=caption(result))
 
 
 def main() -> None:
@@ -52,14 +55,23 @@ def main() -> None:
     parser.add_argument("--outdir", type=Path, default=Path("docs"), help="where to write the pictures (default docs/)")
     args = parser.parse_args()
 
-    runs = {
-        "constant": (build_network("constant"), start_name("constant")),
-        "random": (build_network("uniform", seed=SEED), start_name("uniform", seed=SEED)),
+    starts = {
+        "constant": ("constant", start_name("constant")),
+        "random": ("uniform", start_name("uniform", seed=SEED)),
     }
-    for name, (model, title) in runs.items():
-        dot = picture(model, title, args.steps)
-        for fmt in ("png", "svg"):
-            print(render(dot, args.outdir / f"symmetry_{name}.{fmt}"))
+    for tag, (scheme, name) in starts.items():
+        pictures = {
+            f"symmetry_graph{'' if tag == 'constant' else '_random'}": first_backward_graph(
+                build_network(scheme), name
+            ),
+            f"symmetry_{tag}_before": network_before(build_network(scheme, seed=SEED), name),
+            f"symmetry_{tag}": picture(build_network(scheme, seed=SEED), name, args.steps),
+        }
+        for stem, dot in pictures.items():
+            if not stem.startswith("symmetry_graph"):
+                dot.attr(dpi="110")  # crisper PNG for the README
+            for fmt in ("png", "svg"):
+                print(render(dot, args.outdir / f"{stem}.{fmt}"))
 
 
 if __name__ == "__main__":

@@ -16,11 +16,12 @@ it inline; ``.source``, ``.save()``, ``.pipe()`` work as usual):
 pass one chain-rule row at a time (module :mod:`.stepper`; the package attribute
 ``viz.stepper`` is the function).
 
-Colour rules (the same in every view): fills come from Paul Tol's colour-blind
-safe "light" palette; the first eight groups get its eight colours, later groups
-repeat them with a dashed, then bold border, and every coloured node carries its
-group letter (``A`` is the largest group). A gradient of exactly 0 is always pale
-grey ("nothing flows back here"); NaN and infinite gradients get a red border.
+Colour rules (the same in every view): fills start from Paul Tol's colour-blind
+safe "light" palette; the groups that matter (interchangeable neurons, groups
+holding a parameter or labelled input) get full colours, any others paler tints,
+no two groups the same fill, and every coloured node carries its group letter. A
+gradient of exactly 0 is always pale grey ("nothing flows back here"); NaN and
+infinite gradients get a red border.
 User text (labels, titles, activation names) is drawn exactly as written.
 
 Modules: :mod:`.graph` (op-level view), :mod:`.collapsed`, :mod:`.network`,

@@ -269,7 +269,7 @@ def _frame_attrs(n: Neuron, groups: dict[int, Group]) -> dict[str, str]:
     attrs = {"label": L.plain(n.name), "color": "#888888", "style": "rounded", "margin": "6"}
     if group is not None and group.kind == "neurons":
         attrs.update(
-            label=L.plain(f"{n.name}  ({group.tag})"),
+            label=L.plain(f"{n.name} ({group.tag})"),
             style="rounded,filled",
             fillcolor=tint(group.fillcolor, FRAME_TINT),
             color=group.fillcolor,
