@@ -399,10 +399,10 @@ def _network_text(model: Any, acts: list, r: dict) -> str:
     n_layers = len(model.layers)
     lines = [
         f"Cost C = {_num(r['cost'])} over {len(acts)} observation(s); its backward pass, layer by layer.",
-        "Notation (from 0, as in layers.0.neurons.2.w.1): y_j = output j; a[l,j] = neuron j of layer l;",
+        "Notation (from 0, as in layers.0.neurons.2.w.1): y_j = output neuron j; a[l,j] = neuron j of layer l;",
         "w[l,j,k] = weight from input k into that neuron; b[l,j] = its bias.",
         "",
-        f"Outputs (layer {n_layers - 1}): dC/dy_j",
+        f"Output neurons (layer {n_layers - 1}): dC/dy_j",
     ]
     head = ["observation"] + [f"dC/dy_{j}" for j in range(len(r["output_grads"][0]))]
     lines += _indent(

@@ -34,7 +34,7 @@ EDGE_STMT = re.compile(r"^\t(\S+) -> (\S+)(?: \[.*\])?$", re.MULTILINE)
 GRAPH_LABEL = re.compile(r"^\tlabel=(<.*>) labeljust=l labelloc=t$", re.MULTILINE)
 LEGEND_ROW = re.compile(
     r'<font color="(#[0-9A-F]{6})" point-size="18">&#9632;</font> <b>([A-Z]+|0)</b>&#160; '
-    r'(\d+) nodes? with grad ([^<]*?)(?: \((?:dashed|bold) border\))?(?:<br align="left"/>|</td>)'
+    r'(\d+) nodes? with grad ([^<]*?)(?: \((?:dashed|bold) border\))?(?:: holding [^<]*)?(?:<br align="left"/>|</td>)'
 )
 
 
@@ -371,6 +371,7 @@ def test_by_default_only_groups_holding_a_labelled_leaf_are_coloured():
     assert looks[index[id(u)]][0] is None and looks[index[id(v)]][0] is None
     text = legend(source)
     assert "not coloured: 2 groups of equal gradients among intermediate nodes only" in text
+    assert "2 nodes with grad 4.500: holding a, b" in text  # the legend names what a learner can change
     _, all_looks, _ = value_looks(root, highlight="all")
     assert all_looks[index[id(u)]] == all_looks[index[id(v)]] and all_looks[index[id(u)]][0] not in PALETTE
     assert value_looks(root, highlight="none")[1] == value_looks(root, highlight_equal_grads=False)[1]

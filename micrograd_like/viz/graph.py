@@ -132,7 +132,8 @@ def draw_dot(
     _add_values(dot, nodes, edges, groups, root, neurons, scale)
     if mode != "none" or title:
         header = _dot_header(rtol, min_size) if mode != "none" else None
-        rows = _neuron_rows(groups, neurons, [v.grad for v in nodes]) + legend_rows(groups, min_size)
+        names = {i: str(v.label) for i, v in enumerate(nodes) if v.label and not v.children}
+        rows = _neuron_rows(groups, neurons, [v.grad for v in nodes]) + legend_rows(groups, min_size, names=names)
         label = L.graph_label(title, header, rows + _frame_rows(neurons))
         dot.attr(label=_scaled(label, scale), labelloc="t", labeljust="l")
         if scale != 1.0:
@@ -324,12 +325,15 @@ def group_look(attrs: dict[str, str], group: Group | None, base: str = "rounded"
     return tip
 
 
-def legend_rows(groups: dict[int, Group], min_size: int = 2, noun: str = "node") -> list[str]:
+def legend_rows(
+    groups: dict[int, Group], min_size: int = 2, noun: str = "node", names: dict[int, str] | None = None
+) -> list[str]:
     """One legend line per group: swatch, letter, size and gradient; zero and NaN last.
 
     Groups holding a parameter or labelled input come first, under a heading of
-    their own when other groups follow; each part is ordered by size. Groups
-    left plain (kind "hidden") are counted in one line.
+    their own when other groups follow; each part is ordered by size, and names
+    the members found in ``names`` (node index -> name). Groups left plain (kind
+    "hidden") are counted in one line.
     """
     unique = unique_groups(groups)
     shared = [g for g in unique if g.kind == "shared"]
@@ -340,7 +344,7 @@ def legend_rows(groups: dict[int, Group], min_size: int = 2, noun: str = "node")
         chosen = [g for g in shared if g.named == part]
         if chosen and any(g.named for g in shared) and not all(g.named for g in shared):
             rows.append(f"<i>{heading}</i>")
-        rows += [_shared_row(g, texts[g.tag], noun) for g in chosen]
+        rows += [_shared_row(g, texts[g.tag], noun, names or {}) for g in chosen]
     if not shared and not any(g.kind == "neurons" for g in unique):
         rows.append(_nothing_shared(min_size, noun, bool(hidden)))
     if hidden:
@@ -398,6 +402,14 @@ def _frame_rows(neurons: list[Neuron]) -> list[str]:
     ]
 
 
-def _shared_row(g: Group, text: str, noun: str) -> str:
+def _shared_row(g: Group, text: str, noun: str, names: dict[int, str]) -> str:
     words = f"{L.count(len(g.members), noun)} with grad {L.h(text)}{border_note(g.style)}"
+    held = [names[i] for i in g.members if i in names]
+    if held:
+        shown = ", ".join(held[:NAMES_SHOWN]) + (", ..." if len(held) > NAMES_SHOWN else "")
+        words += f": holding {L.h(shown)}"
     return L.swatch_row(g.tag, words, g.fillcolor)
+
+
+#: A legend line names at most this many of its group's parameters and labelled inputs.
+NAMES_SHOWN = 3
