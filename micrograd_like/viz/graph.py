@@ -129,6 +129,8 @@ def draw_dot(
     twins = same_gradient_neurons(neurons, [v.grad for v in nodes], rtol) if mode != "none" else []
     groups = _groups_of(nodes, rtol, min_size, mode, twins)
     dot = _new_digraph("autograd", rankdir, nodesep="0.25", ranksep="0.35")
+    if neurons:  # almost no crossing minimisation: the neuron frames stay in name order
+        dot.attr(mclimit="0.01")
     _add_values(dot, nodes, edges, groups, root, neurons, scale)
     if mode != "none" or title:
         header = _dot_header(rtol, min_size) if mode != "none" else None
