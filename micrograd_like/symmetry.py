@@ -656,8 +656,9 @@ def network_before(model: MLP, name: str) -> Any:
 
     The picture ``micrograd-like symmetry`` writes as ``network_*_before.svg``: the
     starting weights and, on every edge and bias, dC/d(parameter) of one backward
-    pass (what the learner computes by hand), titled so. The model's ``.grad`` are
-    left as they were. Returns an unrendered ``graphviz.Digraph``.
+    pass (what the learner computes by hand), titled so, at most
+    :data:`PICTURE_WIDTH_INCHES` wide. The model's ``.grad`` are left as they
+    were. Returns an unrendered ``graphviz.Digraph``.
     """
     from .viz import draw_network
 
@@ -670,4 +671,6 @@ def network_before(model: MLP, name: str) -> Any:
                 _interchangeable_text(model),
             ]
         )
-        return draw_network(model, title=title)
+        dot = draw_network(model, title=title)
+    dot.attr(size=f"{PICTURE_WIDTH_INCHES:g},100")  # scaled down to fit a 1,400 px window
+    return dot
