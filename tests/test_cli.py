@@ -79,6 +79,18 @@ def test_draw_identical_gradients_are_coloured(tmp_path):
     assert "x 2" in source or "× 2" in source or "2 nodes" in source  # the legend counts the shared gradient
 
 
+def test_draw_highlight_all_colours_the_groups_of_intermediate_nodes_too(tmp_path):
+    # a*b and b*a receive the + node's gradient: an intermediate group, plain unless --highlight all
+    args = ("draw", "a*b + b*a", "a=2", "b=3", "--format", "gv")
+    assert in_process(*args, "--out", str(tmp_path / "plain"))[0] == 0
+    assert in_process(*args, "--out", str(tmp_path / "all"), "--highlight", "all")[0] == 0
+    plain, every = (tmp_path / "plain.gv").read_text(), (tmp_path / "all.gv").read_text()
+    assert "not coloured: 1 group of equal gradients" in plain and "--highlight all" in plain
+    assert "not coloured" not in every and every.count("grad-group-") > plain.count("grad-group-")
+    code, _, err = in_process(*args, "--highlight", "some")
+    assert code == 2 and "invalid choice" in err
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

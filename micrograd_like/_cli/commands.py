@@ -214,6 +214,12 @@ def add_draw(commands: Any) -> None:
         help="also write a page that steps through the backward pass, named like the picture "
         "with .html (or at --out when it ends in .html)",
     )
+    draw.add_argument(
+        "--highlight",
+        choices=("parameters", "all"),
+        default="parameters",
+        help="colour the equal-gradient groups holding a variable (default), or all of them",
+    )
     draw.set_defaults(handler=_cmd_draw)
 
 
@@ -229,7 +235,7 @@ def _cmd_draw(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             f"the graph of this formula has {size} Values, more than --max-nodes {args.max_nodes}; "
             f"pass --max-nodes {size} to draw it anyway"
         )
-    graph = viz.draw_dot(root, max_nodes=args.max_nodes, title=formula)
+    graph = viz.draw_dot(root, max_nodes=args.max_nodes, title=formula, highlight=args.highlight)
     pictures = Pictures(err)
     target, page = _draw_targets(args, formula)
     try:

@@ -363,7 +363,7 @@ def legend_rows(
 #: The legend line of the groups ``highlight="parameters"`` leaves plain.
 HIDDEN_NOTE = (
     "not coloured: {groups} of equal gradients among intermediate nodes only (such as the inputs "
-    'of one + node, which all receive its gradient); highlight="all" colours them'
+    'of one + node, which all receive its gradient); highlight="all" (draw --highlight all) colours them'
 )
 #: The legend line when no parameter or labelled input shares its gradient.
 NOTHING_SHARED = "no two parameters or labelled inputs share a gradient: nothing here is coloured"
