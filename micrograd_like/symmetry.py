@@ -17,7 +17,9 @@ So nothing printed here is canned: :func:`verdict` turns each
 tolerances :data:`TARGET_TOLERANCE` and :data:`MEANS_TOLERANCE`), and
 :func:`explain` writes one sentence per fact of that verdict. :func:`report`
 is the whole text of ``micrograd-like symmetry``; :func:`caption` is the
-caption of its "after training" pictures and of the README's copies.
+caption of its "after training" pictures and of the README's copies;
+:func:`first_backward_graph` and :func:`network_before` draw its pictures of
+the first backward pass.
 """
 
 from __future__ import annotations
