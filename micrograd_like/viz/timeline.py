@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import math
 import re
 import tempfile
 from collections.abc import Callable, Sequence
@@ -275,14 +276,15 @@ def _table(model: Any, records: list[TrainingRecord]) -> str:
 def _data(model: Any, records: list[TrainingRecord]) -> dict[str, Any]:
     """What the script fills in per snapshot: shown texts (formatted here) and marker positions."""
     positions = _bias_positions(model)
+    scale = _scale(records)
     runs = []
-    for k, r in enumerate(records):
+    for r in records:
         runs.append(
             {
                 "cost": [f"{s.cost:.6g}" for s in r.snapshots],
                 "b": [[[fmt(s.data[n]) for n in layer] for layer in positions] for s in r.snapshots],
                 "g": [[[fmt(s.grads[n]) for n in layer] for layer in positions] for s in r.snapshots],
-                "xy": [_point(s.step, s.cost, records) for s in r.snapshots],
+                "xy": [_point(s.step, s.cost, scale) for s in r.snapshots],
             }
         )
     return {"steps": [s.step for s in records[0].snapshots], "runs": runs}
@@ -291,19 +293,32 @@ def _data(model: Any, records: list[TrainingRecord]) -> dict[str, Any]:
 _W, _H, _PAD = 440.0, 260.0, 40.0
 
 
-def _point(step: int, cost: float, records: list[TrainingRecord]) -> tuple[float, float]:
-    last = max(r.steps for r in records) or 1
-    top = max(max(r.costs) for r in records) or 1.0
-    x = _PAD + (_W - 1.5 * _PAD) * step / last
-    y = _H - _PAD - (_H - 1.5 * _PAD) * min(max(cost, 0.0), top) / top
+def _span(records: list[TrainingRecord]) -> tuple[float, float]:
+    """The log10 range of the cost axis (costs fall by orders of magnitude)."""
+    costs = [c for r in records for c in r.costs if c > 0 and math.isfinite(c)] or [1.0]
+    low, high = math.log10(min(costs)), math.log10(max(costs))
+    return low, max(high, low + 1e-9)
+
+
+def _scale(records: list[TrainingRecord]) -> tuple[int, float, float]:
+    """The last step and the log10 cost range: what :func:`_point` maps onto the plot."""
+    return max(max(r.steps for r in records), 1), *_span(records)
+
+
+def _point(step: int, cost: float, scale: tuple[int, float, float]) -> tuple[float, float]:
+    last, low, high = scale
+    level = math.log10(cost) if cost > 0 and math.isfinite(cost) else low
+    x = 1.5 * _PAD + (_W - 2 * _PAD) * step / last
+    y = _H - _PAD - (_H - 1.5 * _PAD) * (min(max(level, low), high) - low) / (high - low)
     return round(x, 1), round(y, 1)
 
 
 def _curve(records: list[TrainingRecord]) -> str:
     """The cost curves as an inline SVG with axes, a legend and one marker per record."""
-    top = max(max(r.costs) for r in records)
+    scale = _scale(records)
+    _, low, high = scale
     last = max(r.steps for r in records)
-    x0, y0, x1, y1 = _PAD, _H - _PAD, _W - _PAD / 2, _PAD / 2
+    x0, y0, x1, y1 = 1.5 * _PAD, _H - _PAD, _W - _PAD / 2, _PAD / 2
     parts = [
         f'<svg id="curve" width="{_W:g}" height="{_H:g}" viewBox="0 0 {_W:g} {_H:g}" role="img" '
         'aria-label="cost against training step">',
@@ -312,20 +327,20 @@ def _curve(records: list[TrainingRecord]) -> str:
         f'<text x="{x0}" y="{y0 + 16}" class="tick">0</text>',
         f'<text x="{x1}" y="{y0 + 16}" class="tick" text-anchor="end">{last:,}</text>',
         f'<text x="{(x0 + x1) / 2}" y="{y0 + 30}" class="tick" text-anchor="middle">training step</text>',
-        f'<text x="{x0 - 4}" y="{y1 + 4}" class="tick" text-anchor="end">{top:.3g}</text>',
-        f'<text x="{x0 - 4}" y="{y0}" class="tick" text-anchor="end">0</text>',
-        f'<text x="{x0 + 4}" y="{y1 - 6}" class="tick">cost</text>',
+        f'<text x="{x0 - 4}" y="{y1 + 4}" class="tick" text-anchor="end">{10**high:.3g}</text>',
+        f'<text x="{x0 - 4}" y="{y0}" class="tick" text-anchor="end">{10**low:.3g}</text>',
+        f'<text x="{x0 + 4}" y="{y1 - 6}" class="tick">cost (log scale)</text>',
         f'<line id="marker-line" x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#999" stroke-dasharray="3,3"/>',
     ]
     for k, r in enumerate(records):
         colour = _CURVE_COLOURS[k % len(_CURVE_COLOURS)]
-        points = " ".join("%g,%g" % _point(step, c, records) for step, c in enumerate(r.costs))
+        points = " ".join("{:g},{:g}".format(*_point(step, c, scale)) for step, c in enumerate(r.costs))
         dash = "" if k == 0 else ' stroke-dasharray="6,3"'
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dash} points="{points}"/>')
         parts.append(f'<circle id="marker-{k}" r="5" fill="{colour}" cx="{x0}" cy="{y0}"/>')
-        ly = y1 + 14 + 16 * k
-        parts.append(f'<line x1="{x1 - 150}" y1="{ly - 4}" x2="{x1 - 130}" y2="{ly - 4}" stroke="{colour}"{dash}/>')
-        parts.append(f'<text x="{x1 - 125}" y="{ly}" class="tick">{html.escape(r.name)}</text>')
+        ly = (y0 + y1) / 2 + 16 * k
+        parts.append(f'<line x1="{x0 + 60}" y1="{ly - 4}" x2="{x0 + 80}" y2="{ly - 4}" stroke="{colour}"{dash}/>')
+        parts.append(f'<text x="{x0 + 85}" y="{ly}" class="tick">{html.escape(r.name)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
