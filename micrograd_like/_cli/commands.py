@@ -130,10 +130,12 @@ def _timeline(args: argparse.Namespace) -> Path:
     """Train both starts again, recording snapshots, and write training_timeline.html."""
     from .. import viz
 
-    records, model = [], None
-    for name, _tag, build in _symmetry_starts(args):
-        model = build()
-        records.append(viz.record_training(model, symmetry.cost, steps=args.steps, lr=args.lr, name=name))
+    starts = _symmetry_starts(args)
+    records = [
+        viz.record_training(build(), symmetry.cost, steps=args.steps, lr=args.lr, name=name)
+        for name, _tag, build in starts
+    ]
+    model = starts[0][2]()  # the shape to draw: every start has the same one
     title = "Training the 2-3-3-2 network from both starts"
     return viz.timeline(model, records, title=title).save(args.out / "training_timeline.html")
 

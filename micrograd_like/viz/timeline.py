@@ -140,7 +140,7 @@ def record_training(
     shots: list[Snapshot] = []
     for k in range(steps + 1):
         opt.zero_grad()
-        costs.append(float(step()))  # type: ignore[arg-type]  # no aux: a float
+        costs.append(float(step()))
         if k in keep:
             shots.append(Snapshot(k, costs[-1], tuple(p.data for p in params), tuple(p.grad for p in params)))
         if k < steps:
