@@ -1,6 +1,6 @@
 """The training timeline page in a real browser: the slider shows each recorded step's numbers.
 
-Driven like tests/test_stepper.py: Playwright's Python package and Debian's
+Driven by tests/test_stepper.py's fixtures: Playwright's Python package and Debian's
 ``/usr/bin/chromium``; every request but the page itself is refused and counted.
 """
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_stepper import browser, open_page  # noqa: F401  # the same browser and request guard
+from test_timeline import replay
 
 from micrograd_like import symmetry
 from micrograd_like.viz import record_training, timeline
@@ -17,27 +19,8 @@ from micrograd_like.viz.timeline import snapshot_steps
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 STEPS, LR, SNAPSHOTS = 60, 1.0, 9
 SCHEMES = ("constant", "uniform")
-
-
-def replay(scheme: str) -> list[tuple[float, list[float], list[float]]]:
-    """Eager plain SGD, independent of record_training: (cost, weights, grads) after k updates."""
-    model = symmetry.build_network(scheme)
-    params = model.parameters()
-    out = []
-    for k in range(STEPS + 1):
-        for p in params:
-            p.grad = 0.0
-        c = symmetry.cost(model)
-        c.backward()
-        out.append((c.data, [p.data for p in params], [p.grad for p in params]))
-        if k < STEPS:
-            for p in params:
-                p.data -= LR * p.grad
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -51,30 +34,10 @@ def page_file(tmp_path_factory):
 
 
 @pytest.fixture
-def page(page_file):
-    from playwright.sync_api import sync_playwright
-
-    url = page_file.as_uri()
-    requested, refused, errors = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-        tab.on("request", lambda r: requested.append(r.url))
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-
-        def guard(route):
-            if route.request.url == url:
-                route.continue_()
-            else:
-                refused.append(route.request.url)
-                route.abort()
-
-        tab.route("**/*", guard)
-        tab.goto(url)
-        yield tab
-        browser.close()
-    assert refused == [] and set(requested) == {url}, f"the page fetched {requested}"
-    assert errors == []
+def page(page_file, open_page):  # noqa: F811  # the fixture imported above
+    tab = open_page(page_file)  # refuses and counts every request but the page itself
+    tab.set_viewport_size({"width": 1400, "height": 1000})
+    return tab
 
 
 def move(tab, position: int) -> None:
@@ -106,7 +69,7 @@ def test_each_position_shows_a_replayed_runs_numbers(page):
     names = {id(p): n for n, p in enumerate(model.parameters())}
     w00 = names[id(model.layers[0].neurons[0].w[0])]
     for k, scheme in enumerate(SCHEMES):
-        runs = replay(scheme)
+        runs = replay(scheme, STEPS, LR)
         for position in (0, 2, len(steps) - 1):
             move(page, position)
             cost, data, grads = runs[steps[position]]
