@@ -98,3 +98,15 @@ def test_the_marker_moves_along_the_cost_curve(page):
     assert end[0] > start[0] and end[1] > start[1]  # later, and lower cost (SVG y grows downwards)
     assert re.fullmatch(r"[\d.]+", page.get_attribute("#marker-line", "x1"))
     assert page.get_attribute("#marker-line", "x1") == page.get_attribute("#marker-0", "cx")
+
+
+def test_keys_move_the_slider_from_anywhere_on_the_page(page):
+    steps = snapshot_steps(STEPS, SNAPSHOTS)
+    page.click("h1")  # focus away from the slider
+    for key, position in (("End", len(steps) - 1), ("ArrowLeft", len(steps) - 2), ("Home", 0), ("PageDown", 5)):
+        page.keyboard.press(key)
+        assert page.input_value("#slider") == str(position), key
+        assert page.text_content("#step") == f"{steps[position]:,}", key
+    page.focus("#slider")  # the slider's own keys do the same
+    page.keyboard.press("End")
+    assert page.text_content("#step") == f"{steps[-1]:,}"

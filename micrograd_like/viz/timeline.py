@@ -242,7 +242,7 @@ def _drawing_block(k: int, record: TrainingRecord, svgs: list[str]) -> str:
 def _intro(records: list[TrainingRecord]) -> str:
     names = " and ".join(html.escape(r.name) for r in records)
     return (
-        f"Plain SGD (lr {records[0].lr:g}), {names}. Drag the slider (or use the arrow keys, Home, End) "
+        f"Plain SGD (lr {records[0].lr:g}), {names}. Drag the slider (or use the arrow keys, Page Up/Down, Home, End) "
         "to see the network at that step: each weight edge shows its value <b>w</b> and gradient <b>grad</b>; "
         "neurons of one colour are interchangeable (same weights, same gradients)."
     )
@@ -364,7 +364,7 @@ h3 { font-size: 1em; margin: 0.8em 0 0.2em; }
 p.intro { margin: 0 0 0.4em; max-width: 110em; font-size: 0.9em; }
 #controls { display: flex; align-items: center; gap: 1em; margin-bottom: 0.4em; }
 #slider { flex: 1; max-width: 60em; }
-#layout { display: flex; gap: 1em; align-items: flex-start; }
+#layout { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
 #drawings { flex: 0 0 900px; }
 .drawing { border: 1px solid #ddd; margin-bottom: 0.4em; height: 400px; overflow: hidden; }
 .drawing svg { width: 100%; height: 100%; }
@@ -425,6 +425,14 @@ _SCRIPT = r"""
     marker.setAttribute("x2", x);
   }
   slider.addEventListener("input", function () { show(Number(slider.value)); });
+  var keys = {Home: -Infinity, End: Infinity, ArrowLeft: -1, ArrowRight: 1, PageUp: -5, PageDown: 5};
+  document.addEventListener("keydown", function (e) {
+    if (e.target === slider || !(e.key in keys)) { return; }  // the slider handles its own keys
+    var i = Math.min(Math.max(Number(slider.value) + keys[e.key], 0), Number(slider.max));
+    e.preventDefault();
+    slider.value = String(i);
+    show(i);
+  });
   show(Number(slider.value));
 }());
 """
