@@ -266,7 +266,7 @@ def _table(model: Any, records: list[TrainingRecord]) -> str:
         positions = _bias_positions(model)
         rows.append("".join(f"<th>neuron {j}</th>" for j in range(max(len(p) for p in positions))) + "</tr>")
         for i, layer in enumerate(positions):
-            for what, key in (("bias", "b"), ("its grad", "g")):
+            for what, key in (("bias", "b"), ("bias grad", "g")):
                 cells = "".join(f'<td id="{key}-{k}-{i}-{j}"></td>' for j in range(len(layer)))
                 rows.append(f"<tr><th>layers.{i} {what}</th>{cells}</tr>")
         rows.append("</table>")
@@ -327,8 +327,8 @@ def _curve(records: list[TrainingRecord]) -> str:
         f'<text x="{x0}" y="{y0 + 16}" class="tick">0</text>',
         f'<text x="{x1}" y="{y0 + 16}" class="tick" text-anchor="end">{last:,}</text>',
         f'<text x="{(x0 + x1) / 2}" y="{y0 + 30}" class="tick" text-anchor="middle">training step</text>',
-        f'<text x="{x0 - 4}" y="{y1 + 4}" class="tick" text-anchor="end">{10**high:.3g}</text>',
-        f'<text x="{x0 - 4}" y="{y0}" class="tick" text-anchor="end">{10**low:.3g}</text>',
+        f'<text x="{x0 - 8}" y="{y1 + 4}" class="tick" text-anchor="end">{10**high:.3g}</text>',
+        f'<text x="{x0 - 8}" y="{y0}" class="tick" text-anchor="end">{10**low:.3g}</text>',
         f'<text x="{x0 + 4}" y="{y1 - 6}" class="tick">cost (log scale)</text>',
         f'<line id="marker-line" x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#999" stroke-dasharray="3,3"/>',
     ]
