@@ -146,6 +146,8 @@ def test_timeline_rejects_records_that_do_not_fit():
     model = symmetry.build_network("constant")
     with pytest.raises(TypeError, match="TrainingRecord"):
         timeline(model, ["run"])
+    with pytest.raises(TypeError, match="model must be the MLP"):
+        timeline("model", [record("constant", steps=4, snapshots=2)])
     with pytest.raises(ValueError, match="at least one"):
         timeline(model, [])
     with pytest.raises(ValueError, match="same snapshot steps"):

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from .._checks import check_int, check_real, check_str, describe
 from ..engine import Value
 from ._groups import fmt
-from .network import draw_network
+from .network import _model_problem, draw_network
 from .page import Page
 from .render import render
 
@@ -172,11 +172,15 @@ def timeline(model: MLP, records: Sequence[TrainingRecord], *, title: str | None
         A :class:`~micrograd_like.viz.page.Page` (shown inline by Jupyter; ``.save(path)``).
 
     Raises:
-        TypeError: If ``records`` is not a sequence of TrainingRecord or ``title`` not a str.
+        TypeError: If ``model`` is not an MLP, ``records`` not a list of
+            TrainingRecord or ``title`` not a str.
         ValueError: If ``records`` is empty, their snapshot steps differ, or a record
             does not have one number per parameter of ``model``.
         GraphvizNotFoundError: If the Graphviz ``dot`` program cannot be found.
     """
+    problem = _model_problem(model)
+    if problem:
+        raise TypeError(f"model must be the MLP the records were made with, got {describe(model)}: {problem}")
     records = _check_records(records, len(model.parameters()))
     heading = check_str(title, "title", allow_none=True) or "Training timeline"
     frames = [_frames(model, r) for r in records]
