@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from micrograd_like import explain, explain_network, symmetry
+from micrograd_like import explain, explain_network, symmetry, viz
 from micrograd_like.expr import parse_expression
 from micrograd_like.losses import sse
 
@@ -169,6 +169,19 @@ def test_symmetry_html_without_graphviz_fails_with_exit_1_after_the_report(tmp_p
     assert "stepper page" in result.stderr and result.stderr.count("apt-get install graphviz") == 1
     assert "Plain SGD" in result.stdout  # the run itself is still reported
     assert not (tmp_path / "pics" / "graph_first_backward.html").exists()
+    assert not (tmp_path / "pics" / "training_timeline.html").exists()
+
+
+def test_symmetry_html_writes_the_training_timeline_of_both_starts(tmp_path):
+    out = ok("symmetry", "--html", "--init", "xavier", "--seed", "3", "--steps", "7", "--out", "pics", cwd=tmp_path)
+    assert f"wrote {Path('pics', 'training_timeline.html')}: drag its slider" in out
+    text = (tmp_path / "pics" / "training_timeline.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script id="timeline-data" type="application/json">(.*?)</script>', text)[1])
+    assert data["steps"] == list(range(8))  # 7 steps: every one is a snapshot
+    for k, model in enumerate((symmetry.build_network("xavier", seed=3), symmetry.build_constant_network(1.0))):
+        record = viz.record_training(model, symmetry.cost, steps=7, lr=symmetry.LEARNING_RATE)
+        assert data["runs"][k]["cost"] == [f"{c:.6g}" for c in record.costs]  # the chosen start first
+    assert "random (xavier, seed 3)" in text and "constant 1" in text
 
 
 # -- draw --html ------------------------------------------------------------------------------------------

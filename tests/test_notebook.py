@@ -27,3 +27,7 @@ def test_the_notebook_runs_and_tells_its_story(tmp_path):
     assert "= neuron 0, bit for bit" in text  # explain_network shows the twins
     pictures = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/svg+xml" in o.get("data", {})]
     assert len(pictures) == 3  # the op graph and the two network views
+    pages = [
+        o["data"].get("text/html", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs if "data" in o
+    ]
+    assert any("<iframe" in h and "Training the 2-3-3-2 network from both starts" in h for h in pages)

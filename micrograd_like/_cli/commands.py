@@ -90,7 +90,8 @@ def add_symmetry(commands: Any) -> None:
     sym.add_argument(
         "--html",
         action="store_true",
-        help="also write graph_first_backward.html, a page that steps through that backward pass",
+        help="also write graph_first_backward.html, a page that steps through that backward pass, "
+        "and training_timeline.html, a slider over training showing both starts",
     )
     sym.add_argument("--eager", action="store_true", help=_EAGER_HELP)
     sym.set_defaults(handler=_cmd_symmetry)
@@ -121,7 +122,23 @@ def _cmd_symmetry(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise Failure("could not write the stepper page graph_first_backward.html: it needs Graphviz's 'dot'")
     if page:
         print(f"open {shown(page[0])} in a browser to step through the first backward pass", file=out)
+        timeline = _timeline(args)
+        print(f"wrote {shown(timeline)}: drag its slider to watch both starts train", file=out)
     return 0
+
+
+def _timeline(args: argparse.Namespace) -> Path:
+    """Train both starts again, recording snapshots, and write training_timeline.html."""
+    from .. import viz
+
+    starts = _symmetry_starts(args)
+    records = [
+        viz.record_training(build(), symmetry.cost, steps=args.steps, lr=args.lr, name=name)
+        for name, _tag, build in starts
+    ]
+    model = starts[0][2]()  # the shape to draw: every start has the same one
+    title = "Training the 2-3-3-2 network from both starts"
+    return viz.timeline(model, records, title=title).save(args.out / "training_timeline.html")
 
 
 def _symmetry_starts(args: argparse.Namespace) -> tuple[tuple[str, str, Callable[[], Any]], ...]:

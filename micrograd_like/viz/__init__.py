@@ -14,7 +14,8 @@ it inline; ``.source``, ``.save()``, ``.pipe()`` work as usual):
 :func:`render` writes a drawing to a file whose suffix names the format, and
 :func:`stepper` writes a self-contained HTML page that steps through the backward
 pass one chain-rule row at a time (module :mod:`.stepper`; the package attribute
-``viz.stepper`` is the function).
+``viz.stepper`` is the function). :func:`timeline` builds a page with a slider over
+training (data from :func:`record_training`): network drawings and cost curves per step.
 
 Colour rules (the same in every view): fills start from Paul Tol's colour-blind
 safe "light" palette; the groups that matter (interchangeable neurons, groups
@@ -42,6 +43,7 @@ from .render import (
     resolve_output,
 )
 from .stepper import stepper
+from .timeline import TrainingRecord, record_training, timeline
 
 __all__ = [
     "DEFAULT_MAX_NODES",
@@ -54,14 +56,17 @@ __all__ = [
     "OTHER_BLOCK",
     "PALETTE",
     "SUPPORTED_FORMATS",
+    "TrainingRecord",
     "ZERO_COLOR",
     "GraphvizNotFoundError",
     "block_key",
     "draw_collapsed",
     "draw_dot",
     "draw_network",
+    "record_training",
     "render",
     "resolve_output",
     "stepper",
+    "timeline",
     "trace",
 ]
