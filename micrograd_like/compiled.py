@@ -73,6 +73,17 @@ class _Traced(Value):
 
     __float__ = __int__ = __index__ = _frozen
 
+    def _branch(self, *args: object) -> Any:
+        raise TypeError(
+            f"an argument of a compiled function ({self.label or 'an argument'}) is recorded, not a number: "
+            "==, !=, `in` or `if x:` on it would compare the stand-in Value and freeze that branch into the "
+            "recording; compare x.data explicitly (the branch is then fixed for later calls), or keep the "
+            "branch outside the compiled function"
+        )
+
+    __eq__ = __ne__ = __bool__ = _branch
+    __hash__ = Value.__hash__
+
     def __lt__(self, other):
         return self.data < _data(other)
 
@@ -227,9 +238,11 @@ def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
             continue
         plan.a.append(-1)
         plan.b.append(-1)
+        if type(node) is _Traced or type(node.data) is _ArgumentFloat:
+            _check_owner(node, token)
         if type(node) is _Traced:
             plan.inputs[slot] = node._index
-        elif type(node.data) is _ArgumentFloat and node.data.owner is token:
+        elif type(node.data) is _ArgumentFloat:
             plan.inputs[slot] = node.data.index
             plan.labels[slot] = node.label or paths[node.data.index]
         else:
@@ -245,6 +258,18 @@ def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
                 )
             plan.aux.append(slot_of[id(v)])
     return plan
+
+
+def _check_owner(node: Value, token: object) -> None:
+    """Refuse an argument stand-in left over from another recording (a cache, a closure)."""
+    owner = node._owner if type(node) is _Traced else node.data.owner  # type: ignore[attr-defined]
+    if owner is not token:
+        raise ValueError(
+            f"the graph uses {node!r}, an argument stand-in from another recording (a Value kept from an "
+            "earlier or another compiled call, e.g. in a cache or closure); its number is stale, so the replay "
+            "would be wrong; recompute it inside this call from this call's arguments, or keep the cache out "
+            "of compiled functions"
+        )
 
 
 def _resolve_leaves(plan: _Plan) -> None:

@@ -398,3 +398,106 @@ def test_float_int_or_math_on_an_argument_is_refused_instead_of_frozen(freeze):
         f(1.0)
     g = ml.compile(lambda x: w * ml.functions.exp(x))  # the way that stays an input
     assert g(0.0) == 0.5 and g(1.0) == 0.5 * math.exp(1.0)
+
+
+# -- issue 16 items 1 and 2: a compiled call equals eager or raises a documented error ---------
+
+BRANCH_MESSAGE = "an argument of a compiled function"
+STALE_MESSAGE = "from another recording"
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: x * 10.0 if x == 0 else x * 0.0,
+        lambda x: x * 1.0 if x else x * 0.0,
+        lambda x: x * 20.0 if x in (1, 2) else x * 2.0,
+        lambda x: x * 0.0 if x != x else x * math.nan,
+    ],
+)
+def test_equality_membership_and_truth_of_an_argument_are_refused(fn):
+    with pytest.raises(TypeError, match=BRANCH_MESSAGE):
+        ml.compile(fn)(0.0)
+
+
+def test_a_cached_stand_in_from_another_recording_is_refused_not_misread():
+    w = Value(0.7)
+    cache = {}
+
+    @ml.compile
+    def encode(x):
+        cache["h"] = (w * x).tanh()
+        return cache["h"]
+
+    @ml.compile
+    def loss(x):
+        return cache["h"] * x + x * x
+
+    encode(1.5)
+    with pytest.raises(ValueError, match=STALE_MESSAGE):
+        loss(2.0)
+
+
+def test_a_closure_keeping_last_calls_value_is_refused_when_recording_again():
+    kept = []
+
+    @ml.compile
+    def total(xs):
+        s = kept[-1] if kept else Value(0.0)
+        for x in xs:
+            s = s + x
+        kept.append(s)
+        return s * s
+
+    total([1.0, 2.0])
+    with pytest.raises(ValueError, match=STALE_MESSAGE):
+        total([1.0, 2.0, 3.0])
+
+
+PROGRAM_STEPS = st.lists(st.sampled_from(["add_w", "mul_x", "tanh", "cached", "eq", "bool", "in", "lt"]), max_size=6)
+
+
+def _run_program(steps, x, w, cached):
+    y = x * w
+    for step in steps:
+        if step == "add_w":
+            y = y + w
+        elif step == "mul_x":
+            y = y * x
+        elif step == "tanh":
+            y = y.tanh()
+        elif step == "cached" and cached:
+            y = y + cached[0]
+        elif step == "eq":
+            y = y * 2.0 if x == 1.0 else y
+        elif step == "bool":
+            y = y + 1.0 if x else y
+        elif step == "in":
+            y = y * 3.0 if x in (1.0, 2.0) else y
+        elif step == "lt":
+            y = y - 1.0 if x < 1.0 else y
+    return y
+
+
+@given(PROGRAM_STEPS, st.sampled_from([0.0, 1.0, 2.0, -0.5]))
+def test_random_programs_compile_to_eager_numbers_or_a_documented_error(steps, x):
+    w = Value(0.3)
+    cached: list = []
+
+    @ml.compile
+    def producer(x):
+        cached[:] = [(w * x).tanh()]
+        return cached[0]
+
+    producer(0.5)
+    eager_cached = [(w * Value(0.5)).tanh()]
+    eager = _run_program(steps, x, w, eager_cached).data
+    try:
+        got = ml.compile(lambda x: _run_program(steps, x, w, cached))(x)
+    except TypeError as e:
+        assert BRANCH_MESSAGE in str(e)
+        return
+    except ValueError as e:
+        assert STALE_MESSAGE in str(e)
+        return
+    assert got == pytest.approx(eager, rel=1e-12, abs=1e-12) or (math.isnan(got) and math.isnan(eager))
