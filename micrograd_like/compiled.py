@@ -30,6 +30,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import numbers
+import threading
 import weakref
 from array import array
 from collections import OrderedDict, namedtuple
@@ -133,6 +134,11 @@ def _flatten(args: tuple) -> tuple[tuple, list[float], list[str]]:
         elif isinstance(x, (list, tuple)):
             key.append((type(x), len(x)))
             stack.extend((x[i], f"{path}[{i}]") for i in range(len(x) - 1, -1, -1))
+        elif isinstance(x, _Traced):
+            raise TypeError(
+                f"compiled functions do not nest: {path} is an argument of the compiled function being recorded; "
+                "call the inner function's plain version (its .fn) inside, or compile only the outer function"
+            )
         else:
             raise TypeError(
                 f"compiled function arguments must be numbers or (nested) lists/tuples of numbers, "
@@ -182,19 +188,50 @@ def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> tu
         t._index, t._owner = i, token
         traced.append(t)
 
-    def hook(x: object) -> float:
+    def hook(x: object) -> float | None:
         # Value(t) of a traced number t: the new leaf's float remembers t's argument.
-        if type(x) is not _Traced or x._owner is not token:
-            raise TypeError(f"Value(data) must be a real number, got a Value from another recording: {x!r}")
+        if type(x) is not _Traced:
+            return None  # an ordinary Value: the engine's own error
+        if x._owner is not token:
+            raise TypeError(
+                f"Value(data) got {x!r}, an argument stand-in from another recording (kept in a cache or "
+                "closure); its number is stale; recompute it from this call's arguments"
+            )
         return _ArgumentFloat(x.data, x._index, token)
 
-    previous = engine._trace_hook
-    engine._trace_hook = hook
+    thread = threading.get_ident()
+    previous = _install_hook(thread, hook)
     try:
         out = fn(*_rebuild(args, traced))
     finally:
-        engine._trace_hook = previous
+        _install_hook(thread, previous)
     return _split_output(out) + (token,)
+
+
+# Recording is per thread: each recording thread's hook is kept here, and engine's
+# ``_trace_hook`` is the dispatcher only while at least one thread records.
+_hooks: dict[int, Callable[[object], float | None]] = {}
+_hooks_lock = threading.Lock()
+
+
+def _install_hook(
+    thread: int, hook: Callable[[object], float | None] | None
+) -> Callable[[object], float | None] | None:
+    """Make ``hook`` this thread's recording hook (None: none); returns the previous one."""
+    with _hooks_lock:
+        previous = _hooks.pop(thread, None)
+        if hook is not None:
+            _hooks[thread] = hook
+        engine._trace_hook = _dispatch if _hooks else None
+    return previous
+
+
+def _dispatch(x: object) -> float | None:
+    """This thread's recording hook applied to ``x``; None when only other threads record."""
+    hook = _hooks.get(threading.get_ident())
+    if hook is None:
+        return None
+    return hook(x)
 
 
 def _split_output(out: object) -> tuple[Value, Any]:
@@ -716,6 +753,11 @@ def compile(fn: Callable | None = None, *, check: bool = False, maxsize: int = 8
             naming the first number that differs (a frozen ``if`` on ``.data``).
         maxsize: How many argument structures to keep recordings for (least recently
             used dropped first).
+
+    Recording is per thread (several threads may record at once; nothing stays installed
+    afterwards). ``==``, ``!=``, ``in`` and ``bool()`` on an argument raise ``TypeError``;
+    a stand-in kept from another recording raises ``ValueError``; compiled functions do
+    not nest.
 
     Returns:
         A :class:`Compiled` callable returning the output's ``.data`` as a float (with

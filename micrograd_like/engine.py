@@ -113,7 +113,9 @@ def _as_float(x: object, what: str) -> float:
     hint = ""
     if isinstance(x, Value):
         if _trace_hook is not None:  # compile.py is recording: Value(x) of a traced number
-            return _trace_hook(x)
+            traced = _trace_hook(x)  # None: the recording is another thread's
+            if traced is not None:
+                return traced
         hint = f"; to start a new graph from its number, use Value({x.data!r}) (x.data)"
     elif isinstance(x, str):
         hint = f"; to parse text, convert it first: float({x!r})"
@@ -124,7 +126,7 @@ def _as_float(x: object, what: str) -> float:
 
 # While ``micrograd_like.compile`` records a function, converting one of its traced
 # argument numbers (a Value) gives a float that remembers which argument it was.
-_trace_hook: Callable[[object], float] | None = None
+_trace_hook: Callable[[object], float | None] | None = None
 
 
 def _node_name(v: Value) -> str:

@@ -501,3 +501,44 @@ def test_random_programs_compile_to_eager_numbers_or_a_documented_error(steps, x
         assert STALE_MESSAGE in str(e)
         return
     assert got == pytest.approx(eager, rel=1e-12, abs=1e-12) or (math.isnan(got) and math.isnan(eager))
+
+
+def test_recording_in_several_threads_at_once_is_per_thread_and_leaves_no_hook():
+    import threading
+
+    from micrograd_like import engine
+
+    w = Value(0.5)
+    results: dict[int, float] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def work(i):
+        try:
+            start.wait()
+            cfn = ml.compile(lambda x: (Value(x) * w).tanh() + x * x)
+            results[i] = cfn(float(i))
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert results == {i: (Value(float(i)) * w).tanh().data + i * i for i in range(8)}
+    assert engine._trace_hook is None
+    with pytest.raises(TypeError, match="use Value\\(1.0\\)"):
+        Value(Value(1.0))
+
+
+def test_a_plain_value_in_value_while_recording_gets_the_eager_message():
+    with pytest.raises(TypeError, match="use Value\\(1.0\\)"):
+        ml.compile(lambda x: Value(Value(1.0)) * x)(2.0)
+
+
+def test_nested_compile_says_compiled_functions_do_not_nest():
+    inner = ml.compile(lambda x: x * x)
+    with pytest.raises(TypeError, match="compiled functions do not nest"):
+        ml.compile(lambda x: Value(inner(x)) + x)(2.0)
