@@ -54,7 +54,7 @@ class ReplayMismatch(ValueError):
 class _Traced(Value):
     """A leaf standing for one argument number while a function is recorded.
 
-    Arithmetic makes ordinary graph nodes; comparisons read the recorded number (and
+    Arithmetic makes ordinary graph nodes; ordering comparisons (as on any Value) read the recorded number (and
     are frozen into the recording, like any ``.data`` read). ``float()``, ``int()``
     and ``math`` functions are refused: they would silently turn the argument into a
     constant of the recording, so later calls would reuse the first call's number.
@@ -85,18 +85,6 @@ class _Traced(Value):
     __eq__ = __ne__ = __bool__ = _branch
     __hash__ = Value.__hash__
 
-    def __lt__(self, other):
-        return self.data < _data(other)
-
-    def __le__(self, other):
-        return self.data <= _data(other)
-
-    def __gt__(self, other):
-        return self.data > _data(other)
-
-    def __ge__(self, other):
-        return self.data >= _data(other)
-
 
 class _ArgumentFloat(float):
     """The float stored by ``Value(t)`` for a traced number ``t``: the same number,
@@ -110,10 +98,6 @@ class _ArgumentFloat(float):
         self = super().__new__(cls, x)
         self.index, self.owner = index, owner
         return self
-
-
-def _data(x: object) -> object:
-    return x.data if isinstance(x, Value) else x
 
 
 # -- arguments ---------------------------------------------------------------------------

@@ -74,6 +74,13 @@ class _FloatRangeError(ValueError, OverflowError):
     """A number beyond the float range (a ValueError, and an OverflowError as before)."""
 
 
+def _number_of(x: object) -> Any:
+    """The number an ordering comparison reads: a Value's ``.data``, a real as is, else None."""
+    if isinstance(x, Value):
+        return x.data
+    return x if _is_real(x) else None
+
+
 def _is_real(x: object) -> bool:
     """The one rule for "a real number", shared by Value, the ops, gradcheck and expr.
 
@@ -371,6 +378,24 @@ class Value:
 
     def __rpow__(self, other: Number) -> Value:
         return _lift(other, "**") ** self
+
+    # -- comparisons: < <= > >= compare .data and give a bool (as a 0-d tensor does); ----
+    # == stays identity, as in micrograd, so Values work as set members and dict keys.
+    def __lt__(self, other: object) -> bool:
+        n = _number_of(other)
+        return NotImplemented if n is None else self.data < n
+
+    def __le__(self, other: object) -> bool:
+        n = _number_of(other)
+        return NotImplemented if n is None else self.data <= n
+
+    def __gt__(self, other: object) -> bool:
+        n = _number_of(other)
+        return NotImplemented if n is None else self.data > n
+
+    def __ge__(self, other: object) -> bool:
+        n = _number_of(other)
+        return NotImplemented if n is None else self.data >= n
 
     # -- elementary functions ------------------------------------------------------------
     # exp, log, tanh, sigmoid, relu (and every op of micrograd_like.functions) are
