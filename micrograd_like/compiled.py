@@ -111,9 +111,9 @@ def _flatten(args: tuple) -> tuple[tuple, list[float], list[str]]:
     stack: list[tuple[Any, str]] = [(a, f"arg{i}") for i, a in reversed(list(enumerate(args)))]
     while stack:
         x, path = stack.pop()
-        if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, (bool, Value))):
-            key.append(0)
-            nums.append(float(x))
+        if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
+            key.append(0)  # a bool is a number here too, as everywhere else in the library
+            nums.append(engine._as_float(x, f"the compiled function's argument {path}"))
             paths.append(path)
         elif isinstance(x, (list, tuple)):
             key.append((type(x), len(x)))

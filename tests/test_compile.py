@@ -542,3 +542,11 @@ def test_nested_compile_says_compiled_functions_do_not_nest():
     inner = ml.compile(lambda x: x * x)
     with pytest.raises(TypeError, match="compiled functions do not nest"):
         ml.compile(lambda x: Value(inner(x)) + x)(2.0)
+
+
+def test_a_huge_int_argument_is_named_by_its_path_and_bools_are_numbers():
+    w = Value(1.5)
+    f = ml.compile(lambda xs: w * xs[1])
+    with pytest.raises(OverflowError, match=r"argument arg0\[1\] is .*beyond the largest float"):
+        f([1.0, 10**400])
+    assert f([0.0, True]) == 1.5 and f([0.0, False]) == 0.0
