@@ -706,8 +706,10 @@ def _compare(fn: Callable, args: tuple, rec: _Recording, outputs: tuple, grads: 
     if aux is not None:
         _shape(aux, values)
     hint = (
-        "; Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
-        "the recording: make it branch-free (relu, max via Value ops) or do not compile this function"
+        "; either Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
+        "the recording, or fn keeps state or has side effects (check=True runs it a second time, eagerly, "
+        "on the first call too): make it branch-free (relu, max via Value ops) and free of state and "
+        "side effects, or do not compile this function"
     )
     pairs = [("the output", outputs[0], eager.data)]
     pairs += [(f"extra output {i}", mine, v.data) for i, (mine, v) in enumerate(zip(outputs[1], values))]
@@ -734,7 +736,9 @@ def compile(fn: Callable | None = None, *, check: bool = False, maxsize: int = 8
             the loss was computed from (the scores, say). Values it reaches that were made outside it (a model's parameters)
             are captured: read at every call, their ``.grad`` accumulated into.
         check: Also run ``fn`` eagerly at every call and raise :class:`ReplayMismatch`
-            naming the first number that differs (a frozen ``if`` on ``.data``).
+            naming the first number that differs (a frozen ``if`` on ``.data``, or state or
+            side effects in ``fn``). ``fn`` then runs twice on the first call (record, then
+            eager): its side effects happen twice.
         maxsize: How many argument structures to keep recordings for (least recently
             used dropped first).
 

@@ -550,3 +550,16 @@ def test_a_huge_int_argument_is_named_by_its_path_and_bools_are_numbers():
     with pytest.raises(OverflowError, match=r"argument arg0\[1\] is .*beyond the largest float"):
         f([1.0, 10**400])
     assert f([0.0, True]) == 1.5 and f([0.0, False]) == 0.0
+
+
+def test_check_mismatch_names_state_and_side_effects_as_causes():
+    w = Value(1.0)
+    calls = []
+
+    def stateful(x):
+        calls.append(x)
+        return w * x * len(calls)
+
+    with pytest.raises(ReplayMismatch, match="keeps state or has side effects"):
+        ml.compile(stateful, check=True)(2.0)
+    assert len(calls) == 2  # recorded once, run eagerly once: documented
