@@ -409,6 +409,8 @@ def _forward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> li
             expr = (f"({v[a][0]}){op.name}" if b < 0 else f"{v[a][0]} {op.name} {v[b][0]}", ADD)
         else:
             inner = v[a][0] if b < 0 else f"{v[a][0]}, {v[b][0]}"
+            if names.readable and op.params:  # the code's F{i} has them bound; readers need them
+                inner += "".join(f", {p!r}" for p in op.params)
             call = op.name if names.readable else f"F{op_index[id(op)]}"
             expr = (f"{call}({inner})", ATOM)
         depth[slot] = 1 + max(depth[a], depth[b] if b >= 0 else 0)
@@ -483,6 +485,8 @@ def _backward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> t
         else:  # the call itself raises what eager would; its results are plain names
             risky = [False] * arity
             inner = ", ".join(x[0] for x in operands)
+            if names.readable and op.params:
+                inner += "".join(f", {p!r}" for p in op.params)
             temps = [f"ga{slot}", f"gb{slot}"][:arity]
             acc.lines.append(f"{', '.join(temps)}, = {names.call('vjp', op, op_index[id(op)])}({inner})")
             exprs = [(name, ATOM) for name in temps]

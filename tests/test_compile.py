@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 from hypothesis import given
@@ -563,3 +564,13 @@ def test_check_mismatch_names_state_and_side_effects_as_causes():
     with pytest.raises(ReplayMismatch, match="keeps state or has side effects"):
         ml.compile(stateful, check=True)(2.0)
     assert len(calls) == 2  # recorded once, run eagerly once: documented
+
+
+def test_source_shows_an_ops_parameters():
+    w = Value(0.5)
+    f = ml.compile(lambda x: ml.functions.leaky_relu(w * x, 0.25) + (w * x).leaky_relu(0.125))
+    f(1.0)
+    forward, backward = f.source.split("# backward")
+    for p in ("0.25", "0.125"):
+        assert re.search(rf"= leaky_relu\(t\d+, {p}\)", forward), forward
+        assert re.search(rf"= vjp\[leaky_relu\]\(.*, {p}\)", backward), backward
