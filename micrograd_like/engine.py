@@ -49,6 +49,7 @@ class _Op:
     """
 
     __slots__ = ("name", "forward", "vjp", "formulas", "spec", "params")
+    shared = True  # one op for many nodes, living as long as the registry
 
     def __init__(
         self,
@@ -501,6 +502,7 @@ class _ClosureOp(_Op):
     """
 
     __slots__ = ("closure", "node")
+    shared = False  # one node's op, holding the user's closure: compiled code must not cache it
 
     def __init__(self, name: str, closure: Callable[[], None] | None, node: Value) -> None:
         self.name = name

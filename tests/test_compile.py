@@ -574,3 +574,38 @@ def test_source_shows_an_ops_parameters():
     for p in ("0.25", "0.125"):
         assert re.search(rf"= leaky_relu\(t\d+, {p}\)", forward), forward
         assert re.search(rf"= vjp\[leaky_relu\]\(.*, {p}\)", backward), backward
+
+
+def test_template_cache_keeps_no_micrograd_style_closure_alive():
+    import gc
+    import weakref
+
+    from micrograd_like import _templates
+
+    class Payload:
+        pass
+
+    def make_op(x):
+        out = Value(x.data * 3.0, (x,), "triple")
+        payload = Payload()
+
+        def _backward():
+            x.grad += 3.0 * out.grad * (payload is not None)
+
+        out._backward = _backward
+        return out, weakref.ref(payload)
+
+    refs = []
+
+    def fn(x):
+        out, ref = make_op(x * 1.0)
+        refs.append(ref)
+        return out
+
+    f = ml.compile(fn)
+    with pytest.raises(NotImplementedError, match="defined by a _backward closure"):
+        f(2.0)
+    del f
+    gc.collect()
+    assert refs and all(r() is None for r in refs)
+    assert not any(not op.shared for op, _ in _templates._CACHE.values())
