@@ -108,16 +108,20 @@ def _flatten(args: tuple) -> tuple[tuple, list[float], list[str]]:
     key: list = []
     nums: list[float] = []
     paths: list[str] = []
-    stack: list[tuple[Any, str]] = [(a, f"arg{i}") for i, a in reversed(list(enumerate(args)))]
+    stack: list[tuple[Any, str, int]] = [(a, f"arg{i}", 0) for i, a in reversed(list(enumerate(args)))]
+    within: list[int] = []  # ids of the lists/tuples enclosing the current item, outermost first
     while stack:
-        x, path = stack.pop()
+        x, path, depth = stack.pop()
+        del within[depth:]
         if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
             key.append(0)  # a bool is a number here too, as everywhere else in the library
             nums.append(engine._as_float(x, f"the compiled function's argument {path}"))
             paths.append(path)
         elif isinstance(x, (list, tuple)):
+            _check_nesting(x, path, within)
+            within.append(id(x))
             key.append((type(x), len(x)))
-            stack.extend((x[i], f"{path}[{i}]") for i in range(len(x) - 1, -1, -1))
+            stack.extend((x[i], f"{path}[{i}]", depth + 1) for i in range(len(x) - 1, -1, -1))
         elif isinstance(x, _Traced):
             raise TypeError(
                 f"compiled functions do not nest: {path} is an argument of the compiled function being recorded; "
@@ -129,6 +133,22 @@ def _flatten(args: tuple) -> tuple[tuple, list[float], list[str]]:
                 f"got {type(x).__name__} {x!r} at {path}; pass Values in through a closure instead"
             )
     return tuple(key), nums, paths
+
+
+_MAX_NESTING = 100
+
+
+def _check_nesting(x: list | tuple, path: str, within: list[int]) -> None:
+    if id(x) in within:
+        raise ValueError(
+            f"compiled function argument {path} contains itself (a list that refers to itself); "
+            "pass a list of numbers that does not contain itself"
+        )
+    if len(within) >= _MAX_NESTING:
+        raise ValueError(
+            f"compiled function arguments are nested more than {_MAX_NESTING} lists deep (at {path[:60]}...); "
+            "pass flatter lists of numbers"
+        )
 
 
 def _rebuild(args: tuple, traced: list[_Traced]) -> tuple:

@@ -609,3 +609,18 @@ def test_template_cache_keeps_no_micrograd_style_closure_alive():
     gc.collect()
     assert refs and all(r() is None for r in refs)
     assert not any(not op.shared for op, _ in _templates._CACHE.values())
+
+
+def test_self_referencing_and_very_deep_list_arguments_are_refused():
+    f = ml.compile(lambda xs: Value(1.0) * xs[0])
+    loop: list = [1.0]
+    loop.append(loop)
+    with pytest.raises(ValueError, match=r"arg0\[1\] contains itself"):
+        f(loop)
+    deep: list = [1.0]
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested more than 100 lists deep"):
+        f(deep)
+    shared = [1.0, 2.0]
+    assert ml.compile(lambda a: a[0][1] * a[1][0])([shared, shared]) == 2.0  # shared, not a cycle
