@@ -232,5 +232,6 @@ def template_for(op, arity: int) -> OpTemplate:
     if not (vjp and len(vjp) == arity and _same(op.vjp, vjp, ["g", "o", *ins], rng)):
         vjp = None
     template = OpTemplate(fwd[0] if fwd else None, vjp, arity)
-    _CACHE[id(op)] = (op, template)  # ops are shared and long-lived; keep the op alive with it
+    if op.shared:  # registry ops are long-lived; a micrograd-style node's op holds user objects
+        _CACHE[id(op)] = (op, template)
     return template

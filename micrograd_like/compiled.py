@@ -30,6 +30,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import numbers
+import threading
 import weakref
 from array import array
 from collections import OrderedDict, namedtuple
@@ -53,7 +54,7 @@ class ReplayMismatch(ValueError):
 class _Traced(Value):
     """A leaf standing for one argument number while a function is recorded.
 
-    Arithmetic makes ordinary graph nodes; comparisons read the recorded number (and
+    Arithmetic makes ordinary graph nodes; ordering comparisons (as on any Value) read the recorded number (and
     are frozen into the recording, like any ``.data`` read). ``float()``, ``int()``
     and ``math`` functions are refused: they would silently turn the argument into a
     constant of the recording, so later calls would reuse the first call's number.
@@ -73,17 +74,16 @@ class _Traced(Value):
 
     __float__ = __int__ = __index__ = _frozen
 
-    def __lt__(self, other):
-        return self.data < _data(other)
+    def _branch(self, *args: object) -> Any:
+        raise TypeError(
+            f"an argument of a compiled function ({self.label or 'an argument'}) is recorded, not a number: "
+            "==, !=, `in` or `if x:` on it would compare the stand-in Value and freeze that branch into the "
+            "recording; compare x.data explicitly (the branch is then fixed for later calls), or keep the "
+            "branch outside the compiled function"
+        )
 
-    def __le__(self, other):
-        return self.data <= _data(other)
-
-    def __gt__(self, other):
-        return self.data > _data(other)
-
-    def __ge__(self, other):
-        return self.data >= _data(other)
+    __eq__ = __ne__ = __bool__ = _branch
+    __hash__ = Value.__hash__
 
 
 class _ArgumentFloat(float):
@@ -100,10 +100,6 @@ class _ArgumentFloat(float):
         return self
 
 
-def _data(x: object) -> object:
-    return x.data if isinstance(x, Value) else x
-
-
 # -- arguments ---------------------------------------------------------------------------
 
 
@@ -112,22 +108,47 @@ def _flatten(args: tuple) -> tuple[tuple, list[float], list[str]]:
     key: list = []
     nums: list[float] = []
     paths: list[str] = []
-    stack: list[tuple[Any, str]] = [(a, f"arg{i}") for i, a in reversed(list(enumerate(args)))]
+    stack: list[tuple[Any, str, int]] = [(a, f"arg{i}", 0) for i, a in reversed(list(enumerate(args)))]
+    within: list[int] = []  # ids of the lists/tuples enclosing the current item, outermost first
     while stack:
-        x, path = stack.pop()
-        if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, (bool, Value))):
-            key.append(0)
-            nums.append(float(x))
+        x, path, depth = stack.pop()
+        del within[depth:]
+        if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
+            key.append(0)  # a bool is a number here too, as everywhere else in the library
+            nums.append(engine._as_float(x, f"the compiled function's argument {path}"))
             paths.append(path)
         elif isinstance(x, (list, tuple)):
+            _check_nesting(x, path, within)
+            within.append(id(x))
             key.append((type(x), len(x)))
-            stack.extend((x[i], f"{path}[{i}]") for i in range(len(x) - 1, -1, -1))
+            stack.extend((x[i], f"{path}[{i}]", depth + 1) for i in range(len(x) - 1, -1, -1))
+        elif isinstance(x, _Traced):
+            raise TypeError(
+                f"compiled functions do not nest: {path} is an argument of the compiled function being recorded; "
+                "call the inner function's plain version (its .fn) inside, or compile only the outer function"
+            )
         else:
             raise TypeError(
                 f"compiled function arguments must be numbers or (nested) lists/tuples of numbers, "
                 f"got {type(x).__name__} {x!r} at {path}; pass Values in through a closure instead"
             )
     return tuple(key), nums, paths
+
+
+_MAX_NESTING = 100
+
+
+def _check_nesting(x: list | tuple, path: str, within: list[int]) -> None:
+    if id(x) in within:
+        raise ValueError(
+            f"compiled function argument {path} contains itself (a list that refers to itself); "
+            "pass a list of numbers that does not contain itself"
+        )
+    if len(within) >= _MAX_NESTING:
+        raise ValueError(
+            f"compiled function arguments are nested more than {_MAX_NESTING} lists deep (at {path[:60]}...); "
+            "pass flatter lists of numbers"
+        )
 
 
 def _rebuild(args: tuple, traced: list[_Traced]) -> tuple:
@@ -171,19 +192,50 @@ def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> tu
         t._index, t._owner = i, token
         traced.append(t)
 
-    def hook(x: object) -> float:
+    def hook(x: object) -> float | None:
         # Value(t) of a traced number t: the new leaf's float remembers t's argument.
-        if type(x) is not _Traced or x._owner is not token:
-            raise TypeError(f"Value(data) must be a real number, got a Value from another recording: {x!r}")
+        if type(x) is not _Traced:
+            return None  # an ordinary Value: the engine's own error
+        if x._owner is not token:
+            raise TypeError(
+                f"Value(data) got {x!r}, an argument stand-in from another recording (kept in a cache or "
+                "closure); its number is stale; recompute it from this call's arguments"
+            )
         return _ArgumentFloat(x.data, x._index, token)
 
-    previous = engine._trace_hook
-    engine._trace_hook = hook
+    thread = threading.get_ident()
+    previous = _install_hook(thread, hook)
     try:
         out = fn(*_rebuild(args, traced))
     finally:
-        engine._trace_hook = previous
+        _install_hook(thread, previous)
     return _split_output(out) + (token,)
+
+
+# Recording is per thread: each recording thread's hook is kept here, and engine's
+# ``_trace_hook`` is the dispatcher only while at least one thread records.
+_hooks: dict[int, Callable[[object], float | None]] = {}
+_hooks_lock = threading.Lock()
+
+
+def _install_hook(
+    thread: int, hook: Callable[[object], float | None] | None
+) -> Callable[[object], float | None] | None:
+    """Make ``hook`` this thread's recording hook (None: none); returns the previous one."""
+    with _hooks_lock:
+        previous = _hooks.pop(thread, None)
+        if hook is not None:
+            _hooks[thread] = hook
+        engine._trace_hook = _dispatch if _hooks else None
+    return previous
+
+
+def _dispatch(x: object) -> float | None:
+    """This thread's recording hook applied to ``x``; None when only other threads record."""
+    hook = _hooks.get(threading.get_ident())
+    if hook is None:
+        return None
+    return hook(x)
 
 
 def _split_output(out: object) -> tuple[Value, Any]:
@@ -227,9 +279,11 @@ def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
             continue
         plan.a.append(-1)
         plan.b.append(-1)
+        if type(node) is _Traced or type(node.data) is _ArgumentFloat:
+            _check_owner(node, token)
         if type(node) is _Traced:
             plan.inputs[slot] = node._index
-        elif type(node.data) is _ArgumentFloat and node.data.owner is token:
+        elif type(node.data) is _ArgumentFloat:
             plan.inputs[slot] = node.data.index
             plan.labels[slot] = node.label or paths[node.data.index]
         else:
@@ -245,6 +299,18 @@ def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
                 )
             plan.aux.append(slot_of[id(v)])
     return plan
+
+
+def _check_owner(node: Value, token: object) -> None:
+    """Refuse an argument stand-in left over from another recording (a cache, a closure)."""
+    owner = node._owner if type(node) is _Traced else node.data.owner  # type: ignore[attr-defined]
+    if owner is not token:
+        raise ValueError(
+            f"the graph uses {node!r}, an argument stand-in from another recording (a Value kept from an "
+            "earlier or another compiled call, e.g. in a cache or closure); its number is stale, so the replay "
+            "would be wrong; recompute it inside this call from this call's arguments, or keep the cache out "
+            "of compiled functions"
+        )
 
 
 def _resolve_leaves(plan: _Plan) -> None:
@@ -363,6 +429,8 @@ def _forward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> li
             expr = (f"({v[a][0]}){op.name}" if b < 0 else f"{v[a][0]} {op.name} {v[b][0]}", ADD)
         else:
             inner = v[a][0] if b < 0 else f"{v[a][0]}, {v[b][0]}"
+            if names.readable and op.params:  # the code's F{i} has them bound; readers need them
+                inner += "".join(f", {p!r}" for p in op.params)
             call = op.name if names.readable else f"F{op_index[id(op)]}"
             expr = (f"{call}({inner})", ATOM)
         depth[slot] = 1 + max(depth[a], depth[b] if b >= 0 else 0)
@@ -437,6 +505,8 @@ def _backward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> t
         else:  # the call itself raises what eager would; its results are plain names
             risky = [False] * arity
             inner = ", ".join(x[0] for x in operands)
+            if names.readable and op.params:
+                inner += "".join(f", {p!r}" for p in op.params)
             temps = [f"ga{slot}", f"gb{slot}"][:arity]
             acc.lines.append(f"{', '.join(temps)}, = {names.call('vjp', op, op_index[id(op)])}({inner})")
             exprs = [(name, ATOM) for name in temps]
@@ -660,8 +730,10 @@ def _compare(fn: Callable, args: tuple, rec: _Recording, outputs: tuple, grads: 
     if aux is not None:
         _shape(aux, values)
     hint = (
-        "; Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
-        "the recording: make it branch-free (relu, max via Value ops) or do not compile this function"
+        "; either Python control flow that reads .data (an if, max, sorted on .data) is frozen into "
+        "the recording, or fn keeps state or has side effects (check=True runs it a second time, eagerly, "
+        "on the first call too): make it branch-free (relu, max via Value ops) and free of state and "
+        "side effects, or do not compile this function"
     )
     pairs = [("the output", outputs[0], eager.data)]
     pairs += [(f"extra output {i}", mine, v.data) for i, (mine, v) in enumerate(zip(outputs[1], values))]
@@ -688,9 +760,16 @@ def compile(fn: Callable | None = None, *, check: bool = False, maxsize: int = 8
             the loss was computed from (the scores, say). Values it reaches that were made outside it (a model's parameters)
             are captured: read at every call, their ``.grad`` accumulated into.
         check: Also run ``fn`` eagerly at every call and raise :class:`ReplayMismatch`
-            naming the first number that differs (a frozen ``if`` on ``.data``).
+            naming the first number that differs (a frozen ``if`` on ``.data``, or state or
+            side effects in ``fn``). ``fn`` then runs twice on the first call (record, then
+            eager): its side effects happen twice.
         maxsize: How many argument structures to keep recordings for (least recently
             used dropped first).
+
+    Recording is per thread (several threads may record at once; nothing stays installed
+    afterwards). ``==``, ``!=``, ``in`` and ``bool()`` on an argument raise ``TypeError``;
+    a stand-in kept from another recording raises ``ValueError``; compiled functions do
+    not nest.
 
     Returns:
         A :class:`Compiled` callable returning the output's ``.data`` as a float (with

@@ -49,6 +49,7 @@ class _Op:
     """
 
     __slots__ = ("name", "forward", "vjp", "formulas", "spec", "params")
+    shared = True  # one op for many nodes, living as long as the registry
 
     def __init__(
         self,
@@ -72,6 +73,13 @@ class _Op:
 
 class _FloatRangeError(ValueError, OverflowError):
     """A number beyond the float range (a ValueError, and an OverflowError as before)."""
+
+
+def _number_of(x: object) -> Any:
+    """The number an ordering comparison reads: a Value's ``.data``, a real as is, else None."""
+    if isinstance(x, Value):
+        return x.data
+    return x if _is_real(x) else None
 
 
 def _is_real(x: object) -> bool:
@@ -113,7 +121,9 @@ def _as_float(x: object, what: str) -> float:
     hint = ""
     if isinstance(x, Value):
         if _trace_hook is not None:  # compile.py is recording: Value(x) of a traced number
-            return _trace_hook(x)
+            traced = _trace_hook(x)  # None: the recording is another thread's
+            if traced is not None:
+                return traced
         hint = f"; to start a new graph from its number, use Value({x.data!r}) (x.data)"
     elif isinstance(x, str):
         hint = f"; to parse text, convert it first: float({x!r})"
@@ -124,7 +134,7 @@ def _as_float(x: object, what: str) -> float:
 
 # While ``micrograd_like.compile`` records a function, converting one of its traced
 # argument numbers (a Value) gives a float that remembers which argument it was.
-_trace_hook: Callable[[object], float] | None = None
+_trace_hook: Callable[[object], float | None] | None = None
 
 
 def _node_name(v: Value) -> str:
@@ -370,6 +380,24 @@ class Value:
     def __rpow__(self, other: Number) -> Value:
         return _lift(other, "**") ** self
 
+    # -- comparisons: < <= > >= compare .data and give a bool (as a 0-d tensor does); ----
+    # == stays identity, as in micrograd, so Values work as set members and dict keys.
+    def __lt__(self, other: object) -> bool:
+        n = _number_of(other)
+        return NotImplemented if n is None else self.data < n
+
+    def __le__(self, other: object) -> bool:
+        n = _number_of(other)
+        return NotImplemented if n is None else self.data <= n
+
+    def __gt__(self, other: object) -> bool:
+        n = _number_of(other)
+        return NotImplemented if n is None else self.data > n
+
+    def __ge__(self, other: object) -> bool:
+        n = _number_of(other)
+        return NotImplemented if n is None else self.data >= n
+
     # -- elementary functions ------------------------------------------------------------
     # exp, log, tanh, sigmoid, relu (and every op of micrograd_like.functions) are
     # added by the registry; these declarations are for type checkers only.
@@ -474,6 +502,7 @@ class _ClosureOp(_Op):
     """
 
     __slots__ = ("closure", "node")
+    shared = False  # one node's op, holding the user's closure: compiled code must not cache it
 
     def __init__(self, name: str, closure: Callable[[], None] | None, node: Value) -> None:
         self.name = name

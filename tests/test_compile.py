@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 from hypothesis import given
@@ -398,3 +399,228 @@ def test_float_int_or_math_on_an_argument_is_refused_instead_of_frozen(freeze):
         f(1.0)
     g = ml.compile(lambda x: w * ml.functions.exp(x))  # the way that stays an input
     assert g(0.0) == 0.5 and g(1.0) == 0.5 * math.exp(1.0)
+
+
+# -- issue 16 items 1 and 2: a compiled call equals eager or raises a documented error ---------
+
+BRANCH_MESSAGE = "an argument of a compiled function"
+STALE_MESSAGE = "from another recording"
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: x * 10.0 if x == 0 else x * 0.0,
+        lambda x: x * 1.0 if x else x * 0.0,
+        lambda x: x * 20.0 if x in (1, 2) else x * 2.0,
+        lambda x: x * 0.0 if x != x else x * math.nan,
+    ],
+)
+def test_equality_membership_and_truth_of_an_argument_are_refused(fn):
+    with pytest.raises(TypeError, match=BRANCH_MESSAGE):
+        ml.compile(fn)(0.0)
+
+
+def test_a_cached_stand_in_from_another_recording_is_refused_not_misread():
+    w = Value(0.7)
+    cache = {}
+
+    @ml.compile
+    def encode(x):
+        cache["h"] = (w * x).tanh()
+        return cache["h"]
+
+    @ml.compile
+    def loss(x):
+        return cache["h"] * x + x * x
+
+    encode(1.5)
+    with pytest.raises(ValueError, match=STALE_MESSAGE):
+        loss(2.0)
+
+
+def test_a_closure_keeping_last_calls_value_is_refused_when_recording_again():
+    kept = []
+
+    @ml.compile
+    def total(xs):
+        s = kept[-1] if kept else Value(0.0)
+        for x in xs:
+            s = s + x
+        kept.append(s)
+        return s * s
+
+    total([1.0, 2.0])
+    with pytest.raises(ValueError, match=STALE_MESSAGE):
+        total([1.0, 2.0, 3.0])
+
+
+PROGRAM_STEPS = st.lists(st.sampled_from(["add_w", "mul_x", "tanh", "cached", "eq", "bool", "in", "lt"]), max_size=6)
+
+
+def _run_program(steps, x, w, cached):
+    y = x * w
+    for step in steps:
+        if step == "add_w":
+            y = y + w
+        elif step == "mul_x":
+            y = y * x
+        elif step == "tanh":
+            y = y.tanh()
+        elif step == "cached" and cached:
+            y = y + cached[0]
+        elif step == "eq":
+            y = y * 2.0 if x == 1.0 else y
+        elif step == "bool":
+            y = y + 1.0 if x else y
+        elif step == "in":
+            y = y * 3.0 if x in (1.0, 2.0) else y
+        elif step == "lt":
+            y = y - 1.0 if x < 1.0 else y
+    return y
+
+
+@given(PROGRAM_STEPS, st.sampled_from([0.0, 1.0, 2.0, -0.5]))
+def test_random_programs_compile_to_eager_numbers_or_a_documented_error(steps, x):
+    w = Value(0.3)
+    cached: list = []
+
+    @ml.compile
+    def producer(x):
+        cached[:] = [(w * x).tanh()]
+        return cached[0]
+
+    producer(0.5)
+    eager_cached = [(w * Value(0.5)).tanh()]
+    eager = _run_program(steps, x, w, eager_cached).data
+    try:
+        got = ml.compile(lambda x: _run_program(steps, x, w, cached))(x)
+    except TypeError as e:
+        assert BRANCH_MESSAGE in str(e)
+        return
+    except ValueError as e:
+        assert STALE_MESSAGE in str(e)
+        return
+    assert got == pytest.approx(eager, rel=1e-12, abs=1e-12) or (math.isnan(got) and math.isnan(eager))
+
+
+def test_recording_in_several_threads_at_once_is_per_thread_and_leaves_no_hook():
+    import threading
+
+    from micrograd_like import engine
+
+    w = Value(0.5)
+    results: dict[int, float] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def work(i):
+        try:
+            start.wait()
+            cfn = ml.compile(lambda x: (Value(x) * w).tanh() + x * x)
+            results[i] = cfn(float(i))
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert results == {i: (Value(float(i)) * w).tanh().data + i * i for i in range(8)}
+    assert engine._trace_hook is None
+    with pytest.raises(TypeError, match="use Value\\(1.0\\)"):
+        Value(Value(1.0))
+
+
+def test_a_plain_value_in_value_while_recording_gets_the_eager_message():
+    with pytest.raises(TypeError, match="use Value\\(1.0\\)"):
+        ml.compile(lambda x: Value(Value(1.0)) * x)(2.0)
+
+
+def test_nested_compile_says_compiled_functions_do_not_nest():
+    inner = ml.compile(lambda x: x * x)
+    with pytest.raises(TypeError, match="compiled functions do not nest"):
+        ml.compile(lambda x: Value(inner(x)) + x)(2.0)
+
+
+def test_a_huge_int_argument_is_named_by_its_path_and_bools_are_numbers():
+    w = Value(1.5)
+    f = ml.compile(lambda xs: w * xs[1])
+    with pytest.raises(OverflowError, match=r"argument arg0\[1\] is .*beyond the largest float"):
+        f([1.0, 10**400])
+    assert f([0.0, True]) == 1.5 and f([0.0, False]) == 0.0
+
+
+def test_check_mismatch_names_state_and_side_effects_as_causes():
+    w = Value(1.0)
+    calls = []
+
+    def stateful(x):
+        calls.append(x)
+        return w * x * len(calls)
+
+    with pytest.raises(ReplayMismatch, match="keeps state or has side effects"):
+        ml.compile(stateful, check=True)(2.0)
+    assert len(calls) == 2  # recorded once, run eagerly once: documented
+
+
+def test_source_shows_an_ops_parameters():
+    w = Value(0.5)
+    f = ml.compile(lambda x: ml.functions.leaky_relu(w * x, 0.25) + (w * x).leaky_relu(0.125))
+    f(1.0)
+    forward, backward = f.source.split("# backward")
+    for p in ("0.25", "0.125"):
+        assert re.search(rf"= leaky_relu\(t\d+, {p}\)", forward), forward
+        assert re.search(rf"= vjp\[leaky_relu\]\(.*, {p}\)", backward), backward
+
+
+def test_template_cache_keeps_no_micrograd_style_closure_alive():
+    import gc
+    import weakref
+
+    from micrograd_like import _templates
+
+    class Payload:
+        pass
+
+    def make_op(x):
+        out = Value(x.data * 3.0, (x,), "triple")
+        payload = Payload()
+
+        def _backward():
+            x.grad += 3.0 * out.grad * (payload is not None)
+
+        out._backward = _backward
+        return out, weakref.ref(payload)
+
+    refs = []
+
+    def fn(x):
+        out, ref = make_op(x * 1.0)
+        refs.append(ref)
+        return out
+
+    f = ml.compile(fn)
+    with pytest.raises(NotImplementedError, match="defined by a _backward closure"):
+        f(2.0)
+    del f
+    gc.collect()
+    assert refs and all(r() is None for r in refs)
+    assert not any(not op.shared for op, _ in _templates._CACHE.values())
+
+
+def test_self_referencing_and_very_deep_list_arguments_are_refused():
+    f = ml.compile(lambda xs: Value(1.0) * xs[0])
+    loop: list = [1.0]
+    loop.append(loop)
+    with pytest.raises(ValueError, match=r"arg0\[1\] contains itself"):
+        f(loop)
+    deep: list = [1.0]
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested more than 100 lists deep"):
+        f(deep)
+    shared = [1.0, 2.0]
+    assert ml.compile(lambda a: a[0][1] * a[1][0])([shared, shared]) == 2.0  # shared, not a cycle

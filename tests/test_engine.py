@@ -546,3 +546,15 @@ def test_walk_interrupted_midway_leaves_no_marks():
     assert (x._acc, y._acc, z._acc) == (None, None, None)
     y._b = Value(2.0)
     assert grad(z, [x]) == [2.0]
+
+
+def test_ordering_comparisons_read_data_and_equality_stays_identity():
+    a, b = Value(0.5), Value(2.0)
+    assert (a < b, a <= b, a > b, a >= b) == (True, True, False, False)
+    assert (a < 1, 0.1 < a, a >= 0.5, a > Fraction(1, 4)) == (True, True, True, True)
+    assert type(a < b) is bool
+    twin = Value(0.5)
+    assert a != twin and a == a and len({a, twin}) == 2  # identity, as in micrograd
+    assert sorted([b, a]) == [a, b]
+    with pytest.raises(TypeError, match="not supported"):
+        a < "1"  # noqa: B015
