@@ -282,27 +282,30 @@ _INPUTS = ("x", "y")
 def _term(d: _Sym) -> str:
     """The code of g * d, written so that it rounds like the hand-written products did."""
     if d.code in ("1.0", "1"):
-        return "g"
+        return "_g"
     if d.code in ("-1.0", "-1"):
-        return "-g"
+        return "-_g"
     if d.parts and d.parts[0] in "*/":  # g * (a / b) as g * a / b: g / b exactly when a is 1
         sym, a, b = d.parts
-        head = "g" if a.code == "1.0" else f"g * {_wrap(a, 6, True)}"
+        head = "_g" if a.code == "1.0" else f"_g * {_wrap(a, 6, True)}"
         return f"{head} {sym} {_wrap(b, 7, True)}"
-    return f"g * {_wrap(d, 7, True)}"
+    return f"_g * {_wrap(d, 7, True)}"
 
 
 def _compile(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
     """(vjp, traced formulas); the vjp calls the derivative directly when tracing fails."""
     names = _INPUTS[: spec.arity]
+    # Generated names start with "_", which op names cannot: an op called g, out or x
+    # never collides with them.
+    symbols = tuple(_Sym(n, "_" + n) for n in names)
     try:
-        traced = [_sym(d) for d in _call_derivative(spec, tuple(_Sym(n, n) for n in names), params, _Sym("out", "out"))]
+        traced = [_sym(d) for d in _call_derivative(spec, symbols, params, _Sym("out", "_out"))]
     except NameError:  # a function defined after this op (sin's cos): try again later
         return _direct_vjp(spec, params), ()
     except Exception:  # noqa: BLE001 - any formula that does not trace is called as is
         return _direct_vjp(spec, params), tuple(f"{spec.name}'({n})" for n in names)
     body = ", ".join(_term(d) for d in traced)
-    source = f"lambda g, out, {', '.join(names)}: ({body},)"
+    source = f"lambda _g, _out, {', '.join(s.code for s in symbols)}: ({body},)"
     _SOURCES[(spec.name, params)] = source
     vjp = eval(compile(source, f"<derivative of {spec.name}>", "eval"), _NAMESPACE)  # our own trace, never user text
     return vjp, tuple(d.text for d in traced)

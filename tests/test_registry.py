@@ -258,3 +258,20 @@ def test_a_defop_derivatives_own_line_stays_in_the_traceback(scratch):
     with pytest.raises(ValueError) as info:
         op(Value(1.0)).backward()
     assert "the user's faulty line" in "".join(traceback.format_tb(info.value.__traceback__))
+
+
+def test_ops_named_g_and_out_do_not_collide_with_generated_derivative_code():
+    # issue 16 item 6: the traced derivative was compiled as lambda g, out, x: (g * g(x),)
+    from micrograd_like.engine import Value
+    from micrograd_like.registry import REALS, defop
+
+    g = defop("g", lambda x: x * x, lambda x: 2 * x, domain=REALS)
+    defop("out", lambda x: x * x, lambda x: 2 * x, domain=REALS)
+    defop("uses_g", lambda x: x**3 / 3, lambda x: g(x), domain=REALS)
+    defop("uses_out", lambda x: x, lambda x, out: 1 + 0 * out, domain=REALS)
+    x = Value(3.0)
+    x.uses_g().backward()
+    assert x.grad == 9.0
+    y = Value(2.0)
+    y.out().backward()
+    assert y.grad == 4.0
