@@ -527,7 +527,7 @@ def _register(
     for what, f in (("forward", forward), ("derivative", derivative)):
         if not callable(f):
             raise TypeError(f"defop's {what} must be a function, got {describe(f)}; pass e.g. math.sin")
-    params_ = tuple((params or {}).items())
+    params_ = _checked_params(name, params)
     arity = _arity(forward) - len(params_)
     if arity not in (1, 2):
         raise ValueError(f"{name}: forward must take 1 or 2 inputs (then the parameters), it takes {arity}")
@@ -535,6 +535,12 @@ def _register(
         raise ValueError(f"{name}: formulas must be {arity} str (one per input), got {formulas!r}")
     if isinstance(domain, Interval):
         domain = (domain,)
+    bad_tuple = isinstance(domain, tuple) and not all(isinstance(iv, Interval) for iv in domain)
+    if bad_tuple or not (domain is None or isinstance(domain, tuple) or callable(domain)):
+        raise TypeError(
+            f"{name}: domain must be an Interval, a tuple of Intervals or a function of the parameters, "
+            f"got {describe(domain)}; pass e.g. domain=REALS"
+        )
     if isinstance(domain, tuple):
         domain = _constant_domain(domain)
     spec = OpSpec(
@@ -551,6 +557,19 @@ def _register(
         checks,
     )
     return register(spec, method)
+
+
+def _checked_params(name: str, params: Any) -> tuple[tuple[str, float], ...]:
+    """``params`` as ((name, default), ...): a dict of identifiers to finite numbers."""
+    if params is None:
+        return ()
+    if not isinstance(params, dict):
+        raise TypeError(f"{name}: params must be a dict of names to defaults, got {describe(params)}; "
+                        "pass e.g. params={'slope': 0.01}")  # fmt: skip
+    for key in params:
+        if not (isinstance(key, str) and key.isidentifier()):
+            raise ValueError(f"{name}: a parameter name must be an identifier, got {key!r}; pass e.g. 'slope'")
+    return tuple((k, check_real(v, f"{name}'s parameter {k}")) for k, v in params.items())
 
 
 def _constant_domain(intervals: tuple[Interval, ...]) -> Callable[..., tuple[Interval, ...]]:

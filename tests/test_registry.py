@@ -275,3 +275,22 @@ def test_ops_named_g_and_out_do_not_collide_with_generated_derivative_code():
     y = Value(2.0)
     y.out().backward()
     assert y.grad == 4.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"domain": 5}, TypeError, "domain must be an Interval"),
+        ({"domain": (1, 2)}, TypeError, "domain must be an Interval"),
+        ({"params": [("s", 1.0)]}, TypeError, "params must be a dict"),
+        ({"params": {"s": "2"}}, TypeError, "parameter s"),
+    ],
+)
+def test_bad_defop_arguments_name_the_op_and_the_fix(kwargs, error, words):
+    # issue 16 item 10 (and params of item 7)
+    from micrograd_like.registry import REGISTRY, defop
+
+    with pytest.raises(error, match=words) as info:
+        defop("badop16", lambda x, s=0: x, lambda x, s=0: 1.0, **kwargs)
+    assert "badop16" in str(info.value)
+    assert "badop16" not in REGISTRY
