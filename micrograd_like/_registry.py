@@ -282,27 +282,30 @@ _INPUTS = ("x", "y")
 def _term(d: _Sym) -> str:
     """The code of g * d, written so that it rounds like the hand-written products did."""
     if d.code in ("1.0", "1"):
-        return "g"
+        return "_g"
     if d.code in ("-1.0", "-1"):
-        return "-g"
+        return "-_g"
     if d.parts and d.parts[0] in "*/":  # g * (a / b) as g * a / b: g / b exactly when a is 1
         sym, a, b = d.parts
-        head = "g" if a.code == "1.0" else f"g * {_wrap(a, 6, True)}"
+        head = "_g" if a.code == "1.0" else f"_g * {_wrap(a, 6, True)}"
         return f"{head} {sym} {_wrap(b, 7, True)}"
-    return f"g * {_wrap(d, 7, True)}"
+    return f"_g * {_wrap(d, 7, True)}"
 
 
 def _compile(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
     """(vjp, traced formulas); the vjp calls the derivative directly when tracing fails."""
     names = _INPUTS[: spec.arity]
+    # Generated names start with "_", which op names cannot: an op called g, out or x
+    # never collides with them.
+    symbols = tuple(_Sym(n, "_" + n) for n in names)
     try:
-        traced = [_sym(d) for d in _call_derivative(spec, tuple(_Sym(n, n) for n in names), params, _Sym("out", "out"))]
+        traced = [_sym(d) for d in _call_derivative(spec, symbols, params, _Sym("out", "_out"))]
     except NameError:  # a function defined after this op (sin's cos): try again later
         return _direct_vjp(spec, params), ()
     except Exception:  # noqa: BLE001 - any formula that does not trace is called as is
         return _direct_vjp(spec, params), tuple(f"{spec.name}'({n})" for n in names)
     body = ", ".join(_term(d) for d in traced)
-    source = f"lambda g, out, {', '.join(names)}: ({body},)"
+    source = f"lambda _g, _out, {', '.join(s.code for s in symbols)}: ({body},)"
     _SOURCES[(spec.name, params)] = source
     vjp = eval(compile(source, f"<derivative of {spec.name}>", "eval"), _NAMESPACE)  # our own trace, never user text
     return vjp, tuple(d.text for d in traced)
@@ -524,7 +527,7 @@ def _register(
     for what, f in (("forward", forward), ("derivative", derivative)):
         if not callable(f):
             raise TypeError(f"defop's {what} must be a function, got {describe(f)}; pass e.g. math.sin")
-    params_ = tuple((params or {}).items())
+    params_ = _checked_params(name, params)
     arity = _arity(forward) - len(params_)
     if arity not in (1, 2):
         raise ValueError(f"{name}: forward must take 1 or 2 inputs (then the parameters), it takes {arity}")
@@ -532,6 +535,12 @@ def _register(
         raise ValueError(f"{name}: formulas must be {arity} str (one per input), got {formulas!r}")
     if isinstance(domain, Interval):
         domain = (domain,)
+    bad_tuple = isinstance(domain, tuple) and not all(isinstance(iv, Interval) for iv in domain)
+    if bad_tuple or not (domain is None or isinstance(domain, tuple) or callable(domain)):
+        raise TypeError(
+            f"{name}: domain must be an Interval, a tuple of Intervals or a function of the parameters, "
+            f"got {describe(domain)}; pass e.g. domain=REALS"
+        )
     if isinstance(domain, tuple):
         domain = _constant_domain(domain)
     spec = OpSpec(
@@ -548,6 +557,19 @@ def _register(
         checks,
     )
     return register(spec, method)
+
+
+def _checked_params(name: str, params: Any) -> tuple[tuple[str, float], ...]:
+    """``params`` as ((name, default), ...): a dict of identifiers to finite numbers."""
+    if params is None:
+        return ()
+    if not isinstance(params, dict):
+        raise TypeError(f"{name}: params must be a dict of names to defaults, got {describe(params)}; "
+                        "pass e.g. params={'slope': 0.01}")  # fmt: skip
+    for key in params:
+        if not (isinstance(key, str) and key.isidentifier()):
+            raise ValueError(f"{name}: a parameter name must be an identifier, got {key!r}; pass e.g. 'slope'")
+    return tuple((k, check_real(v, f"{name}'s parameter {k}")) for k, v in params.items())
 
 
 def _constant_domain(intervals: tuple[Interval, ...]) -> Callable[..., tuple[Interval, ...]]:

@@ -258,3 +258,39 @@ def test_a_defop_derivatives_own_line_stays_in_the_traceback(scratch):
     with pytest.raises(ValueError) as info:
         op(Value(1.0)).backward()
     assert "the user's faulty line" in "".join(traceback.format_tb(info.value.__traceback__))
+
+
+def test_ops_named_g_and_out_do_not_collide_with_generated_derivative_code():
+    # issue 16 item 6: the traced derivative was compiled as lambda g, out, x: (g * g(x),)
+    from micrograd_like.engine import Value
+    from micrograd_like.registry import REALS, defop
+
+    g = defop("g", lambda x: x * x, lambda x: 2 * x, domain=REALS)
+    defop("out", lambda x: x * x, lambda x: 2 * x, domain=REALS)
+    defop("uses_g", lambda x: x**3 / 3, lambda x: g(x), domain=REALS)
+    defop("uses_out", lambda x: x, lambda x, out: 1 + 0 * out, domain=REALS)
+    x = Value(3.0)
+    x.uses_g().backward()
+    assert x.grad == 9.0
+    y = Value(2.0)
+    y.out().backward()
+    assert y.grad == 4.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"domain": 5}, TypeError, "domain must be an Interval"),
+        ({"domain": (1, 2)}, TypeError, "domain must be an Interval"),
+        ({"params": [("s", 1.0)]}, TypeError, "params must be a dict"),
+        ({"params": {"s": "2"}}, TypeError, "parameter s"),
+    ],
+)
+def test_bad_defop_arguments_name_the_op_and_the_fix(kwargs, error, words):
+    # issue 16 item 10 (and params of item 7)
+    from micrograd_like.registry import REGISTRY, defop
+
+    with pytest.raises(error, match=words) as info:
+        defop("badop16", lambda x, s=0: x, lambda x, s=0: 1.0, **kwargs)
+    assert "badop16" in str(info.value)
+    assert "badop16" not in REGISTRY
