@@ -169,7 +169,7 @@ def _saturated_sentence(d: Diagnosis) -> str:
 def _dead_sentence(d: Diagnosis) -> str:
     return (
         f"Dead ReLUs ({_groups_text(d.dead)}) output 0 on every sample, so their incoming weights "
-        f"get no gradient; start with smaller or positive biases."
+        f"get no gradient; start with biases near zero or slightly positive."
     )
 
 

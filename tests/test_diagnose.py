@@ -112,7 +112,7 @@ SENTENCES = {
     ),
     "dead": re.compile(
         rf"Dead ReLUs \({GROUPS}\) output 0 on every sample, so their incoming weights get no gradient; "
-        r"start with smaller or positive biases\."
+        r"start with biases near zero or slightly positive\."
     ),
     "step": re.compile(
         r"The step size (\S+) is (too large|too small): the cost went from (\S+) to (\S+) in (\d+) steps "
