@@ -16,6 +16,7 @@ if _TYPE_CHECKING:
     from . import functions as functions
     from .analysis import find_symmetric_neurons as find_symmetric_neurons
     from .compiled import compile as compile
+    from .diagnose import diagnose as diagnose
     from .engine import Value as Value
     from .engine import grad as grad
     from .gradcheck import GradcheckError as GradcheckError
@@ -46,6 +47,7 @@ _EXPORTS = {
     "Module": "nn",
     "Neuron": "nn",
     "find_symmetric_neurons": "analysis",
+    "diagnose": "diagnose",
     "explain": "ledger",
     "explain_network": "ledger",
     "draw_dot": "viz",
@@ -56,6 +58,7 @@ _SUBMODULES = (
     "analysis",
     "compiled",
     "datasets",
+    "diagnose",
     "engine",
     "expr",
     "functions",

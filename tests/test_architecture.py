@@ -22,6 +22,7 @@ LAYERS = {
     "gradcheck": 1,
     "nn": 2,
     "analysis": 2,
+    "diagnose": 2,
     "serialization": 2,
     "losses": 2,
     "optim": 2,
