@@ -37,7 +37,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, MutableSequence
 from typing import Any
 
-from . import engine
+from . import _static, engine
 from ._checks import check_bool, check_int
 from ._templates import ADD, ATOM, template_for
 from .engine import Value, grad, iter_graph
@@ -624,10 +624,18 @@ class Compiled:
     ``fn(*args).backward()`` would.
     """
 
-    def __init__(self, fn: Callable, check: bool = False, maxsize: int = 8) -> None:
+    def __init__(
+        self,
+        fn: Callable,
+        check: bool = False,
+        maxsize: int = 8,
+        static_argnums: int | tuple[int, ...] = (),
+        static_argnames: str | tuple[str, ...] = (),
+    ) -> None:
         if not callable(fn):
             raise TypeError(f"compile needs a function, got {type(fn).__name__} {fn!r}")
         self.fn = fn
+        self._static = _static.StaticSpec(fn, static_argnums, static_argnames)
         self.check = check_bool(check, "check")
         self.maxsize = check_int(maxsize, "maxsize", minimum=1)
         self._cache: OrderedDict[tuple, _Recording] = OrderedDict()
@@ -637,12 +645,15 @@ class Compiled:
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
 
-    def __call__(self, *args: Any) -> float | tuple[float, Any]:
+    def __call__(self, *args: Any, **kwargs: Any) -> float | tuple[float, Any]:
+        fn, args, statics, positions = self._static.split(self.fn, args, kwargs)
         key, nums, paths = _flatten(args)
+        key = (key, statics) if statics else key
         rec = self._cache.get(key)
         if rec is None:
             self._misses += 1
-            rec = _Recording(_record(self.fn, args, nums, _named(self.fn, paths)), len(nums), self.__name__)
+            paths = _named(self.fn, _static.renumber(paths, positions))
+            rec = _Recording(_record(fn, args, nums, paths), len(nums), self.__name__)
             self._cache[key] = rec
             if len(self._cache) > self.maxsize:
                 self._cache.popitem(last=False)
@@ -657,7 +668,7 @@ class Compiled:
         except engine._BARE_MATH_ERRORS as error:  # the eager engine's message names the op
             raise _eager_error(rec.plan, nums, error) or error from None
         if self.check:
-            _compare(self.fn, args, rec, (out, aux), grads)
+            _compare(fn, args, rec, (out, aux), grads)
         _add_into_grads(rec.captured, grads)
         shape = rec.plan.aux_shape
         return out if shape is None else (out, _fill(shape, aux))
@@ -749,7 +760,14 @@ def _compare(fn: Callable, args: tuple, rec: _Recording, outputs: tuple, grads: 
             )
 
 
-def compile(fn: Callable | None = None, *, check: bool = False, maxsize: int = 8):  # noqa: A001
+def compile(  # noqa: A001
+    fn: Callable | None = None,
+    *,
+    check: bool = False,
+    maxsize: int = 8,
+    static_argnums: int | tuple[int, ...] = (),
+    static_argnames: str | tuple[str, ...] = (),
+):
     """Record ``fn`` once per argument structure and replay it without building Values.
 
     Use as ``ml.compile(fn)``, ``@ml.compile`` or ``@ml.compile(check=True)``.
@@ -763,8 +781,14 @@ def compile(fn: Callable | None = None, *, check: bool = False, maxsize: int = 8
             naming the first number that differs (a frozen ``if`` on ``.data``, or state or
             side effects in ``fn``). ``fn`` then runs twice on the first call (record, then
             eager): its side effects happen twice.
-        maxsize: How many argument structures to keep recordings for (least recently
-            used dropped first).
+        maxsize: How many recordings to keep (least recently used dropped first): the
+            memory bound, since each distinct argument structure and each distinct set of
+            static values holds one recording until it is dropped.
+        static_argnums, static_argnames: Arguments (by position, by name) whose values
+            choose the graph (a word whose letters pick embeddings): they are passed to
+            ``fn`` as they are and become part of the recording's key, so each distinct
+            value is recorded once and replayed afterwards. They must be hashable and not
+            floats (a float is a number to trace; pass it as an ordinary argument).
 
     Recording is per thread (several threads may record at once; nothing stays installed
     afterwards). ``==``, ``!=``, ``in`` and ``bool()`` on an argument raise ``TypeError``;
@@ -775,6 +799,7 @@ def compile(fn: Callable | None = None, *, check: bool = False, maxsize: int = 8
         A :class:`Compiled` callable returning the output's ``.data`` as a float (with
         ``extra``: the pair ``(loss, extra)`` with floats in place of the Values).
     """
+    options = dict(check=check, maxsize=maxsize, static_argnums=static_argnums, static_argnames=static_argnames)
     if fn is None:
-        return lambda f: Compiled(f, check=check, maxsize=maxsize)
-    return Compiled(fn, check=check, maxsize=maxsize)
+        return lambda f: Compiled(f, **options)
+    return Compiled(fn, **options)
