@@ -29,6 +29,7 @@ LAYERS = {
     "datasets": 2,
     "compiled": 2,
     "_templates": 2,
+    "_static": 2,
     "expr": 2,
     "testing": 2,
     "ledger": 3,
