@@ -91,6 +91,8 @@ class Pictures:
             return [e.source_path] if e.source_path is not None else []
         except subprocess.CalledProcessError as e:  # dot itself failed
             raise Failure(f"Graphviz could not render {path}: {(e.stderr or b'').strip()!r}") from None
+        except (viz.GraphvizTimeoutError, viz.GraphvizCrashedError) as e:  # the .gv is saved; the message says so
+            raise Failure(str(e)) from None
         source = picture.with_suffix(".gv")
         if source == picture:  # the DOT output is the picture
             return [picture]
@@ -118,6 +120,8 @@ class Pictures:
             return []
         except subprocess.CalledProcessError as e:
             raise Failure(f"Graphviz could not draw the graph for {path}: {(e.stderr or b'').strip()!r}") from None
+        except (viz.GraphvizTimeoutError, viz.GraphvizCrashedError) as e:
+            raise Failure(f"could not draw the graph for {path}: {e}") from None
 
     def _missing(self) -> None:
         from .. import viz

@@ -36,7 +36,10 @@ from .collapsed import OTHER_BLOCK, block_key, draw_collapsed
 from .graph import DEFAULT_MAX_NODES, HIGHLIGHTS, draw_dot, trace
 from .network import INTERCHANGEABLE_MESSAGE, NETWORK_EDGE_LABEL_LIMIT, draw_network
 from .render import (
+    DEFAULT_TIMEOUT,
     INSTALL_HINT,
+    GraphvizCrashedError,
+    GraphvizTimeoutError,
     SUPPORTED_FORMATS,
     GraphvizNotFoundError,
     render,
@@ -47,7 +50,10 @@ from .timeline import TrainingRecord, record_training, timeline
 
 __all__ = [
     "DEFAULT_MAX_NODES",
+    "DEFAULT_TIMEOUT",
     "EXTRA_LOUD",
+    "GraphvizCrashedError",
+    "GraphvizTimeoutError",
     "HIGHLIGHTS",
     "INSTALL_HINT",
     "INTERCHANGEABLE_MESSAGE",

@@ -20,6 +20,17 @@ __all__ = ["DEFAULT_MAX_NODES", "HIGHLIGHTS", "draw_dot", "legend_rows", "trace"
 #: draw_dot refuses graphs with more Values than this: dot needs many seconds to
 #: lay them out and nobody can read the result (use draw_collapsed or draw_network).
 DEFAULT_MAX_NODES = 500
+#: A graph with more Values than this, or whose edges skip more than BIG_LAYOUT_SPAN ranks in
+#: all, is laid out with :data:`BIG_LAYOUT`; smaller ones get Graphviz's full search (their
+#: pictures are unchanged). Measured with dot 2.43 (benchmarks/render_times.py): a chain whose
+#: steps share a weight takes 0.2 s at span 630 and 21 s at span 2976 without the limits.
+BIG_LAYOUT_FROM = 200
+BIG_LAYOUT_SPAN = 1000
+#: Layout limits for big graphs. A long chain whose steps share a Value (a weight used at every
+#: step) gives dot one long edge per use, O(n^2) virtual nodes in all, and unbounded network-simplex
+#: and spline work: hours at 300 Values. These cap the simplex iterations (per node) and the
+#: crossing passes, and draw edges straight: every graph within DEFAULT_MAX_NODES takes seconds.
+BIG_LAYOUT = {"nslimit": "0.1", "nslimit1": "1", "mclimit": "0.1", "searchsize": "30", "splines": "line"}
 #: How much white a neuron frame mixes into its group's colour (no group fill uses it).
 FRAME_TINT = 0.65
 
@@ -45,6 +56,22 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     nodes = list(iter_graph(root))
     edges = [(child, v) for v in nodes for child in v.children]
     return nodes, edges
+
+
+def rank_span(nodes: list[Value], edges: list[tuple[Value, Value]]) -> int:
+    """How many ranks the edges skip in all: about the number of virtual nodes dot lays out.
+
+    A computed Value sits one rank after its deepest argument, an input one rank before
+    its first use; an edge from rank ``a`` to rank ``b`` skips ``b - a - 1`` ranks.
+    """
+    rank: dict[int, int] = {}
+    for v in nodes:  # topological order: arguments first
+        if v.children:
+            rank[id(v)] = 1 + max(rank.get(id(c), -1) for c in v.children)
+    for child, parent in edges:
+        if not child.children:
+            rank[id(child)] = min(rank.get(id(child), rank[id(parent)]), rank[id(parent)] - 1)
+    return sum(rank[id(parent)] - rank[id(child)] - 1 for child, parent in edges)
 
 
 #: What ``draw_dot(highlight=...)`` colours (see :func:`draw_dot`).
@@ -131,6 +158,8 @@ def draw_dot(
     dot = _new_digraph("autograd", rankdir, nodesep="0.25", ranksep="0.35")
     if neurons:  # almost no crossing minimisation: the neuron frames stay in name order
         dot.attr(mclimit="0.01")
+    if len(nodes) > BIG_LAYOUT_FROM or rank_span(nodes, edges) > BIG_LAYOUT_SPAN:
+        dot.attr(**{**BIG_LAYOUT, **({"mclimit": "0.01"} if neurons else {})})
     _add_values(dot, nodes, edges, groups, root, neurons, scale)
     if mode != "none" or title:
         header = _dot_header(rtol, min_size) if mode != "none" else None
