@@ -38,10 +38,10 @@ from .network import INTERCHANGEABLE_MESSAGE, NETWORK_EDGE_LABEL_LIMIT, draw_net
 from .render import (
     DEFAULT_TIMEOUT,
     INSTALL_HINT,
-    GraphvizCrashedError,
-    GraphvizTimeoutError,
     SUPPORTED_FORMATS,
+    GraphvizCrashedError,
     GraphvizNotFoundError,
+    GraphvizTimeoutError,
     render,
     resolve_output,
 )
