@@ -128,6 +128,20 @@ def test_a_crashing_dot_says_so_in_one_line_and_keeps_the_source(tmp_path, monke
     assert 'dot -Tpng "' in message and not (tmp_path / "pic.png").exists()
 
 
+@needs_posix
+def test_a_stepper_page_whose_drawing_crashes_keeps_the_source_beside_the_page(tmp_path, monkeypatch):
+    from micrograd_like.viz import stepper
+
+    monkeypatch.setenv("PATH", fake_dot(tmp_path / "bin", "kill -SEGV $$")["PATH"])
+    a = Value(2.0, label="a")
+    with pytest.raises(GraphvizCrashedError) as info:
+        stepper(a * a + 1.0, tmp_path / "steps.html")
+    kept = tmp_path / "steps.gv"
+    assert info.value.source_path == kept and str(kept) in str(info.value)
+    assert kept.read_text(encoding="utf-8").startswith("digraph autograd")
+    assert not (tmp_path / "steps.html").exists()
+
+
 def test_timeout_must_be_a_positive_number(tmp_path):
     graph = draw_dot(Value(1.0) * 2.0)
     with pytest.raises(ValueError, match="timeout"):

@@ -76,11 +76,18 @@ class _DotFailed(RuntimeError):
 
     def __init__(self, what: str, source_path: Path, out: Path, fmt: str) -> None:
         self.source_path = source_path
+        self._parts = (what, out, fmt)
         super().__init__(
             f"{what} while drawing {out.name}; its DOT source is saved at {source_path}: "
             f"draw fewer Values (a smaller max_nodes or --max-nodes, or draw_collapsed(root) for one box per neuron), "
             f'or render it yourself with: dot -T{fmt} "{source_path}" -o "{out}"'
         )
+
+    def kept_at(self, source_path: Path) -> _DotFailed:
+        """The same error, for a DOT source saved at ``source_path`` instead (the first place was temporary)."""
+        what, out, fmt = self._parts
+        write_atomically(source_path, self.source_path.read_bytes())
+        return type(self)(what, source_path, out, fmt)
 
 
 class GraphvizTimeoutError(_DotFailed, TimeoutError):

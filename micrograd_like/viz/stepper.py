@@ -24,7 +24,7 @@ from ..engine import Value, iter_graph
 from ..ledger import Ledger, explain
 from .graph import draw_dot
 from .page import html_path
-from .render import render
+from .render import GraphvizCrashedError, GraphvizTimeoutError, render
 
 __all__ = ["stepper"]
 
@@ -49,6 +49,8 @@ def stepper(root: Value, path: str | os.PathLike[str], *, title: str | None = No
         ValueError: ``path`` has a suffix other than ``.html``/``.htm``, or the graph
             is larger than ``max_nodes`` (as ``draw_dot``).
         GraphvizNotFoundError: the Graphviz ``dot`` program is missing.
+        GraphvizTimeoutError, GraphvizCrashedError: Graphviz was stopped or crashed; the DOT
+            source is saved next to ``path`` (same name, ``.gv``) and no page is written.
     """
     if not isinstance(root, Value):
         raise TypeError(f"stepper(root, path) needs a Value as root, got {describe(root)}; pass the loss")
@@ -56,7 +58,7 @@ def stepper(root: Value, path: str | os.PathLike[str], *, title: str | None = No
     heading = check_str(title, "title", allow_none=True) or "Backward pass, step by step"
     _check_size(root, check_int(max_nodes, "max_nodes", minimum=1, example=500))
     ledger = explain(root)
-    plain, coloured = _drawings(root, ledger, max_nodes)
+    plain, coloured = _drawings(root, ledger, max_nodes, out.with_suffix(".gv"))
     page = _page(heading, ledger, plain, coloured)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(out, page)  # never half a page
@@ -73,8 +75,11 @@ def _check_size(root: Value, max_nodes: int) -> None:
         )
 
 
-def _drawings(root: Value, ledger: Ledger, max_nodes: int) -> tuple[str, str]:
-    """The SVG of the graph without and with gradient colouring, showing the final gradients."""
+def _drawings(root: Value, ledger: Ledger, max_nodes: int, keep: Path) -> tuple[str, str]:
+    """The SVG of the graph without and with gradient colouring, showing the final gradients.
+
+    If Graphviz is stopped or crashes, the DOT source it failed on is kept at ``keep``.
+    """
     nodes = list(iter_graph(root))
     saved = [(v.grad, v.label) for v in nodes]
     try:  # draw_dot shows .grad and .label: show the ledger's, then put the caller's back
@@ -88,7 +93,11 @@ def _drawings(root: Value, ledger: Ledger, max_nodes: int) -> tuple[str, str]:
         for v, (g, label) in zip(nodes, saved):
             v.grad, v.label = g, label
     with tempfile.TemporaryDirectory(prefix="micrograd-stepper-") as tmp:
-        return _svg(plain, Path(tmp, "plain.svg")), _svg(coloured, Path(tmp, "coloured.svg"))
+        try:
+            return _svg(plain, Path(tmp, "plain.svg")), _svg(coloured, Path(tmp, "coloured.svg"))
+        except (GraphvizTimeoutError, GraphvizCrashedError) as exc:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            raise exc.kept_at(keep) from None
 
 
 def _svg(graph: Any, path: Path) -> str:
