@@ -22,7 +22,7 @@ from .._atomic import write_atomically
 from .._checks import check_int, check_str, describe
 from ..engine import Value, iter_graph
 from ..ledger import Ledger, explain
-from .graph import draw_dot
+from .graph import draw_dot_shown
 from .page import html_path
 from .render import render
 
@@ -74,19 +74,17 @@ def _check_size(root: Value, max_nodes: int) -> None:
 
 
 def _drawings(root: Value, ledger: Ledger, max_nodes: int) -> tuple[str, str]:
-    """The SVG of the graph without and with gradient colouring, showing the final gradients."""
+    """The SVG of the graph without and with gradient colouring, showing the ledger's final gradients.
+
+    The numbers and names go to the drawing as mappings: no Value is written to, so
+    a ``backward()`` running meanwhile in another thread loses nothing.
+    """
     nodes = list(iter_graph(root))
-    saved = [(v.grad, v.label) for v in nodes]
-    try:  # draw_dot shows .grad and .label: show the ledger's, then put the caller's back
-        for v, n in zip(nodes, ledger.nodes):
-            v.grad = n.grad
-            if n.expression and not v.label:  # name computed nodes as the ledger does (n4)
-                v.label = n.name
-        plain = draw_dot(root, highlight_equal_grads=False, max_nodes=max_nodes)
-        coloured = draw_dot(root, max_nodes=max_nodes)
-    finally:
-        for v, (g, label) in zip(nodes, saved):
-            v.grad, v.label = g, label
+    grads = {v: n.grad for v, n in zip(nodes, ledger.nodes)}
+    # name computed nodes as the ledger does (n4, and L for an unlabelled root)
+    labels = {v: n.name for v, n in zip(nodes, ledger.nodes) if n.expression and not v.label}
+    plain = draw_dot_shown(root, grads=grads, labels=labels, highlight_equal_grads=False, max_nodes=max_nodes)
+    coloured = draw_dot_shown(root, grads=grads, labels=labels, max_nodes=max_nodes)
     with tempfile.TemporaryDirectory(prefix="micrograd-stepper-") as tmp:
         return _svg(plain, Path(tmp, "plain.svg")), _svg(coloured, Path(tmp, "coloured.svg"))
 
