@@ -1,11 +1,13 @@
 """A backprop stepper: one self-contained HTML page that walks through a backward pass.
 
-``viz.stepper(root, path)`` (:func:`stepper`, exported by :mod:`micrograd_like.viz`) draws the graph with :func:`~micrograd_like.viz.draw_dot`, inlines
+``viz.stepper(root, path)`` (:func:`stepper`, exported by :mod:`micrograd_like.viz`) draws the graph as
+:func:`~micrograd_like.viz.draw_dot` does, inlines
 the SVG, and adds the rows of :func:`~micrograd_like.ledger.explain` plus a little
 script: Next/Previous (buttons or arrow keys) move one chain-rule step; each step
 highlights the node passing its gradient on and its inputs, shows the ledger row,
 and fills in each gradient once it is final. The last step shows the drawing with
 identical gradients coloured alike. The page loads nothing from anywhere.
+Without a path, ``stepper(root)`` returns the page as a :class:`~.page.Page`, shown inline by a notebook.
 """
 
 from __future__ import annotations
@@ -16,33 +18,40 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
-from .._atomic import write_atomically
 from .._checks import check_int, check_str, describe
 from ..engine import Value, iter_graph
 from ..ledger import Ledger, explain
 from .graph import draw_dot_shown
-from .page import html_path
+from .page import Page, html_path
 from .render import render
 
 __all__ = ["stepper"]
 
 
-def stepper(root: Value, path: str | os.PathLike[str], *, title: str | None = None, max_nodes: int = 500) -> Path:
-    """Write an HTML page stepping through the backward pass of ``root``.
+@overload
+def stepper(root: Value, path: None = None, *, title: str | None = None, max_nodes: int = 500) -> Page: ...
+@overload
+def stepper(root: Value, path: str | os.PathLike[str], *, title: str | None = None, max_nodes: int = 500) -> Path: ...
+def stepper(
+    root: Value, path: str | os.PathLike[str] | None = None, *, title: str | None = None, max_nodes: int = 500
+) -> Page | Path:
+    """The HTML page stepping through the backward pass of ``root``: shown inline, or written to ``path``.
 
     The gradients shown are those ``root.backward()`` computes (from zeroed
-    ``.grad``); the ``.grad`` of the graph's Values is left as it was.
+    ``.grad``); no Value of the graph is written to.
 
     Args:
         root: The Value to differentiate, usually a loss.
         path: The file to write; ``.html`` is appended when there is no suffix.
+            Without it, the page is returned as a :class:`~micrograd_like.viz.page.Page`,
+            which a notebook shows inline (``page.save(path)`` writes it later).
         title: Optional heading of the page (default: "Backward pass, step by step").
         max_nodes: Refuse graphs with more Values than this (checked before any work).
 
     Returns:
-        The path of the written file.
+        The path of the written file; without ``path``, the :class:`Page`.
 
     Raises:
         TypeError: ``root`` is not a Value, ``path`` not a str or path, ``title`` not a str.
@@ -52,15 +61,17 @@ def stepper(root: Value, path: str | os.PathLike[str], *, title: str | None = No
     """
     if not isinstance(root, Value):
         raise TypeError(f"stepper(root, path) needs a Value as root, got {describe(root)}; pass the loss")
-    out = html_path(path)
+    out = None if path is None else html_path(path)
     heading = check_str(title, "title", allow_none=True) or "Backward pass, step by step"
     _check_size(root, check_int(max_nodes, "max_nodes", minimum=1, example=500))
     ledger = explain(root)
     plain, coloured = _drawings(root, ledger, max_nodes)
-    page = _page(heading, ledger, plain, coloured)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(out, page)  # never half a page
-    return out
+    page = Page(_page(heading, ledger, plain, coloured), title=heading, height=PAGE_HEIGHT)
+    return page if out is None else page.save(out)  # saved atomically: never half a page
+
+
+#: The height in CSS pixels of the stepper's frame in a notebook.
+PAGE_HEIGHT = 900
 
 
 def _check_size(root: Value, max_nodes: int) -> None:
