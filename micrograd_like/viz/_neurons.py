@@ -54,19 +54,15 @@ class Neuron:
         return self.name.rpartition(".")[2]
 
 
-def neurons_of(nodes: Sequence[Any], labels: Sequence[str] | None = None) -> list[Neuron]:
-    """The neurons of ``nodes`` (inputs before the Values computed from them), sorted by name.
-
-    ``labels[i]``, when given, is the name of ``nodes[i]`` (instead of its ``.label``).
-    """
-    names = [str(v.label) for v in nodes] if labels is None else labels
+def neurons_of(nodes: Sequence[Any]) -> list[Neuron]:
+    """The neurons of ``nodes`` (inputs before the Values computed from them), sorted by name."""
     owner: list[str | None] = [None] * len(nodes)
     index = {id(v): i for i, v in enumerate(nodes)}
     slots: dict[str, list[tuple[str, int]]] = {}
     params: set[int] = set()
     for i, v in enumerate(nodes):
         children = v.children
-        m = _PARAMETER.match(names[i]) if not children else None
+        m = _PARAMETER.match(str(v.label)) if not children else None
         if m:
             owner[i] = m.group("owner")
             slots.setdefault(m.group("owner"), []).append((m.group("slot"), i))

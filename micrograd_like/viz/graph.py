@@ -148,7 +148,9 @@ def draw_dot_shown(
 
     For pictures of numbers that are not in ``.grad`` (the stepper shows a ledger's):
     nothing is written to any Value. A node missing from a mapping shows its own
-    ``.grad`` or ``.label``. The other options are :func:`draw_dot`'s.
+    ``.grad`` or ``.label``. A name given here is only shown: which groups count as
+    holding a labelled input still follows ``.label``. The other options are
+    :func:`draw_dot`'s.
     """
     check_value(root, "draw_dot")
     rankdir = check_rankdir(rankdir)
@@ -161,7 +163,7 @@ def draw_dot_shown(
     nodes, edges = trace(root)
     _check_size(len(nodes), max_nodes)
     shown = _Shown.of(nodes, grads, labels)
-    neurons = neurons_of(nodes, shown.labels)
+    neurons = neurons_of(nodes)
     twins = same_gradient_neurons(neurons, shown.grads, rtol) if mode != "none" else []
     groups = _groups_of(nodes, shown, (rtol, min_size, mode), twins)
     dot = _new_digraph("autograd", rankdir, nodesep="0.25", ranksep="0.35")
@@ -170,7 +172,7 @@ def draw_dot_shown(
     _add_values(dot, (nodes, edges, shown), groups, root, neurons, scale)
     if mode != "none" or title:
         header = _dot_header(rtol, min_size) if mode != "none" else None
-        names = {i: label for i, (label, v) in enumerate(zip(shown.labels, nodes)) if label and not v.children}
+        names = {i: str(v.label) for i, v in enumerate(nodes) if v.label and not v.children}
         rows = _neuron_rows(groups, neurons, shown.grads) + legend_rows(groups, min_size, names=names)
         label = L.graph_label(title, header, rows + _frame_rows(neurons))
         dot.attr(label=_scaled(label, scale), labelloc="t", labeljust="l")
@@ -238,7 +240,7 @@ def _groups_of(
         first = members[0].slots[0][1]
         group = Group("neurons", tag(k), shown.grads[first], params, fill, "", True)
         out.update((i, group) for i in params)
-    named = [bool(label) and not v.children for label, v in zip(shown.labels, nodes)]
+    named = [bool(v.label) and not v.children for v in nodes]
     shared = group_gradients(
         shown.grads, rtol, named=named, min_size=min_size, show_all=mode == "all", skip=set(out), first=len(twins)
     )
