@@ -157,7 +157,8 @@ h1 { font-size: 1.4em; margin: 0 0 0.2em; white-space: nowrap; overflow: hidden;
 #counter { display: inline-block; min-width: 8.5em; font-weight: bold; }
 #step-box { width: 4.5em; font-size: 0.95em; }
 #node-name { display: inline-block; max-width: 16em; overflow: hidden; text-overflow: ellipsis; vertical-align: bottom; }
-#ledger { table-layout: fixed; width: 100%; border-collapse: collapse; margin: 0.3em 0 0; flex: none; }
+#panel { height: 3.9em; overflow: hidden; margin: 0.3em 0 0; }  /* the same height at every step */
+#ledger { table-layout: fixed; width: 100%; border-collapse: collapse; }
 #ledger th { text-align: left; font-weight: normal; color: #555; padding: 0.1em 0.6em 0.1em 0; width: 15em; font-size: 0.9em; }
 #ledger td { font-family: monospace; padding: 0.1em 1em 0.1em 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 #message { height: 2.6em; overflow: hidden; margin: 0.3em 0; flex: none; line-height: 1.3; }
@@ -200,14 +201,14 @@ it). Numbers: 6 significant digits; hover for all of them.</p>
 <button id="zoom-fit" type="button" title="the whole drawing in the window (F)">Fit</button>
 <button id="zoom-100" type="button" title="full size (1)">100 %</button>
 </div>
-<table id="ledger">
+<div id="panel"><table id="ledger">
 <tr><th>node passing its gradient on</th><td id="row-node"></td>
 <th>input receiving it</th><td id="row-input"></td></tr>
 <tr><th>its gradient %%DROOT%%/d(node)</th><td id="row-node-grad"></td>
 <th>contribution (gradient &times; local)</th><td id="row-contribution"></td></tr>
 <tr><th>local derivative d(node)/d(input)</th><td id="row-local-cell"><span id="row-formula"></span> = <span id="row-local"></span></td>
 <th>input's running total</th><td><span id="row-total"></span> <span id="row-final"></span></td></tr>
-</table>
+</table></div>
 <p id="message"></p>
 <div id="drawing" class="stepping" tabindex="-1">%%DRAWING%%</div>
 <script id="ledger-data" type="application/json">%%DATA%%</script>
