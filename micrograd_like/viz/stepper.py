@@ -168,10 +168,10 @@ h1 { font-size: 1.4em; margin: 0 0 0.2em; white-space: nowrap; overflow: hidden;
 #drawing.stepping g.cluster path, #drawing.stepping g.cluster polygon { fill: none; stroke: #888888; stroke-width: 1px; }
 #drawing.stepping .letter, #drawing.stepping .legend { visibility: hidden; }
 g.node.passing path, g.node.passing polygon { stroke: #D62728; stroke-width: 3px; vector-effect: non-scaling-stroke; }
-#drawing.stepping g.node.passing path:not([fill="none"]) { fill: #FDE0DD; }
+#drawing.stepping g.node.passing path:first-of-type { fill: #FDE0DD; }
 g.node.input path, g.node.input polygon { stroke: #1F77B4; stroke-width: 2px; vector-effect: non-scaling-stroke; }
 g.node.receiving path, g.node.receiving polygon { stroke: #1F77B4; stroke-width: 4px; vector-effect: non-scaling-stroke; }
-#drawing.stepping g.node.receiving path:not([fill="none"]) { fill: #DCEBF7; }
+#drawing.stepping g.node.receiving path:first-of-type { fill: #DCEBF7; }
 g.node.chosen path:not([fill="none"]) { stroke: #FF7F0E; stroke-width: 3px; stroke-dasharray: 6 3; vector-effect: non-scaling-stroke; }
 g.node { cursor: pointer; }
 g.edge.active path { stroke: #D62728; stroke-width: 2.5px; vector-effect: non-scaling-stroke; }
