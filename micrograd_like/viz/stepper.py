@@ -1,13 +1,14 @@
 """A backprop stepper: one self-contained HTML page that walks through a backward pass.
 
-``viz.stepper(root, path)`` (:func:`stepper`, exported by :mod:`micrograd_like.viz`) draws the graph as
-:func:`~micrograd_like.viz.draw_dot` does, inlines
-the SVG, and adds the rows of :func:`~micrograd_like.ledger.explain` plus a little
-script: Next/Previous (buttons or arrow keys) move one chain-rule step; each step
-highlights the node passing its gradient on and its inputs, shows the ledger row,
-and fills in each gradient once it is final. The last step shows the drawing with
-identical gradients coloured alike. The page loads nothing from anywhere.
-Without a path, ``stepper(root)`` returns the page as a :class:`~.page.Page`, shown inline by a notebook.
+``viz.stepper(root, path)`` (:func:`stepper`, exported by :mod:`micrograd_like.viz`) draws the graph
+once as :func:`~micrograd_like.viz.draw_dot` does, with the gradients and node names of
+:func:`~micrograd_like.ledger.explain` (passed to the drawing, never written to ``.grad``), inlines the
+SVG and adds the ledger's rows plus a little script. Each chain-rule step highlights the node passing
+its gradient on and its inputs, shows the row, fills in each gradient once it is final and scrolls the
+drawing to the nodes involved; the overview after the last step shows the same drawing with equal
+gradients coloured alike. Nothing is laid out again between steps. The page loads nothing from
+anywhere. Without a path, ``stepper(root)`` returns it as a :class:`~.page.Page`, shown inline by a
+notebook.
 """
 
 from __future__ import annotations
