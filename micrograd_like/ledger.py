@@ -13,6 +13,7 @@ Nothing here touches ``.grad``.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -108,15 +109,7 @@ class Ledger:
     def __str__(self) -> str:
         root = self.nodes[-1]
         d_root = f"d{_wrt(root.name)}"
-        head = (
-            "step",
-            "node",
-            f"{d_root}/d(node)",
-            "local derivative d(node)/d(input)",
-            "contribution",
-            "input",
-            "total",
-        )
+        head = _row_heads(d_root)
         body = [
             (
                 str(r.step),
@@ -129,11 +122,7 @@ class Ledger:
             )
             for r in self.rows
         ]
-        lines = [
-            f"Backward pass from {root.name}, the value being differentiated: "
-            f"{d_root}/d{_wrt(root.name)} = {_num(root.grad)} (the seed)",
-            "",
-        ]
+        lines = [_caption(root), ""]
         lines += _table(head, body, right=(0, 2, 4))
         lines += ["", f"Final gradients {d_root}/d(node):"]
         lines += _table(
@@ -145,6 +134,55 @@ class Ledger:
             right=(2, 3),
         )
         return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The ledger as HTML tables (a notebook shows them); full precision on hover."""
+        root = self.nodes[-1]
+        body = [
+            [_cell(str(r.step)), _cell(r.node), _cell_num(r.node_grad), _cell(_evaluated(r.formula, r.local), r.local)]
+            + [_cell_num(r.contribution), _cell(r.input), _cell_num(r.total, " final" if r.final else "")]
+            for r in self.rows
+        ]
+        finals = [
+            [_cell(n.name + (f" = {n.expression}" if n.expression else "")), _cell(n.op or "leaf")]
+            + [_cell_num(n.data), _cell_num(n.grad)]
+            for n in self.nodes
+        ]
+        d_root = f"d{_wrt(root.name)}"
+        return _html_table(_caption(root), _row_heads(d_root), body) + _html_table(
+            f"Final gradients {d_root}/d(node):", ("node", "op", "data", "grad"), finals
+        )
+
+
+def _row_heads(d_root: str) -> tuple[str, ...]:
+    return ("step", "node", f"{d_root}/d(node)", "local derivative d(node)/d(input)", "contribution", "input", "total")
+
+
+def _caption(root: NodeGradient) -> str:
+    return (
+        f"Backward pass from {root.name}, the value being differentiated: "
+        f"d{_wrt(root.name)}/d{_wrt(root.name)} = {_num(root.grad)} (the seed)"
+    )
+
+
+def _cell(text: str, exact: float | None = None) -> str:
+    """A table cell; with ``exact``, hovering shows that number in full."""
+    tip = "" if exact is None else f' title="{html.escape(repr(exact))}"'
+    return f"<td{tip}>{html.escape(text)}</td>"
+
+
+def _cell_num(x: float, note: str = "") -> str:
+    return f'<td style="text-align:right" title="{html.escape(repr(x))}">{html.escape(_num(x) + note)}</td>'
+
+
+def _html_table(caption: str, head: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    """An HTML table: ``head`` is plain text (escaped here), ``body`` rows of finished cells."""
+    heads = "".join(f'<th style="text-align:left">{html.escape(h)}</th>' for h in head)
+    rows = "".join(f"<tr>{''.join(cells)}</tr>" for cells in body)
+    return (
+        f'<table class="micrograd-ledger"><caption style="text-align:left">{html.escape(caption)}</caption>'
+        f"<thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 def _evaluated(formula: str, local: float) -> str:

@@ -24,10 +24,9 @@ the first backward pass.
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import itertools
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -600,19 +599,17 @@ PICTURE_WIDTH_INCHES = 14.0
 PICTURE_TEXT_SCALE = 3.8
 
 
-@contextlib.contextmanager
-def _first_backward(model: MLP) -> Iterator[Value]:
-    """The cost C after one backward pass from zero gradients; the parameters' ``.grad`` restored after."""
-    params = model.parameters()
-    saved = [p.grad for p in params]
-    try:
-        model.zero_grad()
-        c = cost(model)
-        c.backward()
-        yield c
-    finally:
-        for p, g in zip(params, saved):
-            p.grad = g
+def _first_backward(model: MLP) -> tuple[MLP, Value]:
+    """A copy of ``model`` after one backward pass from zero gradients, and its cost C.
+
+    The pictures draw the copy: the caller's ``.grad`` are never written, so a
+    ``backward()`` running meanwhile in another thread loses nothing.
+    """
+    scratch = copy.deepcopy(model)
+    scratch.zero_grad()
+    c = cost(scratch)
+    c.backward()
+    return scratch, c
 
 
 def _interchangeable_text(model: MLP) -> str:
@@ -637,18 +634,18 @@ def first_backward_graph(model: MLP, name: str) -> Any:
     """
     from .viz import draw_dot, trace
 
-    with _first_backward(model) as c:
-        n = len(trace(c)[0])
-        title = "\n".join(
-            [
-                f"The first backward pass of the 2-3-3-2 network, {name} start: every Value of the cost C "
-                f"({n} Values) with its gradient dC/d(value)",
-                _interchangeable_text(model),
-                "x[n][k] = input k of observation n; target[n][j] = its target for output neuron j. "
-                "Zoom in for the numbers, hover for full precision.",
-            ]
-        )
-        dot = draw_dot(c, max_nodes=5_000, title=title, text_scale=PICTURE_TEXT_SCALE)
+    _, c = _first_backward(model)
+    n = len(trace(c)[0])
+    title = "\n".join(
+        [
+            f"The first backward pass of the 2-3-3-2 network, {name} start: every Value of the cost C "
+            f"({n} Values) with its gradient dC/d(value)",
+            _interchangeable_text(model),
+            "x[n][k] = input k of observation n; target[n][j] = its target for output neuron j. "
+            "Zoom in for the numbers, hover for full precision.",
+        ]
+    )
+    dot = draw_dot(c, max_nodes=5_000, title=title, text_scale=PICTURE_TEXT_SCALE)
     dot.attr(size=f"{PICTURE_WIDTH_INCHES:g},100")
     return dot
 
@@ -664,15 +661,15 @@ def network_before(model: MLP, name: str) -> Any:
     """
     from .viz import draw_network
 
-    with _first_backward(model) as c:
-        title = "\n".join(
-            [
-                f"{name} start: weights before training, with the gradients of the first backward pass",
-                f"cost C {c.data:.4f} for targets {' and '.join(_vector2(row) for row in TARGETS)}; "
-                "grad = dC/d(parameter), before any update",
-                _interchangeable_text(model),
-            ]
-        )
-        dot = draw_network(model, title=title)
+    scratch, c = _first_backward(model)
+    title = "\n".join(
+        [
+            f"{name} start: weights before training, with the gradients of the first backward pass",
+            f"cost C {c.data:.4f} for targets {' and '.join(_vector2(row) for row in TARGETS)}; "
+            "grad = dC/d(parameter), before any update",
+            _interchangeable_text(model),
+        ]
+    )
+    dot = draw_network(scratch, title=title)
     dot.attr(size=f"{PICTURE_WIDTH_INCHES:g},100")  # scaled down to fit a 1,400 px window
     return dot

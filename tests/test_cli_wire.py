@@ -57,20 +57,11 @@ def page_rows(path: Path) -> list[list]:
 
 
 def ledger_rows(root) -> list[list]:
-    """``explain(root)`` in the page's encoding (numbers as exact reprs)."""
+    """``explain(root)`` in the page's encoding: each number as [6 significant digits, exact repr]."""
     return [
-        [
-            r.node_index,
-            r.input_index,
-            r.node,
-            repr(r.node_grad),
-            r.input,
-            r.formula,
-            repr(r.local),
-            repr(r.contribution),
-            repr(r.total),
-            r.final,
-        ]
+        [r.node_index, r.input_index, r.node, r.input, r.formula, r.final]
+        + [[format(x, ".6g"), repr(x)] for x in (r.node_grad, r.local, r.contribution, r.total)]
+        + [format(r.total, "#.4g")]  # the running total as the drawing writes numbers
         for r in explain(root).rows
     ]
 

@@ -269,3 +269,37 @@ def test_the_root_is_named_by_its_label_else_L():
     text = str(explain(root))
     assert text.startswith("Backward pass from C, the value being differentiated: dC/dC = 1 (the seed)")
     assert "dC/d(node)" in text and "dL/d" not in text
+
+
+def test_a_notebook_shows_the_ledger_as_an_html_table_with_everything_escaped():
+    import xml.etree.ElementTree as ET
+
+    a, b = Value(0.5, label="<a>"), Value(-0.3, label="b&c")
+    root = (a * b).tanh() + a
+    ledger = explain(root)
+    doc = ET.fromstring(f"<div>{ledger._repr_html_()}</div>")  # well-formed: every label escaped
+    rows_table, finals = doc.findall("table")
+    assert rows_table.find("caption").text.startswith("Backward pass from L, the value being differentiated")
+    heads = [th.text for th in rows_table.iter("th")]
+    assert heads == [
+        "step",
+        "node",
+        "dL/d(node)",
+        "local derivative d(node)/d(input)",
+        "contribution",
+        "input",
+        "total",
+    ]
+    body = rows_table.find("tbody").findall("tr")
+    assert len(body) == len(ledger.rows)
+    for tr, row in zip(body, ledger.rows):
+        cells = tr.findall("td")
+        assert [c.text for c in (cells[0], cells[1], cells[5])] == [str(row.step), row.node, row.input]
+        assert float(cells[4].get("title")) == row.contribution  # full precision on hover
+        assert cells[4].text == format(row.contribution, ".6g")
+        assert float(cells[6].get("title")) == row.total and cells[6].text.endswith(" final") == row.final
+    names = [tr.find("td").text for tr in finals.find("tbody").findall("tr")]
+    assert names[:2] == ["<a>", "b&c"] and len(names) == len(ledger.nodes)
+    assert [float(tr.findall("td")[3].get("title")) for tr in finals.find("tbody").findall("tr")] == [
+        n.grad for n in ledger.nodes
+    ]

@@ -31,3 +31,9 @@ def test_the_notebook_runs_and_tells_its_story(tmp_path):
         o["data"].get("text/html", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs if "data" in o
     ]
     assert any("<iframe" in h and "Training the 2-3-3-2 network from both starts" in h for h in pages)
+    # The stepper page inline (its script and drawing inside the frame) and a ledger as a table.
+    steps = [h for h in pages if "<iframe" in h and "The first backward pass of the 2-3-3-2 network, step by step" in h]
+    assert len(steps) == 1 and 'sandbox="allow-scripts"' in steps[0] and "&lt;svg" in steps[0]
+    tables = [h for h in pages if h.startswith('<table class="micrograd-ledger">')]
+    assert len(tables) == 1 and "Backward pass from E, the value being differentiated" in tables[0]
+    assert "<td>w1</td>" in tables[0] and "<td>a</td>" in tables[0]

@@ -49,11 +49,11 @@ def first_backward(tmp_path_factory):
         path = render(
             symmetry.first_backward_graph(model, symmetry.start_name(scheme)), tmp_path_factory.mktemp(scheme) / "g.svg"
         )
-        with symmetry._first_backward(model) as c:
-            from micrograd_like.viz import trace
+        from micrograd_like.viz import trace
 
-            values = trace(c)[0]
-        out[scheme] = (model, values, ET.parse(path).getroot())
+        drawn_model, c = symmetry._first_backward(model)  # the copy the pictures draw
+        values = trace(c)[0]
+        out[scheme] = (drawn_model, values, ET.parse(path).getroot())
     return out
 
 

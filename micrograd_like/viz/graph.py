@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import graphviz
 
@@ -142,6 +144,41 @@ def draw_dot(
         TypeError: If ``root`` is not a Value or an option has the wrong type.
         ValueError: If an option has a bad value or the graph has more than ``max_nodes`` Values.
     """
+    return draw_dot_shown(
+        root,
+        rankdir=rankdir,
+        highlight_equal_grads=highlight_equal_grads,
+        rtol=rtol,
+        max_nodes=max_nodes,
+        title=title,
+        min_group_size=min_group_size,
+        highlight=highlight,
+        text_scale=text_scale,
+    )
+
+
+def draw_dot_shown(
+    root: Value,
+    *,
+    grads: Mapping[Value, float] | None = None,
+    labels: Mapping[Value, str] | None = None,
+    rankdir: str = "LR",
+    highlight_equal_grads: bool = True,
+    rtol: float = 1e-9,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    title: str | None = None,
+    min_group_size: int = 2,
+    highlight: str = "parameters",
+    text_scale: float = 1.0,
+) -> graphviz.Digraph:
+    """:func:`draw_dot`, showing the gradients in ``grads`` and the names in ``labels`` (node -> value).
+
+    For pictures of numbers that are not in ``.grad`` (the stepper shows a ledger's):
+    nothing is written to any Value. A node missing from a mapping shows its own
+    ``.grad`` or ``.label``. A name given here is only shown: which groups count as
+    holding a labelled input still follows ``.label``. The other options are
+    :func:`draw_dot`'s.
+    """
     check_value(root, "draw_dot")
     rankdir = check_rankdir(rankdir)
     mode = _check_highlight(highlight, check_bool(highlight_equal_grads, "highlight_equal_grads"))
@@ -152,19 +189,20 @@ def draw_dot(
     scale = check_real(text_scale, "text_scale", minimum=1.0, example=3.0)
     nodes, edges = trace(root)
     _check_size(len(nodes), max_nodes)
+    shown = _Shown.of(nodes, grads, labels)
     neurons = neurons_of(nodes)
-    twins = same_gradient_neurons(neurons, [v.grad for v in nodes], rtol) if mode != "none" else []
-    groups = _groups_of(nodes, rtol, min_size, mode, twins)
+    twins = same_gradient_neurons(neurons, shown.grads, rtol) if mode != "none" else []
+    groups = _groups_of(nodes, shown, (rtol, min_size, mode), twins)
     dot = _new_digraph("autograd", rankdir, nodesep="0.25", ranksep="0.35")
     if neurons:  # almost no crossing minimisation: the neuron frames stay in name order
         dot.attr(mclimit="0.01")
     if len(nodes) > BIG_LAYOUT_FROM or rank_span(nodes, edges) > BIG_LAYOUT_SPAN:
         dot.attr(**{**BIG_LAYOUT, **({"mclimit": "0.01"} if neurons else {})})
-    _add_values(dot, nodes, edges, groups, root, neurons, scale)
+    _add_values(dot, (nodes, edges, shown), groups, root, neurons, scale)
     if mode != "none" or title:
         header = _dot_header(rtol, min_size) if mode != "none" else None
         names = {i: str(v.label) for i, v in enumerate(nodes) if v.label and not v.children}
-        rows = _neuron_rows(groups, neurons, [v.grad for v in nodes]) + legend_rows(groups, min_size, names=names)
+        rows = _neuron_rows(groups, neurons, shown.grads) + legend_rows(groups, min_size, names=names)
         label = L.graph_label(title, header, rows + _frame_rows(neurons))
         dot.attr(label=_scaled(label, scale), labelloc="t", labeljust="l")
         if scale != 1.0:
@@ -205,10 +243,23 @@ def _check_size(n: int, max_nodes: int) -> None:
         )
 
 
+class _Shown(NamedTuple):
+    """What a drawing shows of each node (in trace order): its gradient and its name."""
+
+    grads: list[float]
+    labels: list[str]
+
+    @classmethod
+    def of(cls, nodes: list[Value], grads: Mapping[Value, float] | None, labels: Mapping[Value, str] | None) -> _Shown:
+        g, n = grads or {}, labels or {}
+        return cls([g.get(v, v.grad) for v in nodes], [str(n.get(v, v.label)) for v in nodes])
+
+
 def _groups_of(
-    nodes: list[Value], rtol: float, min_size: int, mode: str, twins: list[list[Neuron]]
+    nodes: list[Value], shown: _Shown, options: tuple[float, int, str], twins: list[list[Neuron]]
 ) -> dict[int, Group]:
     """Node index -> group: the same-gradient neurons' parameters first, then equal gradients."""
+    rtol, min_size, mode = options
     if mode == "none":
         return {}
     out: dict[int, Group] = {}
@@ -216,12 +267,11 @@ def _groups_of(
     for k, ((fill, _), members) in enumerate(zip(looks(len(twins)), twins)):
         params = tuple(sorted(i for n in members for _, i in n.slots))
         first = members[0].slots[0][1]
-        group = Group("neurons", tag(k), nodes[first].grad, params, fill, "", True)
+        group = Group("neurons", tag(k), shown.grads[first], params, fill, "", True)
         out.update((i, group) for i in params)
     named = [bool(v.label) and not v.children for v in nodes]
-    grads = [v.grad for v in nodes]
     shared = group_gradients(
-        grads, rtol, named=named, min_size=min_size, show_all=mode == "all", skip=set(out), first=len(twins)
+        shown.grads, rtol, named=named, min_size=min_size, show_all=mode == "all", skip=set(out), first=len(twins)
     )
     return {**shared, **out}
 
@@ -254,31 +304,33 @@ def _new_digraph(name: str, rankdir: str, **graph_attr: str) -> graphviz.Digraph
 
 def _add_values(
     dot: graphviz.Digraph,
-    nodes: list[Value],
-    edges: list,
+    graph: tuple[list[Value], list, _Shown],
     groups: dict[int, Group],
     root: Value,
     neurons: list[Neuron],
     scale: float = 1.0,
 ) -> None:
+    nodes, edges, shown = graph
     index = {id(v): i for i, v in enumerate(nodes)}
     framed = {}
     for k, n in enumerate(neurons):
         with dot.subgraph(name=f"cluster_neuron{k}") as frame:
             frame.attr(**_frame_attrs(n, groups), fontsize=_points(14, scale))
             for i in n.members:
-                _add_value(frame, i, nodes[i], groups, root)
+                _add_value(frame, i, nodes[i], (groups, shown), root)
                 framed[i] = k
     for i, v in enumerate(nodes):
         if i not in framed:
-            _add_value(dot, i, v, groups, root)
+            _add_value(dot, i, v, (groups, shown), root)
     for child, parent in edges:
         dot.edge(f"v{index[id(child)]}", f"v{index[id(parent)]}op")
 
 
-def _add_value(dot: graphviz.Digraph, i: int, v: Value, groups: dict[int, Group], root: Value) -> None:
+def _add_value(dot: graphviz.Digraph, i: int, v: Value, looks: tuple[dict[int, Group], _Shown], root: Value) -> None:
     """The box of Value ``i`` and, for a computed Value, the oval of its op."""
-    dot.node(f"v{i}", **value_attrs(v, groups.get(i), is_root=v is root))
+    groups, shown = looks
+    attrs = value_attrs(v, groups.get(i), is_root=v is root, grad=shown.grads[i], label=shown.labels[i])
+    dot.node(f"v{i}", **attrs)
     if v.op or v.children:
         op = v.op or "?"
         dot.node(
@@ -311,17 +363,23 @@ def _frame_attrs(n: Neuron, groups: dict[int, Group]) -> dict[str, str]:
     return attrs
 
 
-def value_attrs(v: Value, group: Group | None, *, is_root: bool) -> dict[str, str]:
-    """DOT attributes of one Value's box: label, tooltip and the look of its group."""
-    label = str(v.label)
-    grad_text = L.h(fmt(v.grad))
+def value_attrs(
+    v: Value, group: Group | None, *, is_root: bool, grad: float | None = None, label: str | None = None
+) -> dict[str, str]:
+    """DOT attributes of one Value's box: label, tooltip and the look of its group.
+
+    ``grad`` and ``label`` replace the Value's own ``.grad`` and ``.label`` when given.
+    """
+    label = str(v.label) if label is None else label
+    grad = v.grad if grad is None else grad
+    grad_text = L.h(fmt(grad))
     if group is not None and group.kind in ("shared", "neurons"):
         grad_text += f" <b>{L.h(group.tag)}</b>"  # the letter survives grey print-outs and repeated colours
     rows = ([L.row(L.h(label), bold_first=True)] if label else []) + [
         L.row("data", L.h(fmt(v.data))),
         L.row("grad", grad_text),
     ]
-    tip = ([label] if label else []) + [f"data = {v.data!r}", f"grad = {v.grad!r}"]
+    tip = ([label] if label else []) + [f"data = {v.data!r}", f"grad = {grad!r}"]
     tip += [f"computed by {v.op}"] if v.op else []
     tip += ["root: backward() starts here"] if is_root else []
     attrs = {"label": "<" + L.table(rows) + ">"}
