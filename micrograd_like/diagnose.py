@@ -124,17 +124,17 @@ class Diagnosis:
             found.append("step " + self.step)
         return tuple(found)
 
+    def sentences(self) -> dict[str, str]:
+        """One sentence per finding, keyed by its name in :attr:`findings` (empty when there is none)."""
+        writers = {"symmetric": _symmetric_sentence, "saturated": _saturated_sentence, "dead": _dead_sentence}
+        out = {name: writers[name](self) for name in self.findings if name in writers}
+        if self.step is not None:
+            out["step " + self.step] = _step_sentence(self)
+        return out
+
     def report(self) -> list[str]:
         """One sentence per finding, each quoting its numbers; one sentence when there is none."""
-        sentences = []
-        if self.symmetric:
-            sentences.append(_symmetric_sentence(self))
-        if self.saturated:
-            sentences.append(_saturated_sentence(self))
-        if self.dead:
-            sentences.append(_dead_sentence(self))
-        if self.step is not None:
-            sentences.append(_step_sentence(self))
+        sentences = list(self.sentences().values())
         if not sentences:
             sentences.append(
                 f"None of these: no interchangeable, saturated or dead neurons, and the cost went "
