@@ -17,6 +17,7 @@ import pytest
 from micrograd_like import symmetry
 from micrograd_like.diagnose import (
     DIVERGE_FACTOR,
+    LARGER_STEP_GAIN,
     OSCILLATION_FRACTION,
     SATURATION_DERIVATIVE,
     SMALL_GRADIENT,
@@ -134,8 +135,10 @@ SENTENCES = {
         r"sample, and the gradient norms per layer are (.+); start from smaller initial weights\."
     ),
     "dead": re.compile(
-        rf"Dead ReLUs \({GROUPS}\) output 0 on every sample, so their incoming weights get no gradient; "
-        r"start with biases near zero or slightly positive\."
+        rf"Dead ReLUs \({GROUPS}\) output 0 on every sample \(their largest input is (\S+), their biases "
+        r"(\S+) to (\S+)\), so their incoming weights get no gradient; (start with biases near zero or "
+        r"slightly positive|draw other starting weights \(another seed\) or use leaky_relu, which passes a "
+        r"gradient below 0)\."
     ),
     "step": re.compile(
         r"The step size (\S+) is (too large|too small): the cost went from (\S+) to (\S+) in (\d+) steps "
@@ -187,10 +190,19 @@ def check_saturated(m, case: Case) -> None:
 
 
 def check_dead(m, model: MLP, inputs) -> None:
+    biases, largest = [], []
     for layer, ns in parse_groups(m[1]):
         for j in ns:
-            assert model.layers[layer].neurons[j].activation == "relu"
+            neuron = model.layers[layer].neurons[j]
+            assert neuron.activation == "relu"
             assert all(outputs(model, x)[layer][j] == 0.0 for x in inputs)
+            seen = [x if layer == 0 else outputs(model, x)[layer - 1] for x in inputs]
+            largest.append(max(neuron.b.data + sum(w.data * v for w, v in zip(neuron.w, xs)) for xs in seen))
+            biases.append(neuron.b.data)
+    assert close(m[2], max(largest), 1e-2) and max(largest) <= 0.0
+    assert close(m[3], min(biases), 1e-2) and close(m[4], max(biases), 1e-2)
+    # Bias advice only when every dead unit's bias is negative; otherwise its weights are the cause.
+    assert m[5].startswith("start with biases") == (max(biases) < 0)
 
 
 def check_step(m, case: Case) -> None:
@@ -202,9 +214,14 @@ def check_step(m, case: Case) -> None:
     if m[2] == "too small":
         assert suggested == pytest.approx(lr * STEP_FACTOR)
         assert abs(first - last) < SMALL_MOVE * first
-        g = re.fullmatch(r"while the gradient norm was (\S+)", m[6])
+        g = re.fullmatch(r"while the gradient norm was (\S+), and at lr (\S+) the same steps reach (\S+)", m[6])
         assert g and close(g[1], math.sqrt(sum(n * n for n in layer_norms(case))))
         assert float(g[1]) >= SMALL_GRADIENT
+        # The larger step really does better: lower, and by LARGER_STEP_GAIN times the progress.
+        assert float(g[2]) == pytest.approx(suggested)
+        _, larger_last = final_cost(case, suggested, steps)
+        assert close(g[3], larger_last, 1e-5) and larger_last < last
+        assert first - larger_last >= LARGER_STEP_GAIN * (first - last)
         return
     assert suggested == pytest.approx(lr / STEP_FACTOR)
     smaller = re.fullmatch(r"while at lr (\S+) the same steps reach (\S+)", m[6])

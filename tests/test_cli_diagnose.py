@@ -75,7 +75,9 @@ def test_moons_data_with_its_default_network():
     assert code == 0 and err == ""
     points, labels = make_moons(moons.POINTS, noise=moons.NOISE, seed=3)
     case = Case(MLP(2, [*moons.HIDDEN, 1], seed=3), [list(p) for p in points], [float(y) for y in labels], losses.mse)
-    assert " ".join(out.split("\n\n")[0].split()).startswith(f"2-16-16-1 network, {moons.POINTS} samples of the moons data, loss mse")
+    assert " ".join(out.split("\n\n")[0].split()).startswith(
+        f"2-16-16-1 network, {moons.POINTS} samples of the moons data, loss mse"
+    )
     findings(out, case)
 
 

@@ -9,13 +9,13 @@ that wrote it. A sentence of any other form fails the test.
 from __future__ import annotations
 
 import pytest
-from diagnose_checks import T, X, constant, dead_relu, findings_of, healthy, local_derivative, outputs
+from diagnose_checks import SIG, T, X, constant, dead_relu, findings_of, healthy, local_derivative, outputs
 from hypothesis import given
 from hypothesis import strategies as st
 
 import micrograd_like
 from micrograd_like.diagnose import SATURATION_DERIVATIVE, diagnose
-from micrograd_like.losses import sse
+from micrograd_like.losses import mse, sse
 from micrograd_like.nn import MLP
 
 # -- the grid: causes known by construction -------------------------------------------------------
@@ -45,6 +45,55 @@ def test_step_sizes(lr, expected, seed):
 
 def test_too_large_step_on_the_constant_network_is_named_with_symmetry():
     assert findings_of(constant(1.0), X, T, lr=100.0) == {"symmetric", "step too large"}
+
+
+@pytest.mark.parametrize("init", ["uniform", "xavier", "he", "normal"])
+@pytest.mark.parametrize("seed", [1, 2, 5])
+def test_healthy_random_starts_get_none(init, seed):
+    model = MLP(2, [3, 3, 2], init=init, seed=seed, **SIG)
+    assert findings_of(model, X, T, lr=1.0) == {"none"}
+    assert findings_of(model, X, T, lr=None, loss=mse, steps=50) == {"none"}  # the defaults, with mse
+
+
+def shifted(activation: str, seed: int, shift: float) -> MLP:
+    """Random (so not interchangeable) weights, every bias moved by ``shift``."""
+    model = MLP(2, [3, 3, 2], seed=seed, activation=activation, output_activation=activation)
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            neuron.b.data += shift
+    return model
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("seed", [0, 4])
+def test_saturated_without_symmetry_is_saturated_only(activation, seed):
+    # |w| <= 1 and inputs below 1: every unit's input is above 27 on both samples, by construction.
+    assert findings_of(shifted(activation, seed, 30.0), X, T, lr=1.0) == {"saturated"}
+
+
+def test_constant_tanh_start_is_interchangeable_and_saturated():
+    model = MLP(2, [3, 3, 2], init=5.0, bias_init=5.0, activation="tanh", output_activation="tanh")
+    assert findings_of(model, X, T, lr=0.1) == {"symmetric", "saturated"}
+
+
+def test_a_flat_cost_a_larger_step_does_not_lower_is_not_blamed_on_the_step():
+    # Tanh units pushed far into saturation: the cost barely moves while the last layer's gradient is
+    # about 0.01, yet ten times the step makes it worse, not better. It used to say "too small".
+    model = MLP(2, [3, 3, 2], seed=0, activation="tanh", output_activation="tanh")
+    for p in model.parameters():
+        p.data *= 20
+    assert findings_of(model, X, T, lr=0.1, steps=50) == {"saturated"}
+
+
+def test_dead_relus_with_zero_biases_are_blamed_on_their_weights():
+    model = MLP(2, [3, 1], seed=0)  # biases 0, weights made negative: every input is below 0
+    for neuron in model.layers[0].neurons:
+        for w in neuron.w:
+            w.data = -abs(w.data) - 0.1
+    kinds = findings_of(model, X, [t[0] for t in T], lr=0.1, loss=mse)
+    assert kinds == {"dead"}
+    [sentence] = diagnose(model, X, [t[0] for t in T], mse, lr=0.1).report()
+    assert "draw other starting weights (another seed)" in sentence  # the biases are 0: not the cause
 
 
 def test_diagnose_leaves_the_weights_as_they_were():
