@@ -188,9 +188,14 @@ def _dead_sentence(d: Diagnosis) -> str:
         advice = "draw other starting weights (another seed) or use leaky_relu, which passes a gradient below 0"
     return (
         f"Dead ReLUs ({_groups_text(d.dead)}) output 0 on every sample (their largest input is {largest:.3g}, "
-        f"their biases {min(biases):.3g} to {max(biases):.3g}), so their incoming weights get no gradient; "
+        f"their biases {_span(biases)}), so their incoming weights get no gradient; "
         f"{advice}."
     )
+
+
+def _span(values: Sequence[float]) -> str:
+    low, high = f"{min(values):.3g}", f"{max(values):.3g}"
+    return low if low == high else f"{low} to {high}"
 
 
 def _step_sentence(d: Diagnosis) -> str:
