@@ -22,6 +22,7 @@ from micrograd_like.nn import MLP
 
 __all__ = [
     "SMALLER_STEP_GAIN",
+    "LARGER_STEP_GAIN",
     "DEAD_OUTPUT",
     "DIVERGE_FACTOR",
     "STEP_FACTOR",
@@ -60,6 +61,12 @@ SMALLER_STEP_GAIN = 0.01
 by more than this fraction of the starting cost: a step that lands past the valley, or throws the
 network into a flat saturated region, loses to a smaller one, while a step that is merely fast wins."""
 
+LARGER_STEP_GAIN = 2.0
+"""The step is too small only when the same number of steps at ``lr * STEP_FACTOR`` lowers the cost
+at least this many times as much as ``lr`` does (and ends lower): where gradient descent is slow because
+the step is small, a ten times larger step makes close to ten times the progress, while a cost that is
+flat because the network sits on a plateau (saturated units) moves no faster, or gets worse."""
+
 OSCILLATION_FRACTION = 0.3
 """The cost *oscillates* when at least this fraction of the steps raise it: gradient descent
 with a small enough step lowers a smooth cost at nearly every step."""
@@ -88,11 +95,15 @@ class Diagnosis:
         saturated: ``[(layer, [neurons]), ...]`` sigmoid/tanh units saturated on every sample.
         max_derivative: Per saturated unit ``(layer, neuron)``, its largest local derivative.
         dead: ``[(layer, [neurons]), ...]`` ReLU units whose output is 0 on every sample.
+        dead_inputs: Per dead unit ``(layer, neuron, bias, largest input)``: its bias and the largest
+            value its ReLU receives over the samples (at most 0).
         grad_norms: Norm of the gradient of each layer's parameters at the start.
         surviving: Each layer's gradient norm divided by the last layer's (1.0 for the last).
         lr: The step size trained with; ``steps`` the number of steps.
         costs: The cost before each step and after the last one.
         smaller_costs: The same for a run from the same start at ``lr / STEP_FACTOR``.
+        larger_costs: The same at ``lr * STEP_FACTOR``, run only when the cost barely moved while
+            the gradient was not small (``()`` otherwise): the evidence for "too small".
         step: ``"too large"``, ``"too small"`` or ``None``; ``step_trend`` says how
             (``"diverging"``, ``"rising"``, ``"oscillating"``, ``"overshooting"`` (a smaller step
             ends lower) or ``"flat"``).
@@ -114,6 +125,8 @@ class Diagnosis:
     step: str | None
     step_trend: str | None
     suggested_lr: float | None
+    larger_costs: tuple[float, ...] = ()
+    dead_inputs: tuple[tuple[int, int, float, float], ...] = ()
 
     @property
     def findings(self) -> tuple[str, ...]:
@@ -124,17 +137,17 @@ class Diagnosis:
             found.append("step " + self.step)
         return tuple(found)
 
+    def sentences(self) -> dict[str, str]:
+        """One sentence per finding, keyed by its name in :attr:`findings` (empty when there is none)."""
+        writers = {"symmetric": _symmetric_sentence, "saturated": _saturated_sentence, "dead": _dead_sentence}
+        out = {name: writers[name](self) for name in self.findings if name in writers}
+        if self.step is not None:
+            out["step " + self.step] = _step_sentence(self)
+        return out
+
     def report(self) -> list[str]:
         """One sentence per finding, each quoting its numbers; one sentence when there is none."""
-        sentences = []
-        if self.symmetric:
-            sentences.append(_symmetric_sentence(self))
-        if self.saturated:
-            sentences.append(_saturated_sentence(self))
-        if self.dead:
-            sentences.append(_dead_sentence(self))
-        if self.step is not None:
-            sentences.append(_step_sentence(self))
+        sentences = list(self.sentences().values())
         if not sentences:
             sentences.append(
                 f"None of these: no interchangeable, saturated or dead neurons, and the cost went "
@@ -167,10 +180,22 @@ def _saturated_sentence(d: Diagnosis) -> str:
 
 
 def _dead_sentence(d: Diagnosis) -> str:
+    biases = [b for _, _, b, _ in d.dead_inputs]
+    largest = max(x for _, _, _, x in d.dead_inputs)
+    if max(biases) < 0:
+        advice = "start with biases near zero or slightly positive"
+    else:  # the biases are not what pushes them below zero: their weights are
+        advice = "draw other starting weights (another seed) or use leaky_relu, which passes a gradient below 0"
     return (
-        f"Dead ReLUs ({_groups_text(d.dead)}) output 0 on every sample, so their incoming weights "
-        f"get no gradient; start with biases near zero or slightly positive."
+        f"Dead ReLUs ({_groups_text(d.dead)}) output 0 on every sample (their largest input is {largest:.3g}, "
+        f"their biases {_span(biases)}), so their incoming weights get no gradient; "
+        f"{advice}."
     )
+
+
+def _span(values: Sequence[float]) -> str:
+    low, high = f"{min(values):.3g}", f"{max(values):.3g}"
+    return low if low == high else f"{low} to {high}"
 
 
 def _step_sentence(d: Diagnosis) -> str:
@@ -183,7 +208,10 @@ def _step_sentence(d: Diagnosis) -> str:
     elif d.step == "too large":
         why = f"and rose at {ups} of them ({d.step_trend})"
     else:
-        why = f"while the gradient norm was {total:.2g}"
+        why = (
+            f"while the gradient norm was {total:.2g}, and at lr {d.suggested_lr:g} the same steps "
+            f"reach {d.larger_costs[-1]:.6g}"
+        )
     return f"{head} {why}; try lr {d.suggested_lr:g}."
 
 
@@ -309,15 +337,14 @@ def diagnose(
     saturated = _units(model, acts, ("sigmoid", "tanh"), lambda a, y: _derivative(a, y) < SATURATION_DERIVATIVE)
     dead = _units(model, acts, ("relu",), lambda a, y: y == DEAD_OUTPUT)
     symmetric = tuple((li, tuple(ns)) for li, ns in find_symmetric_neurons(model))
-    state = model.state_dict()
-    try:
-        costs, norms = _train(model, inputs, targets, loss, lr, steps)
-        model.load_state_dict(state)
-        smaller, _ = _train(model, inputs, targets, loss, lr / STEP_FACTOR, steps)
-    finally:
-        model.load_state_dict(state)
-        model.zero_grad()
+    costs, norms = _trial(model, inputs, targets, loss, lr, steps)
+    smaller, _ = _trial(model, inputs, targets, loss, lr / STEP_FACTOR, steps)
     step, trend, suggested = _step_finding(costs, norms, lr, smaller)
+    larger: tuple[float, ...] = ()
+    if step == "too small":  # only a larger step that really does better makes the step "too small"
+        larger, _ = _trial(model, inputs, targets, loss, lr * STEP_FACTOR, steps)
+        if not _larger_helps(costs, larger):
+            step = trend = suggested = None
     return Diagnosis(
         shape=(model.nin, *model.nouts),
         effective_shape=_effective_shape(model, symmetric),
@@ -334,7 +361,36 @@ def diagnose(
         step=step,
         step_trend=trend,
         suggested_lr=suggested,
+        larger_costs=larger,
+        dead_inputs=_dead_inputs(model, inputs, acts, dead),
     )
+
+
+def _trial(model: MLP, inputs, targets, loss: Loss, lr: float, steps: int):
+    """Train from the current weights (see :func:`_train`), then put them back, on any outcome."""
+    state = model.state_dict()
+    try:
+        return _train(model, inputs, targets, loss, lr, steps)
+    finally:
+        model.load_state_dict(state)
+        model.zero_grad()
+
+
+def _larger_helps(costs: tuple[float, ...], larger: tuple[float, ...]) -> bool:
+    gain, larger_gain = costs[0] - costs[-1], costs[0] - larger[-1]
+    return math.isfinite(larger[-1]) and larger[-1] < costs[-1] and larger_gain >= LARGER_STEP_GAIN * gain
+
+
+def _dead_inputs(model: MLP, inputs, acts, dead) -> tuple[tuple[int, int, float, float], ...]:
+    """``(layer, neuron, bias, largest input to its ReLU over the samples)`` of each dead unit."""
+    out = []
+    for li, ns in dead:
+        for j in ns:
+            neuron = model.layers[li].neurons[j]
+            seen = [[float(v) for v in x] if li == 0 else a[li - 1] for x, a in zip(inputs, acts)]
+            pre = max(neuron.b.data + sum(w.data * v for w, v in zip(neuron.w, xs)) for xs in seen)
+            out.append((li, j, neuron.b.data, pre))
+    return tuple(out)
 
 
 def _effective_shape(model: MLP, symmetric) -> tuple[int, ...]:

@@ -30,7 +30,7 @@ from micrograd_like._atomic import write_atomically
 from micrograd_like._checks import check_real, describe
 from micrograd_like.engine import Value
 
-__all__ = ["FORMAT_VERSION", "MAX_FILE_BYTES", "save", "load", "load_state_dict"]
+__all__ = ["FORMAT_VERSION", "MAX_FILE_BYTES", "save", "load", "load_state_dict", "read_architecture"]
 
 #: Version written to (and required from) model files.
 FORMAT_VERSION = 1
@@ -154,6 +154,25 @@ def load(module: Parametrized, path: str | os.PathLike[str]) -> None:
     assign(module, params, where, from_file=True)
 
 
+def read_architecture(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The architecture recorded in the model file at ``path``, to build a module that :func:`load` accepts.
+
+    The file is read and its format name and version checked (as :func:`load`
+    does); the parameters are checked later, by :func:`load` itself.
+
+    Raises:
+        ValueError: If the file is not a model file of this version (naming ``path``).
+        OSError: If the file cannot be read.
+    """
+    where = os.fspath(path)
+    document = _parse(_read_bounded(where), where)
+    _check_format(document, where)
+    arch = document.get("architecture")
+    if not isinstance(arch, dict):
+        raise ValueError(f"{where}: 'architecture' must be a JSON object; this file was not written by Module.save")
+    return arch
+
+
 def _read_bounded(path: str) -> bytes:
     """The bytes of a regular file of at most MAX_FILE_BYTES; anything else is refused unread."""
     # O_NONBLOCK: opening a named pipe must not wait for a writer.
@@ -209,6 +228,20 @@ def _parse(raw: bytes, where: str) -> Any:
 
 def _check_header(document: Any, module: Parametrized, where: str) -> dict[str, Any]:
     """Check format, version and architecture; return the ``parameters`` object."""
+    _check_format(document, where)
+    arch = document.get("architecture")
+    if arch != module.architecture():
+        raise ValueError(
+            f"{where}: the file describes architecture {arch!r} but this model "
+            f"is {module.architecture()!r}; build a matching model before loading"
+        )
+    params = document.get("parameters")
+    if not isinstance(params, dict):
+        raise ValueError(f"{where}: 'parameters' must be a JSON object")
+    return params
+
+
+def _check_format(document: Any, where: str) -> None:
     if not isinstance(document, dict):
         raise ValueError(f"{where}: expected a JSON object at the top level")
     if document.get("format") != _FORMAT_NAME:
@@ -221,16 +254,6 @@ def _check_header(document: Any, module: Parametrized, where: str) -> dict[str, 
         raise ValueError(
             f"{where}: unsupported format version {version!r}; this library reads version {FORMAT_VERSION}"
         )
-    arch = document.get("architecture")
-    if arch != module.architecture():
-        raise ValueError(
-            f"{where}: the file describes architecture {arch!r} but this model "
-            f"is {module.architecture()!r}; build a matching model before loading"
-        )
-    params = document.get("parameters")
-    if not isinstance(params, dict):
-        raise ValueError(f"{where}: 'parameters' must be a JSON object")
-    return params
 
 
 def _reject_constant(token: str) -> float:

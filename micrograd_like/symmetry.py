@@ -32,6 +32,7 @@ from typing import Any
 
 from micrograd_like._checks import check_bool, check_int, describe
 from micrograd_like.compiled import compile as _compile
+from micrograd_like.diagnose import Diagnosis, diagnose
 from micrograd_like.engine import Value
 from micrograd_like.losses import sse
 from micrograd_like.nn import INITS, MLP, find_symmetric_neurons
@@ -107,6 +108,8 @@ class RunResult:
         symmetric_before: ``find_symmetric_neurons`` before training.
         steps: The number of SGD steps taken.
         lr: The learning rate.
+        diagnosis: :func:`micrograd_like.diagnose` of the start, at ``lr``, taken
+            before training (``None`` for a run that was built by hand).
     """
 
     name: str
@@ -119,6 +122,7 @@ class RunResult:
     symmetric_before: Groups = ()
     steps: int = 0
     lr: float = LEARNING_RATE
+    diagnosis: Diagnosis | None = field(default=None, repr=False)
 
 
 def build_constant_network(value: float = 1.0) -> MLP:
@@ -241,15 +245,27 @@ def run(name: str, model: MLP, steps: int = STEPS, lr: float = LEARNING_RATE, *,
         compiled: Replay a recorded step (True) or run eagerly, as :func:`train`.
 
     Returns:
-        A :class:`RunResult` (holding the trained model too).
+        A :class:`RunResult` (holding the trained model too, and the
+        :func:`~micrograd_like.diagnose` of its start at ``lr``).
     """
     before = _groups(model)
+    diagnosis = diagnose(model, [list(x) for x in OBSERVATIONS], [list(t) for t in TARGETS], sse, lr=lr)
     initial = cost(model).data
     final = train(model, steps, lr, compiled=compiled)
     outputs = tuple(tuple(o.data for o in row) for row in predict(model))
     err = max(abs(o - t) for row, trow in zip(outputs, TARGETS) for o, t in zip(row, trow))
     return RunResult(
-        name, initial, final, outputs, err, _groups(model), model, symmetric_before=before, steps=steps, lr=lr
+        name,
+        initial,
+        final,
+        outputs,
+        err,
+        _groups(model),
+        model,
+        symmetric_before=before,
+        steps=steps,
+        lr=lr,
+        diagnosis=diagnosis,
     )
 
 
@@ -302,6 +318,8 @@ class Verdict:
         reaches_targets: ``max_error <= TARGET_TOLERANCE``.
         means_distance: Largest ``|output - column mean of its targets|``.
         at_column_means: ``means_distance <= MEANS_TOLERANCE``.
+        diagnosis: The run's :class:`~micrograd_like.diagnose.Diagnosis` of its
+            start, or ``None``.
     """
 
     name: str
@@ -317,6 +335,13 @@ class Verdict:
     reaches_targets: bool
     means_distance: float
     at_column_means: bool
+    diagnosis: Diagnosis | None = None
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        """What the diagnosis of the start found besides interchangeable neurons."""
+        found = self.diagnosis.findings if self.diagnosis is not None else ()
+        return tuple(name for name in found if name != "symmetric")
 
     @property
     def hidden_neurons(self) -> int:
@@ -377,6 +402,7 @@ def verdict(result: RunResult) -> Verdict:
         reaches_targets=result.max_error <= TARGET_TOLERANCE,
         means_distance=distance,
         at_column_means=distance <= MEANS_TOLERANCE,
+        diagnosis=result.diagnosis,
     )
 
 
@@ -456,7 +482,16 @@ def _fit_sentences(v: Verdict) -> list[str]:
     return sentences
 
 
-#: The closing sentence, printed when a run kept its interchangeable neurons.
+def _diagnosis_sentences(v: Verdict) -> list[str]:
+    """The diagnosis of the start, one sentence per cause besides interchangeable neurons (said above)."""
+    if v.diagnosis is None:
+        return []
+    sentences = v.diagnosis.sentences()
+    return [f"From its start, {sentences[c][0].lower()}{sentences[c][1:]}" for c in v.causes]
+
+
+#: The closing sentence, printed when a run kept its interchangeable neurons and its diagnosis
+#: found no other cause (saturation, dead units or the step size come with their own advice).
 LESSON = (
     "Neurons that start equal compute the same value and get the same gradient, so plain "
     "gradient descent keeps them equal forever; start from random weights to make them differ."
@@ -466,11 +501,16 @@ LESSON = (
 def explain(verdicts: tuple[Verdict, ...]) -> list[list[str]]:
     """The verdicts as sentences: one paragraph (a list of sentences) per run, then the lesson.
 
-    Every sentence states a fact of its :class:`Verdict`; the lesson paragraph
-    (:data:`LESSON`) is there only when some run kept interchangeable neurons.
+    Every sentence states a fact of its :class:`Verdict`; the diagnosis of a
+    run's start adds one sentence per other cause it found, each ending in its
+    own advice. The lesson paragraph (:data:`LESSON`) is there only when some
+    run kept interchangeable neurons and its diagnosis found nothing else: then
+    the equal start is the cause, and random weights the fix.
     """
-    paragraphs = [[_symmetry_sentence(v), _waste_sentence(v), *_fit_sentences(v)] for v in verdicts]
-    if any(v.stays_symmetric for v in verdicts):
+    paragraphs = [
+        [_symmetry_sentence(v), _waste_sentence(v), *_fit_sentences(v), *_diagnosis_sentences(v)] for v in verdicts
+    ]
+    if any(v.stays_symmetric and not v.causes for v in verdicts):
         paragraphs.append([LESSON])
     return paragraphs
 

@@ -16,9 +16,12 @@ import re
 from pathlib import Path
 
 import pytest
+from diagnose_checks import SENTENCES as DIAGNOSE_SENTENCES
+from diagnose_checks import Case, check_sentence, local_derivative
 
 from micrograd_like import symmetry
 from micrograd_like.cli import main
+from micrograd_like.diagnose import SATURATION_DERIVATIVE
 from micrograd_like.engine import grad
 from micrograd_like.symmetry import MEANS_TOLERANCE, TARGET_TOLERANCE, TARGETS
 from micrograd_like.viz import draw_network
@@ -96,6 +99,14 @@ SENTENCES = {
     "off means": r"Nor are its outputs at the column means of the targets (?P<means>\[.+?\]) \(one is "
     r"(?P<distance>[\d.]+) away, more than (?P<tol>[\d.]+)\)\.",
 }
+# diagnose's sentences about a run's start, as the verdict quotes them: checked by diagnose_checks.
+DIAGNOSED = {
+    f"from its start, {kind}": "From its start, "
+    + DIAGNOSE_SENTENCES[kind].pattern[0].lower()
+    + DIAGNOSE_SENTENCES[kind].pattern[1:]
+    for kind in ("saturated", "dead", "step")
+}
+SENTENCES.update(DIAGNOSED)
 LESSON = (
     "Neurons that start equal compute the same value and get the same gradient, so plain gradient "
     "descent keeps them equal forever; start from random weights to make them differ."
@@ -125,6 +136,7 @@ def distinct_values(result: symmetry.RunResult) -> int:
 def check_paragraph(paragraph: str, result: symmetry.RunResult, column: dict[str, str], before: tuple) -> str:
     """Check every sentence about one run; return its (target, means) standing for coverage."""
     s = split_sentences(paragraph)
+    check_diagnosed(s, result)
     model = result.model
     widths = [len(model.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in model.layers]
     n_params = len(model.parameters())
@@ -154,9 +166,10 @@ def check_paragraph(paragraph: str, result: symmetry.RunResult, column: dict[str
         assert m["per_layer"] == ", ".join(f"layer {i}: {c} of {widths[i + 1]}" for i, c in enumerate(copies))
         assert m["shape"] == shape
         # Gradient descent never separates copies, so the trained model holds at most
-        # that many different numbers (and, after any training, exactly that many).
+        # that many different numbers (and, after any training that moves every weight, exactly
+        # that many: saturated units pass back gradients too small to change a weight of 5).
         assert distinct_values(result) <= int(m["free"]) < n_params
-        if result.steps:
+        if result.steps and not saturated_at_start(start_of(result.name)):
             assert distinct_values(result) == int(m["free"])
     else:
         m = s["no copies"]
@@ -191,6 +204,37 @@ def check_paragraph(paragraph: str, result: symmetry.RunResult, column: dict[str
     return "neither"
 
 
+def start_of(name: str) -> Case:
+    """The run's starting network, rebuilt from its name alone, with the symmetry data and cost."""
+    constant = re.fullmatch(r"constant (\S+)", name)
+    if constant:
+        model = symmetry.build_network("constant", value=float(constant[1]))
+    else:
+        scheme, seed = re.fullmatch(r"random \((\w+), seed (\d+)\)", name).groups()
+        model = symmetry.build_network(scheme, seed=int(seed))
+    return Case(model, [list(x) for x in symmetry.OBSERVATIONS], [list(t) for t in TARGETS])
+
+
+def saturated_at_start(case: Case) -> bool:
+    """Some sigmoid unit of the start has local derivative below the threshold on every observation."""
+    return any(
+        all(local_derivative(case.model, li, j, x) < SATURATION_DERIVATIVE for x in case.inputs)
+        for li, layer in enumerate(case.model.layers)
+        for j in range(len(layer.neurons))
+    )
+
+
+def check_diagnosed(s: dict[str, re.Match], result: symmetry.RunResult) -> None:
+    """Each sentence about the run's start holds for the start rebuilt here; saturation is never missed."""
+    case = start_of(result.name)
+    for kind in DIAGNOSED:
+        if kind in s:
+            sentence = s[kind].group(0).strip().removeprefix("From its start, ")
+            checked = check_sentence(sentence[0].upper() + sentence[1:], case)
+            assert kind.endswith(checked.split()[0])
+    assert ("from its start, saturated" in s) == saturated_at_start(case)
+
+
 def check_report(text: str, results: tuple[symmetry.RunResult, ...]) -> list[str]:
     table = parse_table(text)
     assert list(table) == [r.name for r in results]
@@ -208,23 +252,32 @@ def check_report(text: str, results: tuple[symmetry.RunResult, ...]) -> list[str
     for r in results:
         [para] = [p for p in paras if p.startswith(f"{r.name}: ")]
         standings.append(check_paragraph(para, r, table[r.name], befores[r.name]))
-    kept = any(before and before == r.symmetric for r, before in zip(results, befores.values()))
-    assert paras[len(results) :] == ([LESSON] if kept else [])
-    for word in ("plateau", "saturat", "stuck"):  # facts no run measures
+    # The lesson (random weights) only where a run kept its interchangeable neurons and nothing else
+    # was found at its start; otherwise each cause found carries its own advice.
+    kept = [r.name for r, before in zip(results, befores.values()) if before and before == r.symmetric]
+    only_symmetry = [p for p in paras if p.split(": ")[0] in kept and "From its start, " not in p]
+    assert paras[len(results) :] == ([LESSON] if only_symmetry else [])
+    for word in ("plateau", "stuck"):  # facts no run measures
         assert word not in text
+    assert ("saturat" in text) == any("From its start, saturated units" in p for p in paras)
     return standings
 
 
 # -- the grid ---------------------------------------------------------------------------------------
 
-VALUES = (0.0, 0.5, 1.0, -1.0, 2.0)
+VALUES = (0.0, 0.5, 1.0, -1.0, 2.0, 5.0)
 RANDOM = (("uniform", 0), ("xavier", 3), ("he", 1), ("normal", 2))
 STEPS = (0, 10, 300)
 LRS = (0.3, 1.0, 5.0)
 
 
+def diagnosed(text: str) -> set[str]:
+    """The kinds of sentence about a start in a report: ``saturated``, ``step too large``, ..."""
+    return set(re.findall(r"From its start, (saturated|dead|the step size \S+ is too \w+)", " ".join(text.split())))
+
+
 def check_cell(steps: int, lr: float) -> set[tuple[str, str]]:
-    """Check the reports of one (steps, lr) cell; return the (start, standing) pairs met."""
+    """Check the reports of one (steps, lr) cell; return the (start, standing) pairs and the diagnoses met."""
     seen = set()
     for k, value in enumerate(VALUES):
         scheme, seed = RANDOM[k % len(RANDOM)]
@@ -232,8 +285,10 @@ def check_cell(steps: int, lr: float) -> set[tuple[str, str]]:
         assert constant.symmetric_before == constant.symmetric == FULL  # always, and the real lesson
         assert random_start.symmetric_before == random_start.symmetric == ()
         for results in ((constant, random_start), (random_start, constant)):  # either can come first
-            standings = check_report(symmetry.report(results), results)
+            text = symmetry.report(results)
+            standings = check_report(text, results)
         seen |= {("random", standings[0]), ("constant", standings[1])}
+        seen |= {("diagnosed", re.sub(r"the step size \S+ is", "step", kind)) for kind in diagnosed(text)}
     return seen
 
 
@@ -246,7 +301,9 @@ def test_no_sentence_contradicts_the_table(steps, lr):
 def test_the_grid_meets_every_standing():
     # Without this the grid could pass by never leaving one branch of the verdict.
     seen = set().union(*(check_cell(steps, lr) for steps in STEPS for lr in LRS))
-    assert seen == {(kind, standing) for kind in ("constant", "random") for standing in ("targets", "means", "neither")}
+    standings = {(kind, standing) for kind in ("constant", "random") for standing in ("targets", "means", "neither")}
+    # ... or never meeting a start that diagnose blames on saturation or on the step size.
+    assert seen == standings | {("diagnosed", "saturated"), ("diagnosed", "step too large")}
 
 
 @pytest.mark.parametrize(
@@ -262,6 +319,36 @@ def test_the_grid_meets_every_standing():
 def test_the_issues_runs(value, steps, standings):
     results = run("constant", value, 0, steps, 1.0), run("uniform", 1.0, 0, steps, 1.0)
     assert tuple(check_report(symmetry.report(results), results)) == standings
+
+
+@pytest.mark.parametrize(
+    "value, lr, cause",
+    [
+        (5.0, 1.0, "saturated"),  # the issue's --value 5: saturated, not merely interchangeable
+        (10.0, 1.0, "saturated"),
+        (1.0, 100.0, "step too large"),  # the issue's --lr 100: both starts, the step
+        (1.0, 5.0, "step too large"),
+        (1.0, 1.0, None),  # the default: interchangeable neurons, and the lesson
+    ],
+)
+def test_the_advice_follows_the_cause(tmp_path, value, lr, cause):
+    out, err = io.StringIO(), io.StringIO()
+    args = ["symmetry", "--value", str(value), "--lr", str(lr), "--out", str(tmp_path)]
+    assert main(args, out=out, err=err) == 0, err.getvalue()
+    text = out.getvalue().split("\nwrote ")[0]
+    results = run("constant", value, 0, symmetry.STEPS, lr), run("uniform", 1.0, 0, symmetry.STEPS, lr)
+    check_report(text, results)
+    constant_paragraph = next(p for p in paragraphs(text) if p.startswith(f"constant {value:g}: "))
+    if cause is None:
+        assert "From its start" not in text and LESSON in " ".join(text.split())
+        return
+    assert "start from random weights" not in text
+    if cause == "saturated":
+        assert constant_paragraph.endswith("; start from smaller initial weights.")
+        assert "From its start, saturated units" in constant_paragraph
+    else:
+        for p in paragraphs(text)[:2]:  # both starts
+            assert re.search(rf"From its start, the step size {lr:g} is too large: .*; try lr {lr / 10:g}\.$", p), p
 
 
 # -- the command line prints the same verdict -------------------------------------------------------

@@ -458,5 +458,133 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+# -- diagnose --------------------------------------------------------------------------------------
+
+#: The losses ``diagnose`` offers: those that take one target number per output.
+_LOSSES = ("mse", "sse", "hinge", "binary_cross_entropy")
+
+
+def add_diagnose(commands: Any) -> None:
+    from ..diagnose import DEFAULT_LR, DEFAULT_STEPS
+
+    diag = _command(
+        commands,
+        "diagnose",
+        help="say why a network does not learn: interchangeable, saturated or dead neurons, or the step size",
+        description=(
+            "Inspect a network on its data, train it for a few steps of plain gradient descent (at --lr\n"
+            "and at a step ten times smaller; the model file is not changed) and say which of four\n"
+            "reasons keeps it from learning: interchangeable neurons, saturated sigmoid/tanh units, dead\n"
+            "ReLUs, a step size too large or too small; or none of these. One sentence per finding,\n"
+            "each with its numbers.\n\n"
+            "The data: --csv FILE with --model FILE (a network saved with model.save), or the built-in\n"
+            "--data symmetry (the two observations of 'symmetry'; the network defaults to its 2-3-3-2\n"
+            "sigmoid network with every weight and bias --value) or --data moons (the two-moons points\n"
+            "of 'train moons', targets -1/+1; the network defaults to its MLP(2, [16, 16, 1]), --seed).\n\n"
+            "CSV layout: the first line names every column x0, x1, ... (the network's inputs, in order)\n"
+            "or y0, y1, ... (its targets, one per output), in any order; each further line is one\n"
+            "sample, a number in every cell. For example, for a 2-input, 1-output network:\n"
+            "  x0,x1,y0\n  0.8,0.4,1\n  0.3,0.3,0"
+        ),
+        examples=[
+            "--data symmetry --value 5",
+            "--data symmetry --lr 100",
+            "--model net.json --csv samples.csv --loss sse --lr 0.5",
+            "--data moons --steps 5",
+        ],
+    )
+    source = diag.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", type=Path, metavar="FILE", help="inputs and targets, one sample per line (see above)")
+    source.add_argument("--data", choices=("symmetry", "moons"), help="a built-in data set instead of --csv")
+    diag.add_argument("--model", type=Path, metavar="FILE", help="the network, as written by model.save")
+    diag.add_argument("--loss", choices=_LOSSES, default="mse", help="the cost to minimise (default: mse)")
+    types.number_option(
+        diag,
+        "--lr",
+        type=types.positive_float,
+        default=DEFAULT_LR,
+        help=f"step size of the trial run (default: {DEFAULT_LR:g})",
+    )
+    diag.add_argument(
+        "--steps",
+        type=types.positive_int,
+        default=DEFAULT_STEPS,
+        help=f"steps of the trial run (default: {DEFAULT_STEPS})",
+    )
+    types.number_option(
+        diag, "--value", type=types.finite_float, help="every weight and bias of the symmetry network (default: 1.0)"
+    )
+    types.number_option(
+        diag, "--seed", type=types.whole_number, help=f"seed of the moons data and network (default: {moons.SEED})"
+    )
+    diag.set_defaults(handler=_cmd_diagnose)
+
+
+def _cmd_diagnose(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import textwrap
+
+    from .. import losses
+    from ..diagnose import STEP_FACTOR, diagnose
+
+    model, inputs, targets, where = _diagnose_inputs(args)
+    _check_shapes(model, inputs, targets, where, args)
+    # A one-output network returns a bare Value: then each target is one number, not a list.
+    wanted: list[Any] = [t[0] for t in targets] if model.nouts[-1] == 1 else targets
+    try:
+        d = diagnose(model, inputs, wanted, getattr(losses, args.loss), lr=args.lr, steps=args.steps)
+    except (ValueError, ZeroDivisionError, OverflowError) as e:
+        raise Failure(f"cannot compute the {args.loss} loss on {where}: {e}") from None
+    shape = "-".join(str(n) for n in d.shape)
+    head = (
+        f"{shape} network, {len(inputs)} samples of {where}, loss {args.loss}: {d.steps} steps of plain "
+        f"gradient descent at lr {d.lr:g} (and at lr {d.lr / STEP_FACTOR:g} to compare)."
+    )
+    for paragraph in [head, *d.report()]:
+        print(textwrap.fill(paragraph, 100, break_on_hyphens=False, break_long_words=False), file=out)
+        print("", file=out)
+    return 0
+
+
+def _diagnose_inputs(args: argparse.Namespace) -> tuple[Any, list[list[float]], list[list[float]], str]:
+    """(model, inputs, targets, what the data is called) from the options; usage errors first."""
+    from ..nn import MLP
+    from .data import load_network, read_samples
+
+    if args.value is not None and (args.data != "symmetry" or args.model is not None):
+        raise UsageError("--value sets the weights of the symmetry network: use it with --data symmetry, no --model")
+    if args.seed is not None and (args.data != "moons"):
+        raise UsageError("--seed picks the moons data and network: use it with --data moons")
+    if args.csv is not None and args.model is None:
+        raise UsageError("--csv needs --model FILE, the network to diagnose (saved with model.save)")
+    model = load_network(args.model) if args.model is not None else None
+    if args.csv is not None:
+        samples = read_samples(args.csv)
+        return model, samples.inputs, samples.targets, str(args.csv)
+    if args.data == "symmetry":
+        value = 1.0 if args.value is None else args.value
+        inputs, targets = [list(x) for x in symmetry.OBSERVATIONS], [list(t) for t in symmetry.TARGETS]
+        return model or symmetry.build_network("constant", value=value), inputs, targets, "the symmetry data"
+    from ..datasets import make_moons
+
+    seed = moons.SEED if args.seed is None else args.seed
+    X, y = make_moons(moons.POINTS, noise=moons.NOISE, seed=seed)
+    default = MLP(2, [*moons.HIDDEN, 1], seed=seed)
+    return model or default, [list(x) for x in X], [[float(v)] for v in y], "the moons data"
+
+
+def _check_shapes(model: Any, inputs: list, targets: list, where: str, args: argparse.Namespace) -> None:
+    network = f"the network in {args.model}" if args.model is not None else "the network"
+    sizes = (
+        (len(inputs[0]), model.nin, "input", "inputs", "x"),
+        (len(targets[0]), model.nouts[-1], "target", "outputs", "y"),
+    )
+    for count, width, what, has, column in sizes:
+        if count != width:
+            fix = f"give one {column} column per {what} ({column}0 to {column}{width - 1})"
+            if args.csv is None:
+                fix = f"give a network with {count} {has if count != 1 else has[:-1]}"
+            raise Failure(f"{where} has {count} {what} column(s) but {network} has {width} {has}; {fix}")
+
+
 #: Every command, in the order of the help text: each adds its own parser.
-COMMANDS: tuple[Callable[[Any], None], ...] = (add_symmetry, add_draw, add_explain, add_train)
+COMMANDS: tuple[Callable[[Any], None], ...] = (add_symmetry, add_draw, add_explain, add_train, add_diagnose)
