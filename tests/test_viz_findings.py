@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -269,3 +272,17 @@ def test_the_marked_neurons_are_exactly_the_dead_and_the_saturated_ones(case):
         model, xs
     )
     assert {name for name, a in stmts.items() if "peripheries=2" in a} == set(truly_saturated(model, xs))
+
+
+@pytest.mark.slow
+def test_the_example_script_draws_the_readme_picture(tmp_path):
+    script = Path(__file__).resolve().parent.parent / "examples" / "draw_diagnose.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--outdir", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["diagnose_saturated.png", "diagnose_saturated.svg"]
+    root = ET.parse(tmp_path / "diagnose_saturated.svg").getroot()
+    marked = {name for name, g in nodes(root).items() if wine_borders(g) == 2}
+    assert marked == set(truly_saturated(symmetry.build_network("constant", value=5.0), X))
+    assert "Saturated units (layer 1: neurons 0, 1, 2; layer 2: neurons 0, 1)" in legend_text(root)
