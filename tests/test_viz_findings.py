@@ -23,8 +23,15 @@ from micrograd_like.diagnose import SATURATION_DERIVATIVE, diagnose
 from micrograd_like.losses import sse
 from micrograd_like.nn import MLP
 from micrograd_like.optim import SGD
-from micrograd_like.viz import EXTRA_LOUD, NONFINITE_COLOR, PALETTE, ZERO_COLOR, draw_network, render
-from micrograd_like.viz._style import SATURATED_COLOR
+from micrograd_like.viz import (
+    EXTRA_LOUD,
+    NONFINITE_COLOR,
+    PALETTE,
+    SATURATED_COLOR,
+    ZERO_COLOR,
+    draw_network,
+    render,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 X = [list(o) for o in symmetry.OBSERVATIONS]
@@ -141,6 +148,18 @@ def test_dead_relus_are_filled_grey_and_the_legend_says_what_grey_means(tmp_path
     assert "dead grey fill (layers.0: neurons 0, 1, 2, 3; layers.1: neurons 0, 1, 2, 3)" in legend
     assert "dead ReLU: output 0 on every sample, so no gradient reaches its weights and bias" in legend
     assert "every neuron can learn something different" not in legend
+
+
+def test_dead_interchangeable_neurons_keep_their_group_colour_as_border(tmp_path):
+    model = MLP(2, [3, 3, 2], init=1.0, bias_init=-50.0)  # ReLU, every weight equal: dead and interchangeable
+    root, d = render_with_findings(model, tmp_path, lr=0.1)
+    svg = nodes(root)
+    assert truly_dead(model, X) == {f"l{i}n{j}" for i in (0, 1) for j in range(3)}
+    for i in (0, 1):
+        for j in range(3):
+            shape = outline(svg[f"l{i}n{j}"])[0]
+            assert (shape.get("fill").lower(), shape.get("stroke").lower()) == (ZERO_COLOR.lower(), PALETTE[i].lower())
+    assert "a dead neuron of a group of interchangeable neurons has its group's colour as border" in legend_text(root)
 
 
 def test_saturated_units_get_a_double_wine_border_and_their_local_derivative(tmp_path):

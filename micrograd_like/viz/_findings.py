@@ -52,11 +52,16 @@ class Findings:
             lines.append(f"saturated: local derivative at most {self.saturated[i, j]!r} on every sample")
         return lines
 
-    def neuron_attrs(self, i: int, j: int, style: list[str]) -> dict[str, str]:
-        """Fill, border and shape of a marked neuron; ``style`` is its style list so far (changed in place)."""
+    def neuron_attrs(self, i: int, j: int, style: list[str], group_fill: str | None) -> dict[str, str]:
+        """Fill and border of a marked neuron; ``style`` is its style list so far (changed in place).
+
+        A dead neuron of an interchangeable group keeps the group's colour as a thick border.
+        """
         attrs: dict[str, str] = {}
         if (i, j) in self.dead:
             attrs["fillcolor"] = ZERO_COLOR
+            if group_fill is not None:
+                attrs.update(color=group_fill, penwidth="4")
             if "filled" not in style:
                 style.append("filled")
             attrs["class"] = "dead"
@@ -72,7 +77,7 @@ class Findings:
         norms = self.diagnosis.grad_norms
         return f", gradient norm {fmt(norms[i], 2)}" if i < len(norms) else ""
 
-    def legend_rows(self) -> list[str]:
+    def legend_rows(self, dead_in_groups: bool = False) -> list[str]:
         d = self.diagnosis
         names = {"symmetric": "interchangeable neurons (coloured above)", "saturated": "saturated units"}
         names |= {"dead": "dead ReLUs", "step too large": "step too large", "step too small": "step too small"}
@@ -80,6 +85,8 @@ class Findings:
         rows = [f"<b>diagnosis</b> of the starting weights: {L.h(found)}"]
         if self.dead:
             rows.append(L.swatch_row("dead", f"grey fill ({_where(d.dead)}) = {L.h(DEAD_WORDS)}", ZERO_COLOR))
+            if dead_in_groups:
+                rows.append("a dead neuron of a group of interchangeable neurons has its group&#39;s colour as border")
         if self.saturated:
             from micrograd_like.diagnose import SATURATION_DERIVATIVE  # lazy: diagnose imports nn
 

@@ -247,7 +247,7 @@ def _neuron_attrs(i: int, j: int, neuron: Any, group: Group | None, findings: Fi
         attrs["class"] = f"interchangeable-{group.tag}"
     if findings is not None:
         tip += findings.neuron_tooltip(i, j)
-        marks = findings.neuron_attrs(i, j, style)
+        marks = findings.neuron_attrs(i, j, style, group.fillcolor if group is not None else None)
         if "class" in marks and "class" in attrs:
             marks["class"] = f"{attrs['class']} {marks['class']}"
         attrs.update(marks)
@@ -279,5 +279,5 @@ def _network_legend_rows(
     if all_zero:
         rows.append(f"every gradient is 0: {GRADIENTS_NOT_COMPUTED}")
     if findings is not None:
-        rows += findings.legend_rows()
+        rows += findings.legend_rows(any((li, m) in findings.dead for li, members in groups for m in members))
     return rows
