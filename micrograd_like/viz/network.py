@@ -50,8 +50,8 @@ def draw_network(
     :func:`micrograd_like.nn.find_symmetric_neurons` reports as interchangeable
     share a fill colour and group letter, and the legend says what that means.
     With a ``diagnosis`` the findings of :func:`micrograd_like.diagnose` are
-    drawn too: dead ReLUs filled grey, saturated sigmoid/tanh units as a double
-    octagon with a wine border and their largest local derivative, each layer's
+    drawn too: dead ReLUs filled grey, saturated sigmoid/tanh units with a double
+    wine border and their largest local derivative, each layer's
     gradient norm in its title, and a legend line per finding (step size
     included), or one saying that no problem was found.
 
