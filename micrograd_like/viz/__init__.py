@@ -9,7 +9,9 @@ it inline; ``.source``, ``.save()``, ``.pipe()`` work as usual):
 * :func:`draw_collapsed` draws a graph of any size one box per neuron or
   labelled sub-expression, with the gradient groups still coloured.
 * :func:`draw_network` draws an MLP one node per neuron; neurons that gradient
-  descent can never tell apart share a colour, and the legend says how to fix it.
+  descent can never tell apart share a colour, and the legend says how to fix it;
+  given ``diagnosis=`` (from :func:`micrograd_like.diagnose`) it also marks dead
+  ReLUs and saturated units and names a step size that is off.
 
 :func:`render` writes a drawing to a file whose suffix names the format, and
 :func:`stepper` writes a self-contained HTML page that steps through the backward
@@ -22,7 +24,8 @@ safe "light" palette; the groups that matter (interchangeable neurons, groups
 holding a parameter or labelled input) get full colours, any others paler tints,
 no two groups the same fill, and every coloured node carries its group letter. A
 gradient of exactly 0 is always pale grey ("nothing flows back here"); NaN and
-infinite gradients get a red border.
+infinite gradients get a red border. In the network view a dead ReLU (output 0,
+so gradient 0) is filled that grey too, and a saturated unit gets a double wine border.
 User text (labels, titles, activation names) is drawn exactly as written.
 
 Modules: :mod:`.graph` (op-level view), :mod:`.collapsed`, :mod:`.network`,
@@ -31,7 +34,7 @@ Modules: :mod:`.graph` (op-level view), :mod:`.collapsed`, :mod:`.network`,
 
 from __future__ import annotations
 
-from ._style import EXTRA_LOUD, NONFINITE_COLOR, PALETTE, ZERO_COLOR
+from ._style import EXTRA_LOUD, NONFINITE_COLOR, PALETTE, SATURATED_COLOR, ZERO_COLOR
 from .collapsed import OTHER_BLOCK, block_key, draw_collapsed
 from .graph import DEFAULT_MAX_NODES, HIGHLIGHTS, draw_dot, trace
 from .network import INTERCHANGEABLE_MESSAGE, NETWORK_EDGE_LABEL_LIMIT, draw_network
@@ -61,6 +64,7 @@ __all__ = [
     "NONFINITE_COLOR",
     "OTHER_BLOCK",
     "PALETTE",
+    "SATURATED_COLOR",
     "SUPPORTED_FORMATS",
     "TrainingRecord",
     "ZERO_COLOR",

@@ -7,6 +7,7 @@ __all__ = [
     "NONFINITE_COLOR",
     "PALETTE",
     "RANKDIRS",
+    "SATURATED_COLOR",
     "ZERO_COLOR",
     "EXTRA_LOUD",
     "border_note",
@@ -31,6 +32,8 @@ PALETTE: tuple[str, ...] = (
 ZERO_COLOR = "#DDDDDD"
 #: Border of nodes with a NaN or infinite gradient (Tol's "vibrant red").
 NONFINITE_COLOR = "#CC3311"
+#: Border of saturated neurons in the network view (Tol's "muted" wine): a colour no fill uses.
+SATURATED_COLOR = "#882255"
 # Border styles that tell apart groups sharing a palette colour.
 _BORDER_STYLES: tuple[str, ...] = ("", "dashed", "bold")
 FONT = "Helvetica"

@@ -11,10 +11,12 @@ from micrograd_like.engine import Value
 
 from . import _labels as L
 from ._args import check_rankdir, check_title
+from ._findings import Findings, read_findings
 from ._groups import Group, fmt
 from ._style import FONT, border_note, look, tag
 
 if TYPE_CHECKING:  # nn is only needed when drawing, and imported lazily there
+    from micrograd_like.diagnose import Diagnosis
     from micrograd_like.nn import MLP
 
 __all__ = ["INTERCHANGEABLE_MESSAGE", "NETWORK_EDGE_LABEL_LIMIT", "draw_network"]
@@ -37,6 +39,7 @@ def draw_network(
     rankdir: str = "LR",
     edge_labels: bool | None = None,
     title: str | None = None,
+    diagnosis: Diagnosis | None = None,
 ) -> graphviz.Digraph:
     """Draw an MLP one node per input, neuron and output, one edge per weight.
 
@@ -46,6 +49,11 @@ def draw_network(
     ``layers.0.neurons.2.w.1``). Neurons that
     :func:`micrograd_like.nn.find_symmetric_neurons` reports as interchangeable
     share a fill colour and group letter, and the legend says what that means.
+    With a ``diagnosis`` the findings of :func:`micrograd_like.diagnose` are
+    drawn too: dead ReLUs filled grey, saturated sigmoid/tanh units with a double
+    wine border and their largest local derivative, each layer's
+    gradient norm in its title, and a legend line per finding (step size
+    included), or one saying that no problem was found.
 
     Args:
         model: An :class:`~micrograd_like.nn.MLP`, ideally after ``loss.backward()``.
@@ -55,6 +63,9 @@ def draw_network(
             ``NETWORK_EDGE_LABEL_LIMIT`` (32) weights and otherwise none (the
             numbers stay in the tooltips); ``True``/``False`` force the choice.
         title: Optional caption above the legend; ``\\n`` separates lines, the first is bold.
+        diagnosis: A :class:`~micrograd_like.diagnose.Diagnosis` of this model, or
+            ``None`` (default) to draw no findings. It describes the weights
+            ``diagnose`` saw: draw the model unchanged since then.
 
     Returns:
         An unrendered :class:`graphviz.Digraph`. DOT names: ``x{k}`` inputs,
@@ -63,7 +74,7 @@ def draw_network(
 
     Raises:
         TypeError: If ``model`` is not an MLP-like model or an option has the wrong type.
-        ValueError: If ``rankdir`` is unknown.
+        ValueError: If ``rankdir`` is unknown or ``diagnosis`` is of a network of another shape.
     """
     from micrograd_like.nn import (
         find_symmetric_neurons,  # lazy: the engine-only view must not need nn
@@ -74,6 +85,7 @@ def draw_network(
     if edge_labels is not None:
         check_bool(edge_labels, "edge_labels")
     title = check_title(title)
+    findings = read_findings(diagnosis, (len(layers[0].neurons[0].w), *(len(layer.neurons) for layer in layers)))
     groups = find_symmetric_neurons(model)
     sizes = [sum(len(n.w) for n in layer.neurons) for layer in layers]
     # All edges labelled or none: an edge label takes a rank of its own in dot, so
@@ -82,13 +94,13 @@ def draw_network(
     dot = _network_digraph(rankdir)
     _add_end(dot, "inputs", "x", "input", len(layers[0].neurons[0].w))
     for i, layer in enumerate(layers):
-        _add_layer(dot, i, layer, len(layers), _neuron_groups(groups, i))
+        _add_layer(dot, i, layer, len(layers), _neuron_groups(groups, i), findings)
         _add_weight_edges(dot, i, layer, label_edges)
     _add_end(dot, "outputs", "y", "output neuron", len(layers[-1].neurons))
     for j in range(len(layers[-1].neurons)):
         dot.edge(f"l{len(layers) - 1}n{j}", f"y{j}", style="dashed")
     all_zero = all(p.grad == 0.0 for layer in layers for n in layer.neurons for p in (*n.w, n.b))
-    rows = _network_legend_rows(groups, 0 if label_edges else sum(sizes), all_zero)
+    rows = _network_legend_rows(groups, 0 if label_edges else sum(sizes), all_zero, findings)
     dot.attr(
         label=L.graph_label(title, "How to read this", rows),
         labelloc="t",
@@ -187,13 +199,16 @@ def _add_end(dot: graphviz.Digraph, name: str, prefix: str, noun: str, n: int) -
             )
 
 
-def _add_layer(dot: graphviz.Digraph, i: int, layer: Any, depth: int, groups: dict[int, Group]) -> None:
+def _add_layer(
+    dot: graphviz.Digraph, i: int, layer: Any, depth: int, groups: dict[int, Group], findings: Findings | None
+) -> None:
     kind = "output layer" if i == depth - 1 else "hidden layer"
-    acts = sorted({_activation_name(n) for n in layer.neurons})
+    acts = ", ".join(sorted({_activation_name(n) for n in layer.neurons}))
+    note = findings.layer_note(i) if findings is not None else ""
     with dot.subgraph(name=f"cluster_layer{i}") as sub:
-        sub.attr(label=L.plain(f"layers.{i}: {kind}, {', '.join(acts)}"), **_CLUSTER)
+        sub.attr(label=L.plain(f"layers.{i}: {kind}, {acts}{note}"), **_CLUSTER)
         for j, n in enumerate(layer.neurons):
-            sub.node(f"l{i}n{j}", **_neuron_attrs(i, j, n, groups.get(j)))
+            sub.node(f"l{i}n{j}", **_neuron_attrs(i, j, n, groups.get(j), findings))
 
 
 def _add_weight_edges(dot: graphviz.Digraph, i: int, layer: Any, label_edges: bool) -> None:
@@ -207,13 +222,14 @@ def _add_weight_edges(dot: graphviz.Digraph, i: int, layer: Any, label_edges: bo
             dot.edge(f"x{k}" if i == 0 else f"l{i - 1}n{k}", f"l{i}n{j}", **attrs)
 
 
-def _neuron_attrs(i: int, j: int, neuron: Any, group: Group | None) -> dict[str, str]:
+def _neuron_attrs(i: int, j: int, neuron: Any, group: Group | None, findings: Findings | None) -> dict[str, str]:
     b = neuron.b
     heading = f"neuron {j}" + (f"  {group.tag}" if group is not None else "")
     rows = [
         L.row(L.h(heading), bold_first=True),
         L.row("b", L.h(fmt(b.data))),
         L.row("grad", L.h(fmt(b.grad))),
+        *(findings.neuron_rows(i, j) if findings is not None else []),
     ]
     tip = [
         f"layers.{i}.neurons.{j}",
@@ -221,20 +237,28 @@ def _neuron_attrs(i: int, j: int, neuron: Any, group: Group | None) -> dict[str,
         f"b = {b.data!r}",
         f"b.grad = {b.grad!r}",
     ]
-    attrs = {"label": "<" + L.table(rows) + ">", "style": "rounded"}
+    attrs = {"label": "<" + L.table(rows) + ">"}
+    style = ["rounded"]
     if group is not None:
         others = ", ".join(str(m) for m in group.members if m != j)
         tip.append(f"group {group.tag}: interchangeable with neuron(s) {others} of layers.{i}")
-        attrs.update(
-            fillcolor=group.fillcolor,
-            style=",".join(["rounded", "filled"] + ([group.style] if group.style else [])),
-        )
+        style += ["filled"] + ([group.style] if group.style else [])
+        attrs.update(fillcolor=group.fillcolor)
         attrs["class"] = f"interchangeable-{group.tag}"
+    if findings is not None:
+        tip += findings.neuron_tooltip(i, j)
+        marks = findings.neuron_attrs(i, j, style, group.fillcolor if group is not None else None)
+        if "class" in marks and "class" in attrs:
+            marks["class"] = f"{attrs['class']} {marks['class']}"
+        attrs.update(marks)
+    attrs["style"] = ",".join(style)
     attrs["tooltip"] = L.tooltip(tip)
     return attrs
 
 
-def _network_legend_rows(groups: list[tuple[int, list[int]]], unlabelled: int, all_zero: bool) -> list[str]:
+def _network_legend_rows(
+    groups: list[tuple[int, list[int]]], unlabelled: int, all_zero: bool, findings: Findings | None
+) -> list[str]:
     if unlabelled:
         edge_row = (
             f"edge = one weight ({unlabelled} in all, too many to label): hover over an edge for its value and gradient"
@@ -248,8 +272,12 @@ def _network_legend_rows(groups: list[tuple[int, list[int]]], unlabelled: int, a
         rows.append(L.swatch_row(tag(k), L.h(who), fill))
     if groups:
         rows.append(f"<b>Same colour = {L.h(INTERCHANGEABLE_MESSAGE)}</b>")
+    elif findings is not None and (findings.dead or findings.saturated):
+        rows.append("no interchangeable neurons")  # but some cannot learn: the lines below say which
     else:
         rows.append("no interchangeable neurons: every neuron can learn something different")
     if all_zero:
         rows.append(f"every gradient is 0: {GRADIENTS_NOT_COMPUTED}")
+    if findings is not None:
+        rows += findings.legend_rows(any((li, m) in findings.dead for li, members in groups for m in members))
     return rows
