@@ -138,9 +138,19 @@ def _vpow_derivative(xp: Any, x: Any, y: Any, out: Any) -> tuple:
     return d_base, xp.where(zero, 0.0, out * xp.log(safe))
 
 
+# Forms with branches pick their input with where(), never through abs(): torch's autograd
+# differentiates the form itself, and abs has slope 0 at 0, which would lose the slope there.
+
+
 def _sigmoid(xp: Any, a: Any) -> Any:
-    e = xp.exp(-xp.abs(a))  # the engine's two branches, with exp never overflowing
-    return xp.where(a >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    positive = 1.0 / (1.0 + xp.exp(-xp.where(a >= 0.0, a, 0.0 * a)))  # the engine's two branches,
+    e = xp.exp(xp.where(a < 0.0, a, 0.0 * a))  # each exp seeing only arguments <= 0: no overflow
+    return xp.where(a >= 0.0, positive, e / (1.0 + e))
+
+
+def _softplus(xp: Any, a: Any) -> Any:
+    minus_abs = xp.where(a > 0.0, -a, a)
+    return xp.where(a > 0.0, a, 0.0 * a) + xp.log1p(xp.exp(minus_abs))
 
 
 def _builtin_forms() -> None:
@@ -152,11 +162,12 @@ def _builtin_forms() -> None:
     set_array_form("log", lambda xp, a: xp.log(a))
     set_array_form("abs", lambda xp, a: xp.abs(a))
     set_array_form("relu", lambda xp, a: xp.where(a <= 0.0, 0.0 * a, a))
-    set_array_form("step", lambda xp, a: xp.where(a > 0.0, 1.0, xp.where(a <= 0.0, 0.0, math.nan)))
+    # each where has an array branch: torch gives where(c, 1.0, 0.0) its default dtype, float32
+    set_array_form("step", lambda xp, a: xp.where(a > 0.0, 1.0, xp.where(a <= 0.0, 0.0, a)))  # NaN stays NaN
     set_array_form("sign", lambda xp, a: xp.where(a > 0.0, 1.0, xp.where(a < 0.0, -1.0, a * 0.0)))
     set_array_form("leaky_relu", lambda xp, a, slope: xp.where(a > 0.0, a, slope * a))
     set_array_form("sigmoid", _sigmoid)
-    set_array_form("softplus", lambda xp, a: xp.where(a > 0.0, a, 0.0 * a) + xp.log1p(xp.exp(-xp.abs(a))))
+    set_array_form("softplus", _softplus)
 
 
 _builtin_forms()

@@ -41,8 +41,9 @@ __all__ = ["set_array_form", "NumpyBatch", "TorchBatch"]
 # -- arguments: arrays of samples --------------------------------------------------------
 
 
-def _samples(args: tuple, is_array: Callable[[Any], bool], name: str) -> tuple[tuple, tuple[list, int]]:
-    """(args with the first sample's numbers, (one column per number, the number of samples))."""
+def _samples(args: tuple, is_array: Callable[[Any], bool], name: str, named: Callable) -> tuple[tuple, tuple]:
+    """(args with the first sample's numbers, (one column per number, the number of samples));
+    ``named`` turns argument paths into the names the messages use."""
     columns: list = []
     sizes: dict[int, str] = {}
 
@@ -54,7 +55,7 @@ def _samples(args: tuple, is_array: Callable[[Any], bool], name: str) -> tuple[t
             return x if not is_array(x) else float(x)
         if x.ndim > 2 or len(x) == 0:
             raise ValueError(
-                f"vectorized {name}: {path} has shape {tuple(x.shape)}; pass a 1-D array with one number per "
+                f"vectorized {name}: {named([path])[0]} has shape {tuple(x.shape)}; pass a 1-D array with one number per "
                 "sample, or a 2-D (samples, k) array for a list of k numbers"
             )
         sizes.setdefault(len(x), path)
@@ -66,7 +67,7 @@ def _samples(args: tuple, is_array: Callable[[Any], bool], name: str) -> tuple[t
 
     out = tuple(first(a, f"arg{i}") for i, a in enumerate(args))
     if len(sizes) != 1:
-        found = ", ".join(f"{n} at {path}" for n, path in sizes.items()) or "none"
+        found = ", ".join(f"{n} at {path}" for n, path in zip(sizes, named(list(sizes.values())))) or "none"
         raise ValueError(
             f"vectorized {name} needs array arguments that all hold the same number of samples, got {found}; "
             "pass one row per sample in every array"
@@ -267,7 +268,9 @@ class NumpyBatch:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         np = self.np
         is_array = lambda x: isinstance(x, np.ndarray)  # noqa: E731
-        rec, _, _, _, (columns, n) = self.fn._lookup(args, kwargs, lambda a: _samples(a, is_array, self.fn.__name__))
+        rec, _, _, _, (columns, n) = self.fn._lookup(
+            args, kwargs, lambda a, named: _samples(a, is_array, self.fn.__name__, named)
+        )
         program = _program(self._programs, rec, lambda: self._make(rec), self.fn._cache.values())
         xs = [np.asarray(c, dtype=np.float64) for c in columns]
         cs = [np.float64(v.data) for v in rec.captured]
@@ -346,7 +349,9 @@ class TorchBatch:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         torch = self.torch
         is_array = lambda x: isinstance(x, torch.Tensor)  # noqa: E731
-        rec, _, _, _, (columns, n) = self.fn._lookup(args, kwargs, lambda a: _samples(a, is_array, self.fn.__name__))
+        rec, _, _, _, (columns, n) = self.fn._lookup(
+            args, kwargs, lambda a, named: _samples(a, is_array, self.fn.__name__, named)
+        )
         program = _program(self._programs, rec, lambda: _Program(rec, torch, backward=False), self.fn._cache.values())
         if self.device is None:  # the leaf tensors live where the first call's samples are
             self.device = next(c.device for c in columns if is_array(c))

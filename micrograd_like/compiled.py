@@ -648,12 +648,13 @@ class Compiled:
     def _lookup(self, args: tuple, kwargs: dict, numbers: Callable | None = None) -> tuple:
         """(recording, function of the traced arguments, those arguments, their numbers, extra).
 
-        ``numbers(args) -> (args of numbers, extra)`` turns other arguments (arrays of
-        samples) into numbers to record with; ``extra`` is what it returns besides."""
+        ``numbers(args, name) -> (args of numbers, extra)`` turns other arguments (arrays of
+        samples) into numbers to record with; ``name(paths)`` names argument paths
+        (``arg0[1]`` -> ``x[1]``) for its messages; ``extra`` is what it returns besides."""
         fn, args, statics, positions = self._static.split(self.fn, args, kwargs)
         extra = None
         if numbers is not None:
-            args, extra = numbers(args)
+            args, extra = numbers(args, lambda paths: _named(self.fn, _static.renumber(paths, positions)))
         key, nums, paths = _flatten(args)
         key = (key, statics) if statics else key
         rec = self._cache.get(key)
