@@ -30,6 +30,8 @@ LAYERS = {
     "compiled": 2,
     "_templates": 2,
     "_static": 2,
+    "batched": 2,
+    "_array_forms": 2,
     "expr": 2,
     "testing": 2,
     "ledger": 3,
