@@ -17,6 +17,7 @@ that branches on its input's value) is refused with an error naming it and the f
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Callable
 from typing import Any
@@ -110,7 +111,7 @@ def _namespace(xp: Any, cache: dict) -> dict:
     """What a traced derivative formula calls: every registered function, on arrays."""
     if "namespace" in cache:
         return cache["namespace"]
-    namespace: dict[str, Any] = {"__builtins__": {}, "_pow": lambda x, c: x**c}
+    namespace: dict[str, Any] = {"__builtins__": builtins, "_pow": lambda x, c: x**c}
 
     def array_function(spec: Any) -> Callable[..., Any]:
         def call(*args: Any) -> Any:

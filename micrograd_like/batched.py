@@ -31,9 +31,10 @@ from typing import Any
 
 from . import compiled as _compiled
 from ._array_forms import forward_function, set_array_form, vjp_function
+from ._array_linear import Group, linear_groups
 from ._checks import describe
 from ._templates import ATOM, Form, OpTemplate
-from .engine import Value
+from .engine import _ADD, _MUL, Value
 
 __all__ = ["set_array_form", "NumpyBatch", "TorchBatch"]
 
@@ -106,11 +107,15 @@ class _Program:
     then (with ``backward``) the engine's backward order with contributions to shared
     slots summed over the samples. Returns (output, extra outputs, captured gradients)."""
 
-    def __init__(self, rec: Any, xp: Any, backward: bool) -> None:
+    def __init__(self, rec: Any, xp: Any, backward: bool, helpers: dict[str, Callable]) -> None:
         self.rec = rec
         plan = rec.plan
         self.varies, self.depends = _flows(plan)
-        self.namespace: dict[str, Any] = {"__builtins__": {}, "_sum": xp.sum, "_dot": getattr(xp, "dot", None)}
+        self.namespace: dict[str, Any] = {"__builtins__": builtins, "_sum": xp.sum, "_dot": getattr(xp, "dot", None)}
+        self.namespace.update(helpers)  # _stack, _matrix, _column: the linear layers' arrays
+        groups = linear_groups(plan, self.varies, _ADD, _MUL)
+        self.groups = {g.at: g for g in groups if len({self.depends[m.out] for m in g.members}) == 1}
+        self.inner = {slot for g in self.groups.values() for m in g.members for slot in m.inner}
         self._forms: dict[int, tuple] = {}
         self._xp = xp
         self._cache: dict[str, Any] = {}
@@ -158,8 +163,9 @@ class _Program:
     def _kept(self, plan: Any, backward: bool) -> set[int]:
         """The slots read after the forward: outputs, and what the backward reads."""
         keep = {len(plan.ops) - 1, *plan.aux}
+        keep.update(x for g in self.groups.values() for x in g.xs)
         for slot, op in enumerate(plan.ops):
-            if not (backward and op is not None and self.depends[slot]):
+            if not (backward and op is not None and self.depends[slot]) or slot in self.inner:
                 continue
             vjp = self._vjp(op)
             reads = {"o", "a", "b"} if isinstance(vjp, str) else vjp.reads
@@ -174,7 +180,9 @@ class _Program:
             last[plan.a[slot]] = last[plan.b[slot]] = slot
         lines = []
         for slot, op in enumerate(plan.ops):
-            if op is None:
+            if slot in self.groups:
+                lines += self._group_forward(self.groups[slot])
+            if op is None or slot in self.inner:
                 continue
             a, b = plan.a[slot], plan.b[slot]
             names = [f"v{a}"] + ([f"v{b}"] if b >= 0 else [])
@@ -198,7 +206,9 @@ class _Program:
             owned[root] = False
         for slot in range(root, -1, -1):
             op = plan.ops[slot]
-            if op is None or not self.depends[slot]:
+            if slot in self.groups and self.depends[slot]:
+                lines += self._group_backward(self.groups[slot], owned)
+            if op is None or not self.depends[slot] or slot in self.inner:
                 continue
             a, b = plan.a[slot], plan.b[slot]
             vjp = self._vjp(op)
@@ -222,6 +232,46 @@ class _Program:
             lines.append(f"del g{slot}")
         grads = [f"g{slot}" if slot in owned else "0.0" for slot, _ in plan.captured]
         return lines, grads
+
+    def _group_forward(self, group: Group) -> list[str]:
+        """``Z = W @ X (+ bias column)``; each neuron's output is a row of Z."""
+        k, members = group.at, group.members
+        rows = ", ".join("(" + "".join(f"v{w}, " for w in m.weights) + ")" for m in members)
+        lines = [f"X{k} = _stack(({''.join(f'v{x}, ' for x in group.xs)}))", f"W{k} = _matrix(({rows},))"]
+        if all(m.bias >= 0 for m in members):
+            lines.append(f"Z{k} = W{k} @ X{k} + _column(({''.join(f'v{m.bias}, ' for m in members)}))")
+            outs = [f"Z{k}[{j}]" for j in range(len(members))]
+        else:
+            lines.append(f"Z{k} = W{k} @ X{k}")
+            outs = [f"Z{k}[{j}]" + (f" + v{m.bias}" if m.bias >= 0 else "") for j, m in enumerate(members)]
+        lines += [f"v{m.out} = {out}" for m, out in zip(members, outs)]
+        return lines
+
+    def _group_backward(self, group: Group, owned: dict[int, bool]) -> list[str]:
+        """The layer's backward as matrix products: ``W.T @ G`` to the inputs, ``G @ X.T`` to
+        the weights, row sums to the biases (each a sum over the batch)."""
+        k, members, depends = group.at, group.members, self.depends
+        lines = [f"G{k} = _stack(({''.join(f'g{m.out}, ' for m in members)}))"]
+        if any(depends[x] for x in group.xs):
+            lines.append(f"DX{k} = W{k}.T @ G{k}")
+            lines += [self._accumulate(x, f"DX{k}[{i}]", False, owned) for i, x in enumerate(group.xs) if depends[x]]
+        if any(depends[w] for m in members for w in m.weights):
+            lines.append(f"DW{k} = (G{k} @ X{k}.T).tolist()")
+            lines += [
+                self._accumulate(w, f"DW{k}[{j}][{i}]", False, owned)
+                for j, m in enumerate(members)
+                for i, w in enumerate(m.weights)
+                if depends[w]
+            ]
+        if any(m.bias >= 0 and depends[m.bias] for m in members):
+            lines.append(f"DB{k} = G{k}.sum(1).tolist()")
+            lines += [
+                self._accumulate(m.bias, f"DB{k}[{j}]", False, owned)
+                for j, m in enumerate(members)
+                if m.bias >= 0 and depends[m.bias]
+            ]
+        lines.append(f"del G{k}, " + ", ".join(f"g{m.out}" for m in members))
+        return lines
 
     @property
     def _dot(self) -> bool:
@@ -272,7 +322,7 @@ class NumpyBatch:
             args, kwargs, lambda a, named: _samples(a, is_array, self.fn.__name__, named)
         )
         program = _program(self._programs, rec, lambda: self._make(rec), self.fn._cache.values())
-        xs = [np.asarray(c, dtype=np.float64) for c in columns]
+        xs = [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in columns]
         cs = [np.float64(v.data) for v in rec.captured]
         seed = np.ones(n) if program.varies[-1] else np.float64(n)
         with np.errstate(all="ignore"):  # checked below, sample by sample
@@ -286,7 +336,13 @@ class NumpyBatch:
         return out, _compiled._fill(rec.plan.aux_shape, tuple(np.broadcast_to(x, (n,)).copy() for x in aux))
 
     def _make(self, rec: Any) -> _Program:
-        program = _Program(rec, self.np, backward=True)
+        np = self.np
+        helpers = {
+            "_stack": np.stack,
+            "_matrix": lambda rows: np.array(rows, dtype=np.float64),
+            "_column": lambda items: np.array(items, dtype=np.float64)[:, None],
+        }
+        program = _Program(rec, np, backward=True, helpers=helpers)
         program.ks = [self.np.float64(c) for c in program.constants]
         return program
 
@@ -306,6 +362,15 @@ def _check_finite(batch: NumpyBatch, rec: Any, out: Any, totals: list[float], co
         f"{batch.__name__}: {where} (an op outside its domain, such as log of a number <= 0, or an overflow); "
         "no .grad was changed; call the compiled function on that sample alone for the engine's error naming the op"
     )
+
+
+def _torch_helpers(torch: Any) -> dict[str, Callable]:
+    """The linear layers' arrays from 0-d tensors (leaves, constants), differentiably."""
+    return {
+        "_stack": torch.stack,
+        "_matrix": lambda rows: torch.stack([torch.stack(row) for row in rows]),
+        "_column": lambda items: torch.stack(items)[:, None],
+    }
 
 
 class TorchBatch:
@@ -352,13 +417,15 @@ class TorchBatch:
         rec, _, _, _, (columns, n) = self.fn._lookup(
             args, kwargs, lambda a, named: _samples(a, is_array, self.fn.__name__, named)
         )
-        program = _program(self._programs, rec, lambda: _Program(rec, torch, backward=False), self.fn._cache.values())
+        program = _program(
+            self._programs, rec, lambda: _Program(rec, torch, False, _torch_helpers(torch)), self.fn._cache.values()
+        )
         if self.device is None:  # the leaf tensors live where the first call's samples are
             self.device = next(c.device for c in columns if is_array(c))
         device = self.device
         tensor = lambda c: torch.as_tensor(c, dtype=self.dtype, device=device)  # noqa: E731
         out, aux, _ = program.run(
-            [tensor(c) for c in columns],
+            [tensor(c).expand(n) for c in columns],
             [self.leaf(v) for v in rec.captured],
             [tensor(c) for c in program.constants],
             None,

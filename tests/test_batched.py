@@ -244,3 +244,15 @@ def test_importing_the_package_imports_neither_numpy_nor_torch():
     code = "import sys, micrograd_like as ml; ml.compile(lambda x: x * 2)(1.0); print('numpy' in sys.modules, 'torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_an_mlps_layers_become_matrix_products():
+    from micrograd_like.batched import NumpyBatch
+
+    model = MLP(3, [5, 4, 1], rng=random.Random(0))
+    compiled = ml.compile(lambda x, y: (model(x) - y) ** 2)
+    batch: NumpyBatch = compiled.vectorize()
+    batch(np.ones((2, 3)), np.zeros(2))
+    (program,) = batch._programs.values()
+    sizes = sorted((len(g.members), len(g.xs)) for g in program.groups.values())
+    assert sizes == [(1, 4), (4, 5), (5, 3)]  # (neurons, inputs) of each layer
