@@ -118,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--smoke", action="store_true", help="two short words, two epochs (CI): checks, measures nothing")
+    parser.add_argument(
+        "--smoke", action="store_true", help="two short words, two epochs (CI): checks, measures nothing"
+    )
     args = parser.parse_args(argv)
     words = ["ava", "mia"] if args.smoke else WORDS[: args.words]
     print("\n".join(report(words, 2 if args.smoke else args.epochs)))

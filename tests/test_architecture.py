@@ -32,6 +32,7 @@ LAYERS = {
     "_static": 2,
     "batched": 2,
     "_array_forms": 2,
+    "_array_linear": 2,
     "expr": 2,
     "testing": 2,
     "ledger": 3,
