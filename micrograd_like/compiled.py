@@ -645,8 +645,16 @@ class Compiled:
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
 
-    def __call__(self, *args: Any, **kwargs: Any) -> float | tuple[float, Any]:
+    def _lookup(self, args: tuple, kwargs: dict, numbers: Callable | None = None) -> tuple:
+        """(recording, function of the traced arguments, those arguments, their numbers, extra).
+
+        ``numbers(args, name) -> (args of numbers, extra)`` turns other arguments (arrays of
+        samples) into numbers to record with; ``name(paths)`` names argument paths
+        (``arg0[1]`` -> ``x[1]``) for its messages; ``extra`` is what it returns besides."""
         fn, args, statics, positions = self._static.split(self.fn, args, kwargs)
+        extra = None
+        if numbers is not None:
+            args, extra = numbers(args, lambda paths: _named(self.fn, _static.renumber(paths, positions)))
         key, nums, paths = _flatten(args)
         key = (key, statics) if statics else key
         rec = self._cache.get(key)
@@ -661,6 +669,10 @@ class Compiled:
             self._hits += 1
             self._cache.move_to_end(key)
         self._last = rec
+        return rec, fn, args, nums, extra
+
+    def __call__(self, *args: Any, **kwargs: Any) -> float | tuple[float, Any]:
+        rec, fn, args, nums, _ = self._lookup(args, kwargs)
         try:
             out, grads, aux = rec.replay(nums)
         except TypeError as error:  # a captured Value's .data was assigned a non-number
@@ -679,6 +691,31 @@ class Compiled:
         if self._last is None:
             raise ValueError(f"{self.__name__} has not been called yet; call it once to record it, then read .source")
         return self._last.source
+
+    def vectorize(self) -> Any:
+        """This function over NumPy arrays of samples (the ``numpy`` extra).
+
+        Every number argument becomes a 1-D array with one number per sample (a 2-D
+        ``(samples, k)`` array stands for a list of ``k`` numbers); captured Values stay
+        shared. A call returns the per-sample outputs as an array and adds each captured
+        Value's gradient, *summed* over the samples, into its ``.grad`` (divide the loss
+        by the batch size for a mean). See :mod:`micrograd_like.batched`.
+        """
+        from .batched import NumpyBatch
+
+        return NumpyBatch(self)
+
+    def to_torch(self, dtype: Any = None, device: Any = None) -> Any:
+        """This function over torch tensors of samples (the ``torch`` extra).
+
+        Arguments as for :meth:`vectorize`, as tensors; the call returns the per-sample
+        outputs as a tensor whose graph reaches one torch leaf tensor per captured Value
+        (``.parameters()``), so ``loss.sum().backward()`` and ``torch.optim`` work.
+        ``dtype`` defaults to float64. See :mod:`micrograd_like.batched`.
+        """
+        from .batched import TorchBatch
+
+        return TorchBatch(self, dtype=dtype, device=device)
 
     def cache_info(self) -> CacheInfo:
         """``(hits, misses, recordings, maxsize)``: replays, recordings made, recordings kept."""
@@ -799,7 +836,9 @@ def compile(  # noqa: A001
         A :class:`Compiled` callable returning the output's ``.data`` as a float (with
         ``extra``: the pair ``(loss, extra)`` with floats in place of the Values).
     """
-    options = dict(check=check, maxsize=maxsize, static_argnums=static_argnums, static_argnames=static_argnames)
+    options: dict[str, Any] = dict(
+        check=check, maxsize=maxsize, static_argnums=static_argnums, static_argnames=static_argnames
+    )
     if fn is None:
         return lambda f: Compiled(f, **options)
     return Compiled(fn, **options)
