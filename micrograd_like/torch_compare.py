@@ -120,6 +120,11 @@ def _torch_side(torch: Any, net: Any, rows: list[list[float]], loss: Callable[[l
         raise TypeError(f"loss failed on PyTorch's outputs ({exc}); {_LOSS_HINT}") from exc
     if not isinstance(cost, torch.Tensor) or cost.dim() != 0:
         raise TypeError(f"loss(outputs) must return a 0-d tensor for PyTorch's outputs, got {describe(cost)}")
+    if not cost.requires_grad:
+        raise ValueError(
+            "loss(outputs) does not depend on PyTorch's outputs (did it read .data or call float()?); "
+            "compute it from the outputs themselves"
+        )
     cost.backward()
     return float(cost.item())
 
@@ -137,7 +142,8 @@ def compare_with_torch(model: MLP, inputs: Sequence[Sequence[float]], loss: Call
         ImportError: If PyTorch is not installed.
         TypeError: If ``model`` is not an MLP, ``inputs`` not a list of number lists,
             ``loss`` not callable or failing on either engine's outputs.
-        ValueError: If an input vector has the wrong length, or a layer cannot be exported.
+        ValueError: If an input vector has the wrong length, a layer cannot be exported, or the
+            loss does not depend on PyTorch's outputs.
     """
     check_instance(model, "model", MLP, "an MLP", example="MLP(2, [3, 3, 2])")
     if not callable(loss):

@@ -242,6 +242,11 @@ def test_to_torch_refuses_what_pytorch_has_no_layer_for():
         to_torch(ml.Neuron(2))
 
 
+def _detached_on_torch(outs):
+    cost = symmetry.cost_of_outputs(outs)
+    return cost if isinstance(cost, ml.Value) else cost.detach()
+
+
 def test_compare_with_torch_explains_a_loss_that_works_only_on_values():
     model = symmetry.build_network("constant")
     with pytest.raises(TypeError, match=r"loss failed on PyTorch's outputs .* build it from arithmetic"):
@@ -250,6 +255,9 @@ def test_compare_with_torch_explains_a_loss_that_works_only_on_values():
         compare_with_torch(model, [(0.1, 0.2), (0.3,)], symmetry.cost_of_outputs)
     with pytest.raises(TypeError, match=r"loss must be a function of the outputs"):
         compare_with_torch(model, symmetry.OBSERVATIONS, "sse")
+    with pytest.raises(ValueError, match=r"does not depend on PyTorch's outputs \(did it read .data"):
+        compare_with_torch(model, symmetry.OBSERVATIONS, _detached_on_torch)
+    assert all(p.grad == 0.0 for p in model.parameters())  # a refused comparison leaves no gradient behind
 
 
 def test_the_comparison_reads_as_a_table():
