@@ -96,9 +96,9 @@ def to_torch(model: MLP, *, dtype: Any = None) -> Any:
 
 
 def torch_place(module: Any, parameter_name: str) -> tuple[str, tuple[int, ...]]:
-    """Where one of ``model``'s parameters sits in ``to_torch(model)``: (tensor name, index).
+    """Where a parameter of ``model``, by its dotted name, sits in ``module = to_torch(model)``.
 
-    ``"layers.1.neurons.2.w.0"`` -> ``("2.weight", (2, 0))`` when layer 0 has an activation module.
+    Returns (tensor name, index): ``"layers.1.neurons.2.w.0"`` -> ``("2.weight", (2, 0))`` when layer 0 has an activation module.
     """
     linears = [name for name, m in module.named_children() if type(m).__name__ == "Linear"]
     _, layer, _, neuron, kind, *rest = parameter_name.split(".")
