@@ -4,7 +4,9 @@ The engine (``Value``, ``grad``, ``gradcheck``) is importable on its own; the
 neural-net layer lives in ``micrograd_like.nn`` (also ``losses``, ``optim``),
 drawings in ``micrograd_like.viz`` (which needs the ``graphviz``
 package, imported only when a drawing name is first used), the chain-rule ledger ``explain(root)`` in
-``micrograd_like.ledger``, Hypothesis strategies in ``micrograd_like.testing``.
+``micrograd_like.ledger``, Hypothesis strategies in ``micrograd_like.testing``,
+``to_torch``/``from_torch``/``compare_with_torch`` (PyTorch, an optional extra,
+imported only when one of them is called).
 
 The names below are imported on first use (PEP 562), so ``import micrograd_like``
 runs almost nothing: the ``micrograd-like`` command starts with its Ctrl-C
@@ -29,6 +31,9 @@ if _TYPE_CHECKING:
     from .nn import Module as Module
     from .nn import Neuron as Neuron
     from .registry import defop as defop
+    from .torch_bridge import from_torch as from_torch
+    from .torch_bridge import to_torch as to_torch
+    from .torch_compare import compare_with_torch as compare_with_torch
     from .viz import draw_collapsed as draw_collapsed
     from .viz import draw_dot as draw_dot
     from .viz import draw_network as draw_network
@@ -53,6 +58,9 @@ _EXPORTS = {
     "draw_dot": "viz",
     "draw_network": "viz",
     "draw_collapsed": "viz",
+    "to_torch": "torch_bridge",
+    "from_torch": "torch_bridge",
+    "compare_with_torch": "torch_compare",
 }
 _SUBMODULES = (
     "analysis",
@@ -72,6 +80,8 @@ _SUBMODULES = (
     "serialization",
     "symmetry",
     "testing",
+    "torch_bridge",
+    "torch_compare",
     "viz",
 )
 

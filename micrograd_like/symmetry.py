@@ -58,6 +58,7 @@ __all__ = [
     "caption",
     "compare",
     "cost",
+    "cost_of_outputs",
     "explain",
     "first_backward_graph",
     "format_table",
@@ -182,6 +183,16 @@ def cost(model: MLP) -> Value:
     c = sse(predict(model), targets)
     c.label = "C"
     return c
+
+
+def cost_of_outputs(outputs: Any) -> Any:
+    """The cost C of ``outputs[n][j]`` (one list per observation), in plain arithmetic.
+
+    The same sum of squared errors as :func:`cost`, written so that it also works
+    on PyTorch's outputs (0-d tensors): the loss :func:`micrograd_like.compare_with_torch`
+    needs.
+    """
+    return sum((o - t) ** 2 for out, tgt in zip(outputs, TARGETS) for o, t in zip(out, tgt))
 
 
 def refresh_gradients(model: MLP) -> float:

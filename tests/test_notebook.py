@@ -31,6 +31,9 @@ def test_the_notebook_runs_and_tells_its_story(tmp_path):
     text = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "by hand == backward() for all 29 parameters" in text
     assert "= neuron 0, bit for bit" in text  # explain_network shows the twins
+    # The closing section: both engines' gradients side by side (compare_with_torch, PyTorch for real).
+    assert "micrograd_like grad" in text and "PyTorch grad" in text and "largest difference: " in text
+    assert "PyTorch agrees to " in text and "its hidden neurons are twins too" in text
     code = [c for c in nb.cells if c.cell_type == "code"]
     before = [c for c in code if DIAGNOSE_TAG not in c.metadata.get("tags", [])]
     pictures = [o for c in before for o in c.outputs if "image/svg+xml" in o.get("data", {})]

@@ -93,6 +93,12 @@ def add_symmetry(commands: Any) -> None:
         help="also write graph_first_backward.html, a page that steps through that backward pass, "
         "and training_timeline.html, a slider over training showing both starts",
     )
+    sym.add_argument(
+        "--torch",
+        action="store_true",
+        help="first print the chosen start's gradients from this engine next to PyTorch's, with the "
+        "largest difference (needs the torch extra: pip install 'micrograd-like[torch]')",
+    )
     sym.add_argument("--eager", action="store_true", help=_EAGER_HELP)
     sym.set_defaults(handler=_cmd_symmetry)
 
@@ -170,12 +176,26 @@ def _first_backward(
     if args.explain:
         explanation = explain_network(model, symmetry.OBSERVATIONS, lambda outs: sse(outs, symmetry.TARGETS))
         print(f"The first backward pass of the {name} start, before any update:\n\n{explanation}\n", file=out)
+    if args.torch:
+        _print_torch_comparison(model, name, out)
     page: list[Path] = []
     if args.html:
         title = f"First backward pass of the 2-3-3-2 network, {name} start"
         page = pictures.page(symmetry.cost(model), args.out / "graph_first_backward.html", title=title, max_nodes=5_000)
     drawn = pictures.write(symmetry.first_backward_graph(model, name), args.out / "graph_first_backward.svg")
     return drawn, page
+
+
+def _print_torch_comparison(model: Any, name: str, out: TextIO) -> None:
+    from ..torch_bridge import require_torch
+    from ..torch_compare import compare_with_torch
+
+    try:
+        require_torch("--torch")
+    except ImportError as exc:
+        raise Failure(str(exc)) from None
+    table = compare_with_torch(model, symmetry.OBSERVATIONS, symmetry.cost_of_outputs)
+    print(f"The {name} start's first backward pass, this engine next to PyTorch:\n\n{table}\n", file=out)
 
 
 # -- draw --------------------------------------------------------------------------------------------
