@@ -19,6 +19,7 @@ then called as is, which costs one extra call per node and is just as correct.
 from __future__ import annotations
 
 import inspect
+import keyword
 import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -26,7 +27,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-from ._checks import check_real, check_str, describe
+from . import _opcheck
+from ._checks import check_bool, check_real, check_str, describe
 from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op, _unary_method
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
@@ -93,6 +95,7 @@ class OpSpec:
     formulas: tuple[str, ...] | None = None
     symbol: str | None = None  # operators ("+", "**") have no function or method of their own
     checks_domain: bool = True
+    user: bool = False  # registered after the library's own ops: results are checked (see _checked_forward)
     function: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
 
     def op(self, *params: float) -> _Op:
@@ -330,6 +333,12 @@ def _bounded(iv: Interval) -> bool:
 
 
 def _checked_forward(spec: OpSpec, params: tuple) -> Callable[..., float]:
+    """The forward with the domain check, parameters bound; a user op's result checked too."""
+    forward = _domain_checked(spec, params)
+    return _opcheck.checked_forward(spec, params, forward) if spec.user else forward
+
+
+def _domain_checked(spec: OpSpec, params: tuple) -> Callable[..., float]:
     """The forward with the domain check (for bounded domains), parameters bound."""
     f, name = spec.forward, spec.name
     intervals = spec.intervals(*params) or (REALS,) * spec.arity
@@ -356,9 +365,15 @@ def _checked_forward(spec: OpSpec, params: tuple) -> Callable[..., float]:
     return forward2
 
 
+def _vjp(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
+    """(vjp, traced formulas); a user op's vjp has its results checked and failures named."""
+    vjp, traced = _compile(spec, params)
+    return (_opcheck.checked_vjp(spec, params, vjp) if spec.user else vjp), traced
+
+
 @lru_cache(maxsize=4096)
 def _cached_op(spec: OpSpec, params: tuple) -> _Op:
-    vjp, traced = _compile(spec, params)
+    vjp, traced = _vjp(spec, params)
     formulas = spec.formulas if spec.formulas is not None else traced
     op = _Op(spec.op_name(params), _checked_forward(spec, params), vjp, formulas)
     op.spec, op.params = spec, params
@@ -375,7 +390,7 @@ def _retry_pending() -> None:
     for op in list(_PENDING):
         spec = op.spec
         assert isinstance(spec, OpSpec)  # only registry ops are pending
-        vjp, traced = _compile(spec, op.params)
+        vjp, traced = _vjp(spec, op.params)
         if traced:
             _PENDING.remove(op)
             op.vjp = vjp
@@ -479,6 +494,7 @@ def defop(
     params: dict[str, float] | None = None,
     formulas: tuple[str, ...] | None = None,
     examples: tuple[tuple[float, ...], ...] | None = None,
+    check: bool = False,
 ) -> Callable[..., Any]:
     """Register a differentiable op; return a function of floats or Values, and add a Value method.
 
@@ -496,17 +512,45 @@ def defop(
         formulas: The local derivatives as text with ``x``, ``y``, ``out``; traced
             from ``derivative`` when omitted.
         examples: Parameter values the registry test checks (default: the defaults).
+        check: Also gradcheck the derivative now, at a few points of the domain for
+            each of ``examples``, and refuse the op if it is wrong there.
+
+    What the op gives is checked at every call: its forward must return a real number
+    (stored as a float; NaN only from a NaN or infinite input), its derivative too,
+    else a TypeError or ValueError names the op, its input and what it gave.
 
     Raises:
         TypeError: ``forward`` or ``derivative`` is not callable, or ``name`` is not a str.
-        ValueError: ``name`` is not an identifier or is taken, or the arity is not 1 or 2.
+        ValueError: ``name`` is not an identifier, is a Python keyword or is taken, the
+            arity is not 1 or 2, or ``check=True`` found a wrong derivative (nothing is
+            registered then).
     """
     check_str(name, "defop's name")
-    if not name.isidentifier() or name.startswith("_"):
-        raise ValueError(f"defop's name must be a public identifier such as 'sin', got {name!r}")
-    return _register(
+    if not name.isidentifier() or name.startswith("_") or keyword.iskeyword(name):
+        raise ValueError(
+            f"defop's name must be a public identifier that is not a Python keyword, such as 'sin', "
+            f"got {name!r}: it becomes a Value method and a function in formulas; pick another name"
+        )
+    check = check_bool(check, "defop's check")
+    function = _register(
         name, forward, derivative, domain, doc, params=params, formulas=formulas, examples=examples, method=True
     )
+    if check:
+        try:
+            _opcheck.self_check(REGISTRY[name])
+        except BaseException:
+            _unregister(name)
+            raise
+    return function
+
+
+def _unregister(name: str) -> None:
+    """Undo ``register``: the op, its function in formulas and its Value method go."""
+    spec = REGISTRY.pop(name)
+    _NAMESPACE.pop(name, None)
+    if vars(Value).get(name) is not None:
+        delattr(Value, name)
+    _PENDING[:] = [op for op in _PENDING if op.spec is not spec]
 
 
 def _register(
@@ -555,8 +599,19 @@ def _register(
         formulas,
         symbol,
         checks,
+        not _BUILDING_IN[0],
     )
     return register(spec, method)
+
+
+# True while the library registers its own ops (engine, then functions); then False, and
+# every op registered since is a user op whose results are checked (see _opcheck).
+_BUILDING_IN = [True]
+
+
+def _built_ins_done() -> None:
+    """Called once, by ``functions`` after its last op: later ops are users' ops."""
+    _BUILDING_IN[0] = False
 
 
 def _checked_params(name: str, params: Any) -> tuple[tuple[str, float], ...]:

@@ -172,14 +172,21 @@ def _derivative_error(node: Value, error: BaseException) -> BaseException:
         return error  # a user's closure, or an error type we cannot rebuild: as it is
     if not _all_floats(node, *node.children):
         return error  # .grad = 10**400 overflows in a sum, which is not the derivative's fault
-    at = ", ".join(f"{var} = {float(child.data)!r}" for var, child in zip("xy", node.children))
+    message = _derivative_message(op, [float(child.data) for child in node.children], error)
+    return type(error)(message).with_traceback(error.__traceback__)
+
+
+def _derivative_message(op: _Op, inputs: Sequence[float], error: BaseException) -> str:
+    """The words "the derivative of sqrt at x = 0.0 (0.5 / out) cannot be computed: <error>", with a fix
+    after a bare math error (the registry says the same for a user op's other failures)."""
+    at = ", ".join(f"{var} = {x!r}" for var, x in zip("xy", inputs))
     formula = f" ({', '.join(op.formulas)})" if op.formulas else ""
     message = f"the derivative of {op.name} at {at}{formula} cannot be computed: {error}"
     text = str(error)  # math's domain errors: "math domain error", from 3.14 "expected a positive input..."
     if isinstance(error, ArithmeticError) or text == "math domain error" or text.startswith("expected a"):
         if ";" not in text:  # Python's own message says what, not what to do
             message += "; keep the input away from that point (for example add a small epsilon: sqrt(x*x + 1e-12))"
-    return type(error)(message).with_traceback(error.__traceback__)
+    return message
 
 
 def _all_floats(*nodes: Value) -> bool:
