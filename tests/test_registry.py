@@ -17,7 +17,17 @@ from micrograd_like import Value, defop, functions, grad, gradcheck
 from micrograd_like.engine import _MUL
 from micrograd_like.expr import FUNCTIONS, ExpressionError, parse_expression
 from micrograd_like.registry import _NAMESPACE, REALS, REGISTRY, Interval, markdown_list
-from micrograd_like.testing import OPS, catalogue, expressions, points, smooth_at
+from micrograd_like import testing
+from micrograd_like.testing import (
+    OPS,
+    UNARY_NAMES,
+    WITHOUT_DOMAIN,
+    catalogue,
+    expressions,
+    points,
+    smooth_at,
+    without_domain,
+)
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -48,12 +58,46 @@ def test_every_op_matches_finite_differences_to_second_order(case, data):
 def test_the_catalogue_covers_every_registered_op():
     names = {str(case).split("(")[0] for case in OPS}
     assert set(REGISTRY) <= names
+    assert WITHOUT_DOMAIN == () == without_domain()  # every op of the library has a domain
 
 
-def test_an_op_without_a_domain_fails_the_catalogue(scratch):
+# issue 16 item 7: an op without a domain is left out of testing, and named, in either order
+
+
+def test_an_op_registered_without_a_domain_after_importing_testing_is_left_out_and_named(scratch):
     defop("twice", lambda x: 2 * x, lambda x: 2)
-    with pytest.raises(ValueError, match="'twice' has no domain"):
-        catalogue()
+    assert without_domain() == ("twice",)
+    assert "twice" not in {str(case) for case in catalogue()}
+    assert "twice" not in UNARY_NAMES + tuple(testing._unary_names())
+
+    @given(expressions(1), points(1))
+    def draw(expr, point):
+        assert "twice" not in expr.text
+        expr(*[Value(x) for x in point])
+
+    draw()
+    with pytest.raises(ValueError, match=r"the ops \['twice'\] have no domain.*defop\(\.\.\., domain=\.\.\.\)"):
+        expressions(1, ops=["twice", "add"])
+
+
+def test_an_op_registered_without_a_domain_before_importing_testing_is_left_out_and_named():
+    code = (
+        "import micrograd_like as ml\n"
+        "ml.defop('square2', lambda x, s: x**s, lambda x, s: s * x ** (s - 1), params={'s': 2.0})\n"
+        "from hypothesis import given, settings\n"
+        "import micrograd_like.testing as t\n"
+        "assert t.WITHOUT_DOMAIN == ('square2',), t.WITHOUT_DOMAIN\n"
+        "assert 'square2' not in [str(c).split('(')[0] for c in t.OPS]\n"
+        "@settings(max_examples=30, derandomize=True)\n"
+        "@given(t.expressions(2))\n"
+        "def draw(e):\n"
+        "    assert 'square2' not in e.text\n"
+        "draw()\n"
+        "print(ml.registry.markdown_list().splitlines()[-1])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("- `square2(x, s)`")
 
 
 # -- formulas --------------------------------------------------------------------------------
