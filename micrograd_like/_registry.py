@@ -111,6 +111,15 @@ class OpSpec:
         return self.symbol or self.name
 
 
+def shown_params(op: Any) -> tuple[tuple[str, float], ...]:
+    """(name, value) of each parameter of an engine ``_Op`` that readers should see:
+    ``(("slope", 0.2),)`` for ``leaky_relu(x, 0.2)``; none for operators (``**2`` names its own)."""
+    spec = getattr(op, "spec", None)
+    if not isinstance(spec, OpSpec) or spec.symbol is not None:
+        return ()
+    return tuple((n, v) for (n, _), v in zip(spec.params, op.params))
+
+
 #: Every registered op, by name, in registration order.
 REGISTRY: dict[str, OpSpec] = {}
 

@@ -243,11 +243,12 @@ def test_network_argument_errors():
 
 @pytest.mark.parametrize("name", sorted(__import__("micrograd_like.registry").registry.FUNCTIONS))
 def test_every_registered_function_explains_with_its_formula(name):
-    from micrograd_like.registry import FUNCTIONS
+    from micrograd_like.registry import FUNCTIONS, REGISTRY
 
     x = Value(0.7, label="x")
     (row,) = explain(FUNCTIONS[name](x)).rows
-    assert row.formula.startswith(f"d({name}(x))/dx = ") and "?" not in row.formula, row.formula
+    defaults = "".join(f", {v!r}" for _, v in REGISTRY[name].params)  # leaky_relu(x, 0.01)
+    assert row.formula.startswith(f"d({name}(x{defaults}))/dx = ") and "?" not in row.formula, row.formula
 
 
 def test_a_formula_that_is_its_own_number_is_not_repeated():
@@ -269,3 +270,15 @@ def test_the_root_is_named_by_its_label_else_L():
     text = str(explain(root))
     assert text.startswith("Backward pass from C, the value being differentiated: dC/dC = 1 (the seed)")
     assert "dC/d(node)" in text and "dL/d" not in text
+
+
+def test_an_ops_parameters_are_shown_in_its_expression():
+    # issue 16 item 13: leaky_relu(x, 0.2) was shown as leaky_relu(x)
+    x = Value(-1.5, label="x")
+    y = x.leaky_relu(0.2)
+    y.label = "y"
+    ledger = explain(y.leaky_relu())
+    assert ledger.rows[-1].formula == "d(leaky_relu(x, 0.2))/dx = 0.2 + 0.8 * step(x)"
+    assert ledger.rows[0].formula.startswith("d(leaky_relu(y, 0.01))/dy = ")
+    assert [n.expression for n in ledger.nodes] == ["", "leaky_relu(x, 0.2)", "leaky_relu(y, 0.01)"]
+    assert "x**2" in explain(x**2).rows[0].formula  # an operator keeps its own form

@@ -13,11 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import micrograd_like as ml
-from micrograd_like import Value, defop, functions, grad, gradcheck
+from micrograd_like import Value, defop, functions, grad, gradcheck, testing
 from micrograd_like.engine import _MUL
 from micrograd_like.expr import FUNCTIONS, ExpressionError, parse_expression
 from micrograd_like.registry import _NAMESPACE, REALS, REGISTRY, Interval, markdown_list
-from micrograd_like import testing
 from micrograd_like.testing import (
     OPS,
     UNARY_NAMES,
