@@ -29,7 +29,7 @@ from typing import Any
 
 from . import _opcheck
 from ._checks import check_bool, check_real, check_str, describe
-from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op, _unary_method
+from .engine import Value, _as_float, _bad_data_error, _checked_pow, _lift, _node, _Op, _unary_method
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
 
@@ -430,7 +430,7 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
             if type(x) is float:  # the fast path, taken by derivative formulas
                 return forward(x)
             if isinstance(x, Value):
-                return _node(forward(x.data), op, x)
+                return method(x)  # its errors name a Value whose .data was assigned no float
             if isinstance(x, _Sym):
                 return _call_sym(name, (x,))
             return forward(_as_float(x, f"the argument of {name}()"))
@@ -439,7 +439,10 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
 
     def pmethod(self: Value, *args: float, **kwargs: float) -> Value:
         op = spec.op(*_bind(spec, args, kwargs))
-        return _node(op.forward(self.data), op, self)
+        try:
+            return _node(op.forward(self.data), op, self)
+        except (TypeError, OverflowError) as e:
+            raise _bad_data_error(e, self) from None
 
     def pfunction(x: Any, *args: float, **kwargs: float) -> Any:
         params = _bind(spec, args, kwargs)
@@ -461,7 +464,10 @@ def _binary_function(spec: OpSpec) -> tuple[Callable, Callable]:
         op = spec.op(*_bind(spec, args, kwargs))
         if isinstance(x, Value) or isinstance(y, Value):
             a, b = _lift(x, name), _lift(y, name)
-            return _node(op.forward(a.data, b.data), op, a, b)
+            try:
+                return _node(op.forward(a.data, b.data), op, a, b)
+            except (TypeError, OverflowError) as e:
+                raise _bad_data_error(e, a, b) from None
         return op.forward(_as_float(x, f"{name}()'s x"), _as_float(y, f"{name}()'s y"))
 
     return function, function
