@@ -102,19 +102,36 @@ def checked_forward(spec: OpSpec, params: tuple, forward: Callable[..., Any]) ->
 def checked_vjp(spec: OpSpec, params: tuple, vjp: Callable[..., tuple]) -> Callable[..., tuple]:
     """``vjp(g, out, *inputs)`` with its results checked and its failures named."""
 
-    def checked(g: Any, out: Any, *xs: Any) -> tuple:
-        try:
-            result = vjp(g, out, *xs)
-        except _BARE_MATH_ERRORS:  # the engine names the op (its derivative-error builder); ours too
-            raise
-        except Exception as error:  # noqa: BLE001 - named, same type, then raised
-            raise _broken(spec, params, xs, error) from None
-        for d in result:
-            if type(d) is not float or d != d:
-                return _vjp_results(spec, params, (g, out, *xs), result)
-        return result
+    def failed(xs: tuple, error: Exception) -> Exception:
+        if isinstance(error, _BARE_MATH_ERRORS):  # the engine names the op (its derivative-error builder)
+            return error
+        return _broken(spec, params, xs, error)
 
-    return checked
+    if spec.arity == 1:
+
+        def vjp1(g: Any, out: Any, x: Any) -> tuple:
+            try:
+                result = vjp(g, out, x)
+            except Exception as error:  # noqa: BLE001 - named, same type, then raised
+                raise failed((x,), error) from None
+            d = result[0]
+            if type(d) is float and d == d:  # the common case: one test
+                return result
+            return _vjp_results(spec, params, (g, out, x), result)
+
+        return vjp1
+
+    def vjp2(g: Any, out: Any, x: Any, y: Any) -> tuple:
+        try:
+            result = vjp(g, out, x, y)
+        except Exception as error:  # noqa: BLE001 - named, same type, then raised
+            raise failed((x, y), error) from None
+        dx, dy = result
+        if type(dx) is float and type(dy) is float and dx == dx and dy == dy:
+            return result
+        return _vjp_results(spec, params, (g, out, x, y), result)
+
+    return vjp2
 
 
 def _broken(spec: OpSpec, params: tuple, xs: Sequence[Any], error: Exception) -> Exception:

@@ -430,7 +430,10 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
             if type(x) is float:  # the fast path, taken by derivative formulas
                 return forward(x)
             if isinstance(x, Value):
-                return method(x)  # its errors name a Value whose .data was assigned no float
+                try:
+                    return _node(forward(x.data), op, x)
+                except (TypeError, OverflowError) as e:  # free when nothing is raised
+                    raise _bad_data_error(e, x) from None
             if isinstance(x, _Sym):
                 return _call_sym(name, (x,))
             return forward(_as_float(x, f"the argument of {name}()"))
