@@ -605,6 +605,8 @@ def _register(
         )
     if isinstance(domain, tuple):
         domain = _constant_domain(domain)
+    examples = _checked_examples(name, examples, params_)
+    _check_domain_results(name, domain, examples, arity)
     spec = OpSpec(
         name,
         arity,
@@ -613,13 +615,50 @@ def _register(
         domain,
         doc,
         params_,
-        examples or (tuple(v for _, v in params_),),
+        examples,
         formulas,
         symbol,
         checks,
         not _BUILDING_IN[0],
     )
     return register(spec, method)
+
+
+def _checked_examples(name: str, examples: Any, params: tuple) -> tuple[tuple[float, ...], ...]:
+    """``examples`` as a tuple of parameter tuples, one number per parameter (default: the defaults)."""
+    if examples is None:
+        return (tuple(v for _, v in params),)
+    n = len(params)
+    shape_ok = isinstance(examples, (tuple, list)) and len(examples) > 0
+    if not (shape_ok and all(isinstance(e, (tuple, list)) and len(e) == n for e in examples)):
+        raise TypeError(
+            f"{name}: examples must be a non-empty tuple of parameter tuples of {n} number(s) each, "
+            f"got {describe(examples)}; pass e.g. examples=((0.01,), (0.2,))"
+        )
+    return tuple(tuple(check_real(v, f"{name}'s example parameter") for v in e) for e in examples)
+
+
+def _check_domain_results(name: str, domain: Any, examples: tuple, arity: int) -> None:
+    """A domain function must give ``arity`` Intervals at every example parameter: checked now,
+    so that it cannot break ``testing``, ``markdown_list`` or the op's first call later."""
+    if domain is None:
+        return
+    for params in examples:
+        call = f"domain({', '.join(map(repr, params))})"
+        try:
+            intervals = domain(*params)
+        except Exception as error:  # noqa: BLE001 - reported with the op's name
+            raise ValueError(
+                f"{name}: {call} raised {type(error).__name__}: {error}; "
+                "the domain function must accept every example parameter"
+            ) from None
+        if not (isinstance(intervals, tuple) and len(intervals) == arity):
+            raise TypeError(
+                f"{name}: {call} gave {describe(intervals)}, not a tuple of {arity} Interval(s) "
+                f"(one per input); return e.g. {'(REALS,)' if arity == 1 else '(REALS, REALS)'}"
+            )
+        if not all(isinstance(iv, Interval) for iv in intervals):
+            raise TypeError(f"{name}: {call} gave {describe(intervals)}; each entry must be an Interval")
 
 
 # True while the library registers its own ops (engine, then functions); then False, and

@@ -496,3 +496,21 @@ def test_python_keywords_are_refused_as_op_names(scratch, name):
     with pytest.raises(ValueError, match=rf"not a Python keyword, such as 'sin', got '{name}'"):
         defop(name, math.exp, lambda x, out: out, domain=REALS)
     assert name not in REGISTRY
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"domain": lambda s: 5}, TypeError, r"domain\(1\.0\) gave int 5, not a tuple of 1 Interval"),
+        ({"domain": lambda s: 1 / 0}, ValueError, r"domain\(1\.0\) raised ZeroDivisionError"),
+        ({"domain": (REALS, REALS)}, TypeError, r"domain\(1\.0\) gave tuple .*not a tuple of 1 Interval"),
+        ({"domain": REALS, "examples": ((1.0, 2.0),)}, TypeError, "examples must be a non-empty tuple"),
+        ({"domain": REALS, "examples": (("a",),)}, TypeError, "example parameter must be a finite number"),
+    ],
+    ids=["domain gives int", "domain raises", "two intervals for one input", "examples too long", "examples str"],
+)
+def test_a_domain_or_examples_that_would_break_testing_later_are_refused_now(kwargs, error, words):
+    # issue 16 item 7: what the catalogue, markdown_list and the first call read is checked at registration
+    with pytest.raises(error, match=words) as info:
+        defop("later16", lambda x, s: s * x, lambda x, s: s, params={"s": 1.0}, **kwargs)
+    assert "later16" in str(info.value) and "later16" not in REGISTRY
