@@ -19,6 +19,7 @@ then called as is, which costs one extra call per node and is just as correct.
 from __future__ import annotations
 
 import inspect
+import keyword
 import math
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -26,8 +27,9 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-from ._checks import check_real, check_str, describe
-from .engine import Value, _as_float, _checked_pow, _lift, _node, _Op, _unary_method
+from . import _opcheck
+from ._checks import check_bool, check_real, check_str, describe
+from .engine import Value, _as_float, _bad_data_error, _checked_pow, _lift, _node, _Op, _unary_method
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
 
@@ -93,6 +95,7 @@ class OpSpec:
     formulas: tuple[str, ...] | None = None
     symbol: str | None = None  # operators ("+", "**") have no function or method of their own
     checks_domain: bool = True
+    user: bool = False  # registered after the library's own ops: results are checked (see _checked_forward)
     function: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
 
     def op(self, *params: float) -> _Op:
@@ -106,6 +109,15 @@ class OpSpec:
             (c,) = params
             return f"**{int(c)}" if c.is_integer() and abs(c) < 1e15 else f"**{c!r}"
         return self.symbol or self.name
+
+
+def shown_params(op: Any) -> tuple[tuple[str, float], ...]:
+    """(name, value) of each parameter of an engine ``_Op`` that readers should see:
+    ``(("slope", 0.2),)`` for ``leaky_relu(x, 0.2)``; none for operators (``**2`` names its own)."""
+    spec = getattr(op, "spec", None)
+    if not isinstance(spec, OpSpec) or spec.symbol is not None:
+        return ()
+    return tuple((n, v) for (n, _), v in zip(spec.params, op.params))
 
 
 #: Every registered op, by name, in registration order.
@@ -330,6 +342,12 @@ def _bounded(iv: Interval) -> bool:
 
 
 def _checked_forward(spec: OpSpec, params: tuple) -> Callable[..., float]:
+    """The forward with the domain check, parameters bound; a user op's result checked too."""
+    forward = _domain_checked(spec, params)
+    return _opcheck.checked_forward(spec, params, forward) if spec.user else forward
+
+
+def _domain_checked(spec: OpSpec, params: tuple) -> Callable[..., float]:
     """The forward with the domain check (for bounded domains), parameters bound."""
     f, name = spec.forward, spec.name
     intervals = spec.intervals(*params) or (REALS,) * spec.arity
@@ -356,9 +374,15 @@ def _checked_forward(spec: OpSpec, params: tuple) -> Callable[..., float]:
     return forward2
 
 
+def _vjp(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
+    """(vjp, traced formulas); a user op's vjp has its results checked and failures named."""
+    vjp, traced = _compile(spec, params)
+    return (_opcheck.checked_vjp(spec, params, vjp) if spec.user else vjp), traced
+
+
 @lru_cache(maxsize=4096)
 def _cached_op(spec: OpSpec, params: tuple) -> _Op:
-    vjp, traced = _compile(spec, params)
+    vjp, traced = _vjp(spec, params)
     formulas = spec.formulas if spec.formulas is not None else traced
     op = _Op(spec.op_name(params), _checked_forward(spec, params), vjp, formulas)
     op.spec, op.params = spec, params
@@ -375,7 +399,7 @@ def _retry_pending() -> None:
     for op in list(_PENDING):
         spec = op.spec
         assert isinstance(spec, OpSpec)  # only registry ops are pending
-        vjp, traced = _compile(spec, op.params)
+        vjp, traced = _vjp(spec, op.params)
         if traced:
             _PENDING.remove(op)
             op.vjp = vjp
@@ -406,7 +430,10 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
             if type(x) is float:  # the fast path, taken by derivative formulas
                 return forward(x)
             if isinstance(x, Value):
-                return _node(forward(x.data), op, x)
+                try:
+                    return _node(forward(x.data), op, x)
+                except (TypeError, OverflowError) as e:  # free when nothing is raised
+                    raise _bad_data_error(e, x) from None
             if isinstance(x, _Sym):
                 return _call_sym(name, (x,))
             return forward(_as_float(x, f"the argument of {name}()"))
@@ -415,7 +442,10 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
 
     def pmethod(self: Value, *args: float, **kwargs: float) -> Value:
         op = spec.op(*_bind(spec, args, kwargs))
-        return _node(op.forward(self.data), op, self)
+        try:
+            return _node(op.forward(self.data), op, self)
+        except (TypeError, OverflowError) as e:
+            raise _bad_data_error(e, self) from None
 
     def pfunction(x: Any, *args: float, **kwargs: float) -> Any:
         params = _bind(spec, args, kwargs)
@@ -437,7 +467,10 @@ def _binary_function(spec: OpSpec) -> tuple[Callable, Callable]:
         op = spec.op(*_bind(spec, args, kwargs))
         if isinstance(x, Value) or isinstance(y, Value):
             a, b = _lift(x, name), _lift(y, name)
-            return _node(op.forward(a.data, b.data), op, a, b)
+            try:
+                return _node(op.forward(a.data, b.data), op, a, b)
+            except (TypeError, OverflowError) as e:
+                raise _bad_data_error(e, a, b) from None
         return op.forward(_as_float(x, f"{name}()'s x"), _as_float(y, f"{name}()'s y"))
 
     return function, function
@@ -479,6 +512,7 @@ def defop(
     params: dict[str, float] | None = None,
     formulas: tuple[str, ...] | None = None,
     examples: tuple[tuple[float, ...], ...] | None = None,
+    check: bool = False,
 ) -> Callable[..., Any]:
     """Register a differentiable op; return a function of floats or Values, and add a Value method.
 
@@ -496,17 +530,45 @@ def defop(
         formulas: The local derivatives as text with ``x``, ``y``, ``out``; traced
             from ``derivative`` when omitted.
         examples: Parameter values the registry test checks (default: the defaults).
+        check: Also gradcheck the derivative now, at a few points of the domain for
+            each of ``examples``, and refuse the op if it is wrong there.
+
+    What the op gives is checked at every call: its forward must return a real number
+    (stored as a float; NaN only from a NaN or infinite input), its derivative too,
+    else a TypeError or ValueError names the op, its input and what it gave.
 
     Raises:
         TypeError: ``forward`` or ``derivative`` is not callable, or ``name`` is not a str.
-        ValueError: ``name`` is not an identifier or is taken, or the arity is not 1 or 2.
+        ValueError: ``name`` is not an identifier, is a Python keyword or is taken, the
+            arity is not 1 or 2, or ``check=True`` found a wrong derivative (nothing is
+            registered then).
     """
     check_str(name, "defop's name")
-    if not name.isidentifier() or name.startswith("_"):
-        raise ValueError(f"defop's name must be a public identifier such as 'sin', got {name!r}")
-    return _register(
+    if not name.isidentifier() or name.startswith("_") or keyword.iskeyword(name):
+        raise ValueError(
+            f"defop's name must be a public identifier that is not a Python keyword, such as 'sin', "
+            f"got {name!r}: it becomes a Value method and a function in formulas; pick another name"
+        )
+    check = check_bool(check, "defop's check")
+    function = _register(
         name, forward, derivative, domain, doc, params=params, formulas=formulas, examples=examples, method=True
     )
+    if check:
+        try:
+            _opcheck.self_check(REGISTRY[name])
+        except BaseException:
+            _unregister(name)
+            raise
+    return function
+
+
+def _unregister(name: str) -> None:
+    """Undo ``register``: the op, its function in formulas and its Value method go."""
+    spec = REGISTRY.pop(name)
+    _NAMESPACE.pop(name, None)
+    if vars(Value).get(name) is not None:
+        delattr(Value, name)
+    _PENDING[:] = [op for op in _PENDING if op.spec is not spec]
 
 
 def _register(
@@ -543,6 +605,8 @@ def _register(
         )
     if isinstance(domain, tuple):
         domain = _constant_domain(domain)
+    examples = _checked_examples(name, examples, params_)
+    _check_domain_results(name, domain, examples, arity)
     spec = OpSpec(
         name,
         arity,
@@ -551,12 +615,60 @@ def _register(
         domain,
         doc,
         params_,
-        examples or (tuple(v for _, v in params_),),
+        examples,
         formulas,
         symbol,
         checks,
+        not _BUILDING_IN[0],
     )
     return register(spec, method)
+
+
+def _checked_examples(name: str, examples: Any, params: tuple) -> tuple[tuple[float, ...], ...]:
+    """``examples`` as a tuple of parameter tuples, one number per parameter (default: the defaults)."""
+    if examples is None:
+        return (tuple(v for _, v in params),)
+    n = len(params)
+    shape_ok = isinstance(examples, (tuple, list)) and len(examples) > 0
+    if not (shape_ok and all(isinstance(e, (tuple, list)) and len(e) == n for e in examples)):
+        raise TypeError(
+            f"{name}: examples must be a non-empty tuple of parameter tuples of {n} number(s) each, "
+            f"got {describe(examples)}; pass e.g. examples=((0.01,), (0.2,))"
+        )
+    return tuple(tuple(check_real(v, f"{name}'s example parameter") for v in e) for e in examples)
+
+
+def _check_domain_results(name: str, domain: Any, examples: tuple, arity: int) -> None:
+    """A domain function must give ``arity`` Intervals at every example parameter: checked now,
+    so that it cannot break ``testing``, ``markdown_list`` or the op's first call later."""
+    if domain is None:
+        return
+    for params in examples:
+        call = f"domain({', '.join(map(repr, params))})"
+        try:
+            intervals = domain(*params)
+        except Exception as error:  # noqa: BLE001 - reported with the op's name
+            raise ValueError(
+                f"{name}: {call} raised {type(error).__name__}: {error}; "
+                "the domain function must accept every example parameter"
+            ) from None
+        if not (isinstance(intervals, tuple) and len(intervals) == arity):
+            raise TypeError(
+                f"{name}: {call} gave {describe(intervals)}, not a tuple of {arity} Interval(s) "
+                f"(one per input); return e.g. {'(REALS,)' if arity == 1 else '(REALS, REALS)'}"
+            )
+        if not all(isinstance(iv, Interval) for iv in intervals):
+            raise TypeError(f"{name}: {call} gave {describe(intervals)}; each entry must be an Interval")
+
+
+# True while the library registers its own ops (engine, then functions); then False, and
+# every op registered since is a user op whose results are checked (see _opcheck).
+_BUILDING_IN = [True]
+
+
+def _built_ins_done() -> None:
+    """Called once, by ``functions`` after its last op: later ops are users' ops."""
+    _BUILDING_IN[0] = False
 
 
 def _checked_params(name: str, params: Any) -> tuple[tuple[str, float], ...]:

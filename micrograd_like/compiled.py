@@ -603,7 +603,7 @@ def _add_into_grads(captured: list[Value], grads: Any) -> None:
     with engine._WALK_LOCK:
         try:
             new = [value.grad + g for value, g in zip(captured, grads)]
-        except TypeError as error:
+        except (TypeError, OverflowError) as error:  # OverflowError: .grad = 10**400
             raise engine._bad_attribute(captured, ("grad",)) or error from None
         done = 0
         try:
@@ -678,7 +678,8 @@ class Compiled:
         except TypeError as error:  # a captured Value's .data was assigned a non-number
             raise engine._bad_attribute(rec.captured, ("data",)) or error from None
         except engine._BARE_MATH_ERRORS as error:  # the eager engine's message names the op
-            raise _eager_error(rec.plan, nums, error) or error from None
+            bad = engine._bad_attribute(rec.captured, ("data",)) if isinstance(error, OverflowError) else None
+            raise bad or _eager_error(rec.plan, nums, error) or error from None  # bad: .data = 10**400
         if self.check:
             _compare(fn, args, rec, (out, aux), grads)
         _add_into_grads(rec.captured, grads)

@@ -137,24 +137,38 @@ def _as_float(x: object, what: str) -> float:
 _trace_hook: Callable[[object], float | None] | None = None
 
 
-def _node_name(v: Value) -> str:
+def _node_name(v: Value, with_data: bool = True) -> str:
     """How error messages name a node: its label, else its op and data."""
     if v.label:
         return f"Value {v.label!r}"
     kind = "leaf Value" if v._fn is None else f"Value made by {v.op!r}"
-    return f"the unlabelled {kind} (data={v.data!r})"
+    if not with_data:  # the message shows the data anyway
+        return f"the unlabelled {kind}"
+    data = v.data
+    shown = _abbreviated(data) if isinstance(data, int) and data.bit_length() > 1024 else repr(data)
+    return f"the unlabelled {kind} (data={shown})"
 
 
-def _bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> TypeError | None:
-    """After a TypeError: the node whose ``.data`` or ``.grad`` was assigned a non-number."""
+def _bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> Exception | None:
+    """After a TypeError or OverflowError: the error naming the node whose ``.data`` or
+    ``.grad`` was assigned a non-number (TypeError) or a number beyond the float range."""
     for v in nodes:
         for attr in attrs:
             x = getattr(v, attr)
-            if type(x) is not float and not _is_real(x):
+            if type(x) is float:
+                continue
+            reset = ", or v.grad = 0.0 / model.zero_grad() to reset it)" if attr == "grad" else ")"
+            if not _is_real(x):
                 return TypeError(
                     f"{_node_name(v)} has .{attr} = {describe(x)}, but .{attr} must be a float; "
-                    f"assign a number (v.{attr} = float(...)"
-                    + (", or v.grad = 0.0 / model.zero_grad() to reset it)" if attr == "grad" else ")")
+                    f"assign a number (v.{attr} = float(...){reset}"
+                )
+            try:
+                float(x)
+            except OverflowError:  # v.data = 10**400: Value() refuses it, an assignment cannot
+                return _FloatRangeError(
+                    f"{_node_name(v, with_data=attr != 'data')} has .{attr} = {_abbreviated(x)}, beyond the largest float "
+                    f"({sys.float_info.max:.4g}); assign a number in the float range (scale it down{reset}"
                 )
     return None
 
@@ -172,14 +186,21 @@ def _derivative_error(node: Value, error: BaseException) -> BaseException:
         return error  # a user's closure, or an error type we cannot rebuild: as it is
     if not _all_floats(node, *node.children):
         return error  # .grad = 10**400 overflows in a sum, which is not the derivative's fault
-    at = ", ".join(f"{var} = {float(child.data)!r}" for var, child in zip("xy", node.children))
+    message = _derivative_message(op, [float(child.data) for child in node.children], error)
+    return type(error)(message).with_traceback(error.__traceback__)
+
+
+def _derivative_message(op: _Op, inputs: Sequence[float], error: BaseException) -> str:
+    """The words "the derivative of sqrt at x = 0.0 (0.5 / out) cannot be computed: <error>", with a fix
+    after a bare math error (the registry says the same for a user op's other failures)."""
+    at = ", ".join(f"{var} = {x!r}" for var, x in zip("xy", inputs))
     formula = f" ({', '.join(op.formulas)})" if op.formulas else ""
     message = f"the derivative of {op.name} at {at}{formula} cannot be computed: {error}"
     text = str(error)  # math's domain errors: "math domain error", from 3.14 "expected a positive input..."
     if isinstance(error, ArithmeticError) or text == "math domain error" or text.startswith("expected a"):
         if ";" not in text:  # Python's own message says what, not what to do
             message += "; keep the input away from that point (for example add a small epsilon: sqrt(x*x + 1e-12))"
-    return type(error)(message).with_traceback(error.__traceback__)
+    return message
 
 
 def _all_floats(*nodes: Value) -> bool:
@@ -192,8 +213,9 @@ def _all_floats(*nodes: Value) -> bool:
     return True
 
 
-def _binary_type_error(error: TypeError, a: Value, b: Value) -> TypeError:
-    return _bad_attribute((a, b), ("data",)) or error
+def _bad_data_error(error: Exception, *nodes: Value) -> Exception:
+    """After an op failed: the error naming an input whose ``.data`` is no float, else ``error``."""
+    return _bad_attribute(nodes, ("data",)) or error
 
 
 def _data(x: object) -> float:
@@ -302,8 +324,8 @@ class Value:
         v = _new(Value)
         try:
             v.data = self.data + other.data
-        except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
-            raise _binary_type_error(e, self, other) from None
+        except (TypeError, OverflowError) as e:  # free when nothing is raised; names a bad v.data = ...
+            raise _bad_data_error(e, self, other) from None
         v.grad = 0.0
         v._fn = _ADD
         v._a = self
@@ -317,8 +339,8 @@ class Value:
         v = _new(Value)
         try:
             v.data = self.data * other.data
-        except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
-            raise _binary_type_error(e, self, other) from None
+        except (TypeError, OverflowError) as e:  # free when nothing is raised; names a bad v.data = ...
+            raise _bad_data_error(e, self, other) from None
         v.grad = 0.0
         v._fn = _MUL
         v._a = self
@@ -332,8 +354,8 @@ class Value:
         v = _new(Value)
         try:
             v.data = self.data - other.data
-        except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
-            raise _binary_type_error(e, self, other) from None
+        except (TypeError, OverflowError) as e:  # free when nothing is raised; names a bad v.data = ...
+            raise _bad_data_error(e, self, other) from None
         v.grad = 0.0
         v._fn = _SUB
         v._a = self
@@ -346,8 +368,8 @@ class Value:
             other = _lift(other, "/")
         try:
             return _node(_checked_div(self.data, other.data), _DIV, self, other)
-        except TypeError as e:  # free when nothing is raised; names a bad v.data = ...
-            raise _binary_type_error(e, self, other) from None
+        except (TypeError, OverflowError) as e:  # free when nothing is raised; names a bad v.data = ...
+            raise _bad_data_error(e, self, other) from None
 
     def __neg__(self) -> Value:
         return _node(-self.data, _NEG, self)
@@ -361,8 +383,8 @@ class Value:
         c = _as_float(exponent, "the exponent of **")
         try:
             return _node(_checked_pow(self.data, c), _const_pow_op(c), self)
-        except TypeError as e:
-            raise _binary_type_error(e, self, self) from None
+        except (TypeError, ValueError, OverflowError) as e:  # ValueError: str() of a huge int refuses
+            raise _bad_data_error(e, self) from None
 
     # Reflected forms: the left operand is a plain number.
     def __radd__(self, other: Number) -> Value:  # sum(values) starts with 0 + values[0]
@@ -457,7 +479,8 @@ class Value:
         except TypeError as e:
             raise (_bad_attribute(self.children + (self,)) or e) from None
         except _BARE_MATH_ERRORS as e:
-            raise _derivative_error(self, e) from None
+            bad = _bad_attribute(self.children + (self,)) if isinstance(e, OverflowError) else None
+            raise (bad or _derivative_error(self, e)) from None
 
     @property
     def _backward(self) -> Callable[[], None]:
@@ -599,7 +622,10 @@ def _unary_method(op: _Op, forward: Callable[[float], float]) -> Callable[[Value
     inline like ``__add__`` does: a call fewer per node than going through ``_node``."""
 
     def method(self: Value) -> Value:
-        data = forward(self.data)
+        try:
+            data = forward(self.data)
+        except (TypeError, OverflowError) as e:  # free when nothing is raised; names a bad v.data = ...
+            raise _bad_data_error(e, self) from None
         v = _new(Value)
         v.data = data
         v.grad = 0.0
@@ -906,7 +932,8 @@ def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | N
             except BaseException as e:
                 _clear(order)
                 attrs = ("data", "grad") if inputs is None else ("data",)  # grad() reads no .grad
-                raise (_bad_attribute(order, attrs) if isinstance(e, TypeError) else None) or e from None
+                bad = _bad_attribute(order, attrs) if isinstance(e, (TypeError, OverflowError)) else None
+                raise bad or e from None
             if inputs is None:
                 return _apply(order)
             # An input that root does not depend on was never marked: its derivative is 0.

@@ -22,7 +22,7 @@ from .engine import REGISTRY, Value
 # isort: split
 # The engine first: it imports _registry itself. Not the public .registry, which imports
 # the engine first too, because the engine imports this module during its own import.
-from ._registry import REALS, Interval, defop
+from ._registry import REALS, Interval, _built_ins_done, defop
 
 __all__ = [
     "defop", "Interval", "REALS",
@@ -77,3 +77,4 @@ log1p = defop(
 expm1 = defop("expm1", math.expm1, lambda x, out: out + 1, domain=REALS, doc="e ** x - 1, accurate near 0")
 
 Value.__abs__ = Value.abs  # type: ignore[method-assign]  # abs(v) once the op is registered
+_built_ins_done()  # the library's ops end here: ops registered from now on have their results checked

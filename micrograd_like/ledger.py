@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from ._checks import describe
 from .engine import _BARE_MATH_ERRORS, Value, _derivative_error, grad, iter_graph
+from .registry import shown_params
 
 __all__ = ["LedgerRow", "NodeGradient", "Ledger", "explain", "NetworkExplanation", "explain_network"]
 
@@ -240,7 +241,8 @@ def _op_texts(op: Any, arity: int) -> tuple[str, tuple[str, ...]]:
     if name.startswith("**") and len(name) > 2:  # a constant power such as **2 or **0.5
         expression = f"x{name}"
     else:
-        default = f"{name}(x)" if arity == 1 else f"{name}(x, y)"
+        params = "".join(f", {v!r}" for _, v in shown_params(op))  # leaky_relu(x, 0.2)
+        default = f"{name}(x{params})" if arity == 1 else f"{name}(x, y{params})"
         expression = _EXPRESSIONS.get(name, default)
     formulas = tuple(getattr(op, "formulas", ()) or ("?",) * arity)
     return expression, formulas

@@ -17,6 +17,7 @@ from ._registry import (
     OpSpec,
     defop,
     markdown_list,
+    shown_params,  # noqa: F401 - for explain and the drawings: an op's parameters as readers see them
 )
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]

@@ -18,7 +18,9 @@ What is here:
   ways Value applies them: ``2 - x``, ``x * x``), each with the strategy of points
   where it is defined and smooth, for tests parametrized over ops
   (``@pytest.mark.parametrize("case", OPS, ids=str)``); :func:`catalogue` rebuilds
-  it with the ops you added since.
+  it with the ops you added since. An op registered without ``domain=`` has no
+  points to draw from: the catalogue and :func:`expressions` leave it out, and
+  :data:`WITHOUT_DOMAIN` (:func:`without_domain` for ops added since) names it.
 * :func:`expressions`: random compositions of all the ops over ``n`` inputs. Every
   op is applied inside its safe domain (the argument of ``log`` is made positive,
   a denominator is kept away from 0, ...), and magnitudes are tracked while the
@@ -43,7 +45,8 @@ from .engine import Value, _Op, iter_graph
 from .registry import REGISTRY, Interval, OpSpec
 
 __all__ = [
-    "OpCase", "OPS", "Expression", "catalogue", "interval_points", "reals", "points", "expressions", "smooth_at",
+    "OpCase", "OPS", "WITHOUT_DOMAIN", "Expression", "catalogue", "without_domain", "interval_points", "reals",
+    "points", "expressions", "smooth_at",
 ]  # fmt: skip
 
 # Bigger magnitudes are squashed with tanh while an expression is drawn, so that
@@ -125,8 +128,7 @@ def interval_points(interval: Interval, bound: float = _BOX) -> st.SearchStrateg
 
 def _case(spec: OpSpec, params: tuple[float, ...]) -> OpCase:
     intervals = spec.intervals(*params)
-    if intervals is None:
-        raise ValueError(f"the op {spec.name!r} has no domain; register it with defop(..., domain=...)")
+    assert intervals is not None, "the catalogue leaves out ops without a domain"
     domain = st.tuples(*(interval_points(iv) for iv in intervals)).map(list)
     if spec.name == "pow":
         (c,) = params
@@ -143,13 +145,18 @@ def _case(spec: OpSpec, params: tuple[float, ...]) -> OpCase:
 def catalogue() -> tuple[OpCase, ...]:
     """Every registered op (at each of its example parameters), then the ways Value wires them.
 
-    Built when called, so ops added with ``defop`` since the import are included.
-
-    Raises:
-        ValueError: A registered op has no domain.
+    Built when called, so ops added with ``defop`` since the import are included. An
+    op without a domain is left out (there is nowhere to draw its points from); see
+    :func:`without_domain`.
     """
-    cases = [_case(spec, params) for spec in REGISTRY.values() for params in spec.examples]
+    cases = [_case(spec, p) for spec in REGISTRY.values() if spec.domain is not None for p in spec.examples]
     return (*cases, *_WIRING)
+
+
+def without_domain() -> tuple[str, ...]:
+    """The registered ops that :func:`catalogue` and :func:`expressions` leave out, because
+    they were registered without ``domain=``: give them one to have them tested."""
+    return tuple(name for name, spec in REGISTRY.items() if spec.domain is None)
 
 
 # Reflected operators and shared operands: Value's plumbing around the ops.
@@ -166,6 +173,8 @@ _WIRING: tuple[OpCase, ...] = (
 
 #: Every op of the registry at import time, with where it is smooth (see :func:`catalogue`).
 OPS: tuple[OpCase, ...] = catalogue()
+#: The ops registered without a domain at import time, which OPS leaves out (see :func:`without_domain`).
+WITHOUT_DOMAIN: tuple[str, ...] = without_domain()
 
 
 # -- random expressions ---------------------------------------------------------------
@@ -284,10 +293,11 @@ _HAND_WRITTEN = ("neg", "tanh", "sigmoid", "relu", "exp", "log", "pow_int", "pow
 
 
 def _unary_names() -> tuple[str, ...]:
-    """The hand-written forms above, then every other registered op called like f(x)."""
+    """The hand-written forms above, then every other registered op called like f(x) that has a domain."""
     from .registry import FUNCTIONS
 
-    return _HAND_WRITTEN + tuple(name for name in FUNCTIONS if name not in _HAND_WRITTEN)
+    drawable = (name for name in FUNCTIONS if REGISTRY[name].domain is not None)
+    return _HAND_WRITTEN + tuple(name for name in drawable if name not in _HAND_WRITTEN)
 
 
 UNARY_NAMES = _unary_names()
@@ -313,7 +323,7 @@ def expressions(
         bound: The bound the inputs will be drawn within (as for :func:`points`).
         max_leaves: Roughly how many inputs and constants one expression has.
         ops: Which ops to use; a subset of ``UNARY_NAMES + BINARY_NAMES`` (default:
-            all, including every op registered with ``defop`` so far).
+            all, including every op registered with ``defop`` so far that has a domain).
 
     Raises:
         TypeError: ``n_inputs`` or ``max_leaves`` is not an int, or ``bound`` not a number.
@@ -326,6 +336,12 @@ def expressions(
     known = set(unary_names + BINARY_NAMES)
     ops = sorted(known) if ops is None else ops
     unknown = [op for op in ops if op not in known]
+    no_domain = [op for op in unknown if op in without_domain()]
+    if no_domain:
+        raise ValueError(
+            f"the ops {no_domain!r} have no domain, so expressions() cannot keep their inputs inside it; "
+            "register them with defop(..., domain=...) (REALS for any real input)"
+        )
     if unknown or not ops:
         raise ValueError(f"unknown ops {unknown!r}; choose from {sorted(known)}")
     unary = [op for op in unary_names if op in ops]

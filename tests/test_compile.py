@@ -624,3 +624,17 @@ def test_self_referencing_and_very_deep_list_arguments_are_refused():
         f(deep)
     shared = [1.0, 2.0]
     assert ml.compile(lambda a: a[0][1] * a[1][0])([shared, shared]) == 2.0  # shared, not a cycle
+
+
+def test_a_huge_int_assigned_to_a_captured_values_data_or_grad_is_named():
+    # issue 16 item 11 (eager's words): "int too large to convert to float" said nothing of which Value
+    w = ml.Value(2.0, label="w")
+    f = ml.compile(lambda x: (w * x).tanh())
+    f(1.0)
+    w.data = 10**400
+    with pytest.raises(ValueError, match=r"^Value 'w' has \.data = an int of about 401 digits"):
+        f(1.0)
+    w.data, w.grad = 2.0, 10**400
+    with pytest.raises(ValueError, match=r"^Value 'w' has \.grad = an int of about 401 digits.*zero_grad"):
+        f(1.0)
+    assert w.grad == 10**400  # nothing was added

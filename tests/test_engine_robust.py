@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from micrograd_like import Value, grad, gradcheck
+from micrograd_like import Value, functions, grad, gradcheck
 from micrograd_like.engine import iter_graph
 from micrograd_like.expr import parse_expression
 from micrograd_like.gradcheck import numerical_grad
@@ -587,3 +587,47 @@ def test_a_derivative_error_prints_an_input_as_a_float():
     s.data = 0.0
     with pytest.raises(ZeroDivisionError, match=r"the derivative of sqrt at x = 1\.0 \(0\.5 / out\)"):
         s.backward()
+
+
+# issue 16 item 11: .data = 10**400 is accepted (an assignment is not checked: it is the hot
+# path of every node), and the first op or backward that reads it names the node and the fix
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda v: v + 1,
+        lambda v: 1 - v,
+        lambda v: v * 2,
+        lambda v: v / 2,
+        lambda v: v**2,
+        lambda v: v.tanh(),
+        lambda v: v.exp(),
+        lambda v: v.sin(),
+        lambda v: functions.sin(v),
+        lambda v: functions.log1p(v),
+        lambda v: (v * 1.0).backward(),
+    ],
+    ids=["add", "rsub", "mul", "div", "pow", "tanh", "exp", "sin", "sin()", "log1p()", "backward"],
+)
+def test_a_huge_int_assigned_to_data_is_named_where_it_is_used(use):
+    v = Value(1.0, label="w")
+    v.data = 10**400
+    with pytest.raises(ValueError, match=r"^Value 'w' has \.data = an int of about 401 digits \(~1e400\), beyond the "
+                                         r"largest float \(1\.798e\+308\); assign a number in the float range"):  # fmt: skip
+        use(v)
+    assert v.grad == 0.0
+
+
+def test_a_huge_int_in_a_graph_is_named_by_backward_and_no_grad_changes():
+    x = Value(1.0)
+    y = Value(2.0, label="y")
+    out = (x * y).tanh()
+    x.data = -(10**5000)  # more digits than Python prints
+    with pytest.raises(OverflowError, match=r"^the unlabelled leaf Value has \.data = an int of about 5001 digits"):
+        out.backward()
+    y.grad = 10**400
+    x.data = 1.0
+    with pytest.raises(ValueError, match=r"Value 'y' has \.grad = an int of about 401 digits.*zero_grad"):
+        out.backward()
+    assert x.grad == 0.0 and out.grad == 0.0

@@ -243,11 +243,12 @@ def test_network_argument_errors():
 
 @pytest.mark.parametrize("name", sorted(__import__("micrograd_like.registry").registry.FUNCTIONS))
 def test_every_registered_function_explains_with_its_formula(name):
-    from micrograd_like.registry import FUNCTIONS
+    from micrograd_like.registry import FUNCTIONS, REGISTRY
 
     x = Value(0.7, label="x")
     (row,) = explain(FUNCTIONS[name](x)).rows
-    assert row.formula.startswith(f"d({name}(x))/dx = ") and "?" not in row.formula, row.formula
+    defaults = "".join(f", {v!r}" for _, v in REGISTRY[name].params)  # leaky_relu(x, 0.01)
+    assert row.formula.startswith(f"d({name}(x{defaults}))/dx = ") and "?" not in row.formula, row.formula
 
 
 def test_a_formula_that_is_its_own_number_is_not_repeated():
@@ -303,3 +304,15 @@ def test_a_notebook_shows_the_ledger_as_an_html_table_with_everything_escaped():
     assert [float(tr.findall("td")[3].get("title")) for tr in finals.find("tbody").findall("tr")] == [
         n.grad for n in ledger.nodes
     ]
+
+
+def test_an_ops_parameters_are_shown_in_its_expression():
+    # issue 16 item 13: leaky_relu(x, 0.2) was shown as leaky_relu(x)
+    x = Value(-1.5, label="x")
+    y = x.leaky_relu(0.2)
+    y.label = "y"
+    ledger = explain(y.leaky_relu())
+    assert ledger.rows[-1].formula == "d(leaky_relu(x, 0.2))/dx = 0.2 + 0.8 * step(x)"
+    assert ledger.rows[0].formula.startswith("d(leaky_relu(y, 0.01))/dy = ")
+    assert [n.expression for n in ledger.nodes] == ["", "leaky_relu(x, 0.2)", "leaky_relu(y, 0.01)"]
+    assert "x**2" in explain(x**2).rows[0].formula  # an operator keeps its own form

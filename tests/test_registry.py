@@ -13,11 +13,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import micrograd_like as ml
-from micrograd_like import Value, defop, functions, grad, gradcheck
+from micrograd_like import Value, defop, functions, grad, gradcheck, testing
 from micrograd_like.engine import _MUL
 from micrograd_like.expr import FUNCTIONS, ExpressionError, parse_expression
 from micrograd_like.registry import _NAMESPACE, REALS, REGISTRY, Interval, markdown_list
-from micrograd_like.testing import OPS, catalogue, expressions, points, smooth_at
+from micrograd_like.testing import (
+    OPS,
+    UNARY_NAMES,
+    WITHOUT_DOMAIN,
+    catalogue,
+    expressions,
+    points,
+    smooth_at,
+    without_domain,
+)
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -48,12 +57,46 @@ def test_every_op_matches_finite_differences_to_second_order(case, data):
 def test_the_catalogue_covers_every_registered_op():
     names = {str(case).split("(")[0] for case in OPS}
     assert set(REGISTRY) <= names
+    assert WITHOUT_DOMAIN == () == without_domain()  # every op of the library has a domain
 
 
-def test_an_op_without_a_domain_fails_the_catalogue(scratch):
+# issue 16 item 7: an op without a domain is left out of testing, and named, in either order
+
+
+def test_an_op_registered_without_a_domain_after_importing_testing_is_left_out_and_named(scratch):
     defop("twice", lambda x: 2 * x, lambda x: 2)
-    with pytest.raises(ValueError, match="'twice' has no domain"):
-        catalogue()
+    assert without_domain() == ("twice",)
+    assert "twice" not in {str(case) for case in catalogue()}
+    assert "twice" not in UNARY_NAMES + tuple(testing._unary_names())
+
+    @given(expressions(1), points(1))
+    def draw(expr, point):
+        assert "twice" not in expr.text
+        expr(*[Value(x) for x in point])
+
+    draw()
+    with pytest.raises(ValueError, match=r"the ops \['twice'\] have no domain.*defop\(\.\.\., domain=\.\.\.\)"):
+        expressions(1, ops=["twice", "add"])
+
+
+def test_an_op_registered_without_a_domain_before_importing_testing_is_left_out_and_named():
+    code = (
+        "import micrograd_like as ml\n"
+        "ml.defop('square2', lambda x, s: x**s, lambda x, s: s * x ** (s - 1), params={'s': 2.0})\n"
+        "from hypothesis import given, settings\n"
+        "import micrograd_like.testing as t\n"
+        "assert t.WITHOUT_DOMAIN == ('square2',), t.WITHOUT_DOMAIN\n"
+        "assert 'square2' not in [str(c).split('(')[0] for c in t.OPS]\n"
+        "@settings(max_examples=30, derandomize=True)\n"
+        "@given(t.expressions(2))\n"
+        "def draw(e):\n"
+        "    assert 'square2' not in e.text\n"
+        "draw()\n"
+        "print(ml.registry.markdown_list().splitlines()[-1])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("- `square2(x, s)`")
 
 
 # -- formulas --------------------------------------------------------------------------------
@@ -294,3 +337,180 @@ def test_bad_defop_arguments_name_the_op_and_the_fix(kwargs, error, words):
         defop("badop16", lambda x, s=0: x, lambda x, s=0: 1.0, **kwargs)
     assert "badop16" in str(info.value)
     assert "badop16" not in REGISTRY
+
+
+# -- issue 16 item 4: what a user op gives is checked at the op boundary --------------------
+
+
+def _root(x):
+    return x**0.5  # complex for a negative x, in Python
+
+
+@pytest.mark.parametrize(
+    ("forward", "error", "gave"),
+    [
+        (_root, TypeError, r"gave complex \(1\.2246467991473532e-16\+2j\)"),
+        (lambda x: "a", TypeError, "gave str 'a'"),
+        (lambda x: None, TypeError, "gave NoneType None"),
+        (lambda x: Value(x), TypeError, "gave Value"),
+        (lambda x: 10**400, ValueError, "gave an int of about 401 digits"),
+        (lambda x: math.nan, ValueError, "gave nan although every input is finite"),
+    ],
+    ids=["complex", "str", "None", "Value", "huge int", "nan"],
+)
+def test_a_user_op_that_gives_no_real_number_is_refused_naming_op_input_and_result(scratch, forward, error, gave):
+    op = defop("checked_op", forward, lambda x: 1.0, domain=REALS)
+    for call in (lambda: op(Value(-4.0)), lambda: op(-4.0), lambda: Value(-4.0).checked_op()):
+        with pytest.raises(error, match=rf"^the op checked_op, at x = -4\.0, {gave}.*defop\('checked_op'"):
+            call()
+    compiled = ml.compile(lambda x: op(x) * 2.0)
+    with pytest.raises(error, match=rf"the op checked_op, at x = -4\.0, {gave}"):
+        compiled(-4.0)
+
+
+def test_a_user_op_giving_an_int_gives_a_float_as_value_of_an_int_does(scratch):
+    op = defop("floor3", lambda x: 3, lambda x: 0.0, domain=REALS)
+    assert type(op(Value(1.5)).data) is float and op(Value(1.5)).data == 3.0 == op(1.5)
+
+
+def test_nan_and_infinities_into_a_user_op_may_come_out_as_nan(scratch):
+    op = defop("diff_self", lambda x: x - x, lambda x: 0.0, domain=REALS)
+    assert math.isnan(op(Value(math.nan)).data) and math.isnan(op(Value(math.inf)).data)
+    assert op(Value(2.0)).data == 0.0
+
+
+def test_a_user_op_giving_an_infinity_from_finite_inputs_is_allowed(scratch):
+    op = defop("blowup", lambda x: math.inf, lambda x: 0.0, domain=REALS)
+    assert op(Value(1.0)).data == math.inf
+
+
+def _complex_below_zero(x):
+    return complex(0.0, 1.0) if x < 0 else 1.0  # reads the value: called as is, never traced
+
+
+def test_a_user_derivative_that_gives_no_real_number_is_refused_and_no_grad_changes(scratch):
+    op = defop("bent", lambda x: x, _complex_below_zero, domain=REALS)
+    x = Value(-2.0)
+    with pytest.raises(TypeError, match=r"^the derivative of bent with respect to x, at x = -2\.0, gave complex 1j"):
+        (op(x) * 3.0).backward()
+    assert x.grad == 0.0
+    compiled = ml.compile(lambda v: op(v) * 3.0)
+    assert compiled(2.0) == 6.0
+    with pytest.raises(TypeError, match=r"the derivative of bent with respect to x, at x = -2\.0, gave complex"):
+        compiled(-2.0)
+
+
+def test_a_user_derivative_giving_nan_at_finite_inputs_is_refused(scratch):
+    op = defop("nan_slope", lambda x: x, lambda x: math.nan, domain=REALS)
+    with pytest.raises(ValueError, match=r"derivative of nan_slope with respect to x, at x = 1\.0, gave nan"):
+        op(Value(1.0)).backward()
+    nan_in = Value(math.nan)
+    op(nan_in).backward()  # a NaN input may give a NaN derivative, as for the built-in ops
+    assert math.isnan(nan_in.grad)
+
+
+def test_a_broken_derivative_is_named_with_its_op_in_its_own_exception_type(scratch):
+    op = defop("broken", lambda x: x, lambda x: undefined_name(x), domain=REALS)  # noqa: F821
+    x = Value(2.0)
+    with pytest.raises(NameError, match=r"^the derivative of broken at x = 2\.0 cannot be computed: name "
+                                        r"'undefined_name' is not defined; fix the derivative given to defop"):  # fmt: skip
+        op(x).backward()
+    assert x.grad == 0.0
+
+
+def test_a_math_derivative_says_to_use_the_library_functions_for_higher_orders(scratch):
+    op = defop("msin", math.sin, lambda x: math.cos(x), domain=REALS)
+    x = Value(1.0)
+    op(x).backward()
+    assert x.grad == math.cos(1.0)
+    with pytest.raises(TypeError, match=r"^the derivative of msin at x = 1\.0 .*micrograd_like\.functions"):
+        grad(op(x), [x], create_graph=True)
+
+
+def test_the_library_ops_run_unwrapped():
+    # the checks cost user ops a call per node; the built-in ops keep their plain functions
+    assert not any(spec.user for spec in REGISTRY.values() if spec.name in functions.__all__ or spec.symbol)
+    assert REGISTRY["sin"].op().forward is math.sin
+    assert REGISTRY["leaky_relu"].op(0.2).vjp.__name__ == "<lambda>"  # the traced formula itself
+
+
+# -- defop(..., check=True) -------------------------------------------------------------------
+
+
+def test_check_true_refuses_a_wrong_derivative_naming_op_and_point_and_registers_nothing(scratch):
+    with pytest.raises(ValueError, match=r"(?s)^defop\('cube_wrong', \.\.\., check=True\): the derivative of cube_wrong "
+                                         r"at x = -?\d+\.\d+ disagrees with finite differences.*MISMATCH"):  # fmt: skip
+        defop("cube_wrong", lambda x: x**3, lambda x: 2 * x * x, domain=REALS, check=True)
+    assert "cube_wrong" not in REGISTRY and not hasattr(Value, "cube_wrong")
+    cube = defop("cube_wrong", lambda x: x**3, lambda x: 3 * x * x, domain=REALS, check=True)  # the fixed one
+    assert cube(2.0) == 8.0
+
+
+def test_check_true_looks_at_every_input_and_every_example_parameter(scratch):
+    with pytest.raises(ValueError, match=r"hyp_wrong at x = -?[\d.]+, y = -?[\d.]+ disagrees"):
+        defop(
+            "hyp_wrong",
+            lambda x, y: math.hypot(x, y),
+            lambda x, y, out: (x / out, x / out),
+            domain=(REALS, REALS),
+            check=True,
+        )
+    with pytest.raises(ValueError, match=r"scaled_wrong at x = -?[\d.]+ \(k = 3\.0\) disagrees"):
+        defop("scaled_wrong", lambda x, k: k * x, lambda x, k: 2.0, domain=REALS, params={"k": 2.0},
+              examples=((2.0,), (3.0,)), check=True)  # fmt: skip
+    assert "hyp_wrong" not in REGISTRY and "scaled_wrong" not in REGISTRY
+
+
+def test_check_true_stays_away_from_the_points_a_domain_avoids(scratch):
+    defop("my_abs", math.fabs, lambda x: functions.sign(x), domain=Interval(avoid=(0.0,)), check=True)
+    assert "my_abs" in REGISTRY
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({}, "has none; pass domain=REALS"),
+        ({"domain": REALS, "forward": lambda x: math.log(x)}, "fails inside its domain: ValueError: math domain"),
+        ({"domain": REALS, "derivative": lambda x: self_named(x)}, "use out= "),  # noqa: F821
+    ],
+    ids=["no domain", "forward fails", "names itself"],
+)
+def test_check_true_explains_what_it_cannot_check(scratch, kwargs, words):
+    args = {"forward": math.exp, "derivative": lambda x, out: out} | kwargs
+    with pytest.raises(ValueError, match=words):
+        defop("self_named", args.pop("forward"), args.pop("derivative"), check=True, **args)
+    assert "self_named" not in REGISTRY
+
+
+def test_check_must_be_a_bool(scratch):
+    with pytest.raises(TypeError, match="defop's check must be True or False"):
+        defop("yes_op", math.exp, lambda x, out: out, domain=REALS, check="yes")
+    assert "yes_op" not in REGISTRY
+
+
+# -- issue 16 item 10: names that cannot be a method or appear in a formula ---------------------
+
+
+@pytest.mark.parametrize("name", ["lambda", "None", "True", "class", "if", "not"])
+def test_python_keywords_are_refused_as_op_names(scratch, name):
+    with pytest.raises(ValueError, match=rf"not a Python keyword, such as 'sin', got '{name}'"):
+        defop(name, math.exp, lambda x, out: out, domain=REALS)
+    assert name not in REGISTRY
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"domain": lambda s: 5}, TypeError, r"domain\(1\.0\) gave int 5, not a tuple of 1 Interval"),
+        ({"domain": lambda s: 1 / 0}, ValueError, r"domain\(1\.0\) raised ZeroDivisionError"),
+        ({"domain": (REALS, REALS)}, TypeError, r"domain\(1\.0\) gave tuple .*not a tuple of 1 Interval"),
+        ({"domain": REALS, "examples": ((1.0, 2.0),)}, TypeError, "examples must be a non-empty tuple"),
+        ({"domain": REALS, "examples": (("a",),)}, TypeError, "example parameter must be a finite number"),
+    ],
+    ids=["domain gives int", "domain raises", "two intervals for one input", "examples too long", "examples str"],
+)
+def test_a_domain_or_examples_that_would_break_testing_later_are_refused_now(kwargs, error, words):
+    # issue 16 item 7: what the catalogue, markdown_list and the first call read is checked at registration
+    with pytest.raises(error, match=words) as info:
+        defop("later16", lambda x, s: s * x, lambda x, s: s, params={"s": 1.0}, **kwargs)
+    assert "later16" in str(info.value) and "later16" not in REGISTRY

@@ -716,3 +716,12 @@ def test_title_is_shown_above_the_legend_and_escaped():
         draw_dot(root, title=3)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="title"):
         draw_network(constant_network(), title=["a"])  # type: ignore[arg-type]
+
+
+def test_an_ops_parameters_are_shown_on_its_node():
+    # issue 16 item 13: the drawing said leaky_relu for every slope
+    x = Value(-1.5, label="x")
+    source = draw_dot(x.leaky_relu(0.2).leaky_relu() + x**3).source
+    assert 'label="leaky_relu slope=0.2"' in source and 'label="leaky_relu slope=0.01"' in source
+    assert "computed by leaky_relu slope=0.2" in source  # the tooltip of the Value it makes
+    assert 'label="**3"' in source  # an operator keeps its own name

@@ -10,6 +10,7 @@ import graphviz
 
 from micrograd_like._checks import check_bool, check_choice, check_int, check_real
 from micrograd_like.engine import Value, iter_graph
+from micrograd_like.registry import shown_params
 
 from . import _labels as L
 from ._args import check_min_group_size, check_rankdir, check_title, check_value
@@ -332,7 +333,7 @@ def _add_value(dot: graphviz.Digraph, i: int, v: Value, looks: tuple[dict[int, G
     attrs = value_attrs(v, groups.get(i), is_root=v is root, grad=shown.grads[i], label=shown.labels[i])
     dot.node(f"v{i}", **attrs)
     if v.op or v.children:
-        op = v.op or "?"
+        op = _op_text(v)
         dot.node(
             f"v{i}op",
             label=L.plain(op),
@@ -345,6 +346,11 @@ def _add_value(dot: graphviz.Digraph, i: int, v: Value, looks: tuple[dict[int, G
             tooltip=L.tooltip([f"op {op}"]),
         )
         dot.edge(f"v{i}op", f"v{i}")
+
+
+def _op_text(v: Value) -> str:
+    """The op's name, then its parameters if it has any: ``leaky_relu slope=0.2``."""
+    return " ".join([v.op or "?", *(f"{n}={x!r}" for n, x in shown_params(v._fn))])
 
 
 def _frame_attrs(n: Neuron, groups: dict[int, Group]) -> dict[str, str]:
@@ -380,7 +386,7 @@ def value_attrs(
         L.row("grad", grad_text),
     ]
     tip = ([label] if label else []) + [f"data = {v.data!r}", f"grad = {grad!r}"]
-    tip += [f"computed by {v.op}"] if v.op else []
+    tip += [f"computed by {_op_text(v)}"] if v.op else []
     tip += ["root: backward() starts here"] if is_root else []
     attrs = {"label": "<" + L.table(rows) + ">"}
     tip += group_look(attrs, group)
