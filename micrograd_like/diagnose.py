@@ -5,11 +5,13 @@ trains it for a few steps of plain gradient descent (at the given step size and
 at one ten times smaller), and
 returns a :class:`Diagnosis`: the findings as numbers first. Its
 :meth:`Diagnosis.report` writes one sentence per finding, each quoting the
-numbers that support it. The model's weights are left as they were.
+numbers that support it. The model is never written to (its weights and gradients are left as they
+were): the trial runs train copies.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -308,8 +310,9 @@ def diagnose(
     Inspects the starting weights (interchangeable neurons, saturated
     sigmoid/tanh units, dead ReLUs, gradient norms per layer), then trains
     for ``steps`` steps of plain gradient descent at ``lr`` and reads the cost
-    history for a step size that is too large or too small. The model's
-    weights are restored afterwards.
+    history for a step size that is too large or too small. The model itself
+    is never written to (the trial runs train copies): its weights and any
+    gradients it holds stay as they were.
 
     Args:
         model: An :class:`~micrograd_like.nn.MLP`.
@@ -367,13 +370,9 @@ def diagnose(
 
 
 def _trial(model: MLP, inputs, targets, loss: Loss, lr: float, steps: int):
-    """Train from the current weights (see :func:`_train`), then put them back, on any outcome."""
-    state = model.state_dict()
-    try:
-        return _train(model, inputs, targets, loss, lr, steps)
-    finally:
-        model.load_state_dict(state)
-        model.zero_grad()
+    """Train a copy from the current weights (see :func:`_train`): the model's ``.data`` and
+    ``.grad`` are never written, so a thread training it meanwhile loses nothing."""
+    return _train(copy.deepcopy(model), inputs, targets, loss, lr, steps)
 
 
 def _larger_helps(costs: tuple[float, ...], larger: tuple[float, ...]) -> bool:

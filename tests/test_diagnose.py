@@ -176,3 +176,15 @@ def test_the_random_networks_do_contain_dead_and_saturated_units():
 
     count()
     assert seen["dead"] > 0 and seen["saturated"] > 0
+
+
+def test_diagnose_never_writes_the_models_data_or_grad():
+    # Diagnosing is explaining: a thread training the model meanwhile must lose nothing,
+    # and gradients the user computed stay (it used to zero them).
+    model = MLP(2, [3, 2], seed=1, activation="sigmoid", output_activation="sigmoid")
+    sse([model(x) for x in X], T).backward()
+    before = [(p.data, p.grad) for p in model.parameters()]
+    assert any(g != 0.0 for _, g in before)
+    diagnose(model, X, T, sse, lr=100.0)
+    after = [(p.data, p.grad) for p in model.parameters()]
+    assert all(a[0] is b[0] and a[1] is b[1] for a, b in zip(before, after))
