@@ -10,6 +10,7 @@ atomically; ``str(page)`` is the HTML itself.
 from __future__ import annotations
 
 import html
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -76,3 +77,10 @@ def html_path(path: Any) -> Path:
             f"use a name ending in .html such as {out.stem + '.html'!r}"
         )
     return out
+
+
+def script_json(data: Any) -> str:
+    """``data`` as compact JSON safe inside a page's ``<script>`` element (no ``<``, ``>`` or ``&``)."""
+    text = json.dumps(data, separators=(",", ":"))
+    # Nothing in the data may close the script element or start markup.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -14,7 +14,6 @@ notebook.
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 import tempfile
@@ -26,7 +25,7 @@ from ..engine import Value, iter_graph
 from ..ledger import Ledger, _wrt, explain
 from ._groups import fmt
 from .graph import draw_dot_shown
-from .page import Page, html_path
+from .page import Page, html_path, script_json
 from .render import GraphvizCrashedError, GraphvizTimeoutError, render
 
 __all__ = ["stepper"]
@@ -134,9 +133,7 @@ def _data(ledger: Ledger) -> str:
     finals = [-1 if n.final_step is None else n.final_step for n in ledger.nodes]
     names = [n.name for n in ledger.nodes]
     data = {"rows": rows, "root": len(ledger.nodes) - 1, "names": names, "finalStep": finals}
-    text = json.dumps(data, separators=(",", ":"))
-    # Nothing in the data may close the script element or start markup.
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return script_json(data)
 
 
 def _page(heading: str, ledger: Ledger, drawing: str) -> str:

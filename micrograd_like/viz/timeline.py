@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import math
 import re
 import tempfile
@@ -29,7 +28,7 @@ from .._checks import check_int, check_real, check_str, describe
 from ..engine import Value
 from ._groups import fmt
 from .network import _model_problem, draw_network
-from .page import Page
+from .page import Page, script_json
 from .render import render
 
 if TYPE_CHECKING:
@@ -191,7 +190,7 @@ def timeline(model: MLP, records: Sequence[TrainingRecord], *, title: str | None
         "DRAWINGS": "\n".join(_drawing_block(k, r, f) for k, (r, f) in enumerate(zip(records, frames))),
         "CURVE": _curve(records),
         "TABLE": _table(model, records),
-        "DATA": _json(_data(model, records)),
+        "DATA": script_json(_data(model, records)),
         "SCRIPT": _SCRIPT,
     }
     text = re.sub(r"%%([A-Z]+)%%", lambda m: parts[m.group(1)], _TEMPLATE)
@@ -347,12 +346,6 @@ def _curve(records: list[TrainingRecord]) -> str:
         parts.append(f'<text x="{x0 + 85}" y="{ly}" class="tick">{html.escape(r.name)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
-
-
-def _json(data: Any) -> str:
-    text = json.dumps(data, separators=(",", ":"))
-    # Nothing in the data may close the script element or start markup.
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 _TEMPLATE = """<!DOCTYPE html>
