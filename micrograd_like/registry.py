@@ -1,6 +1,7 @@
 """The op registry: every differentiable op of :class:`~micrograd_like.engine.Value`,
 registered once with :func:`defop` (``Interval``, ``REALS``, ``OpSpec``, ``REGISTRY``,
-``FUNCTIONS``, ``markdown_list``; see ``_registry`` for how an op is made).
+``FUNCTIONS``, ``markdown_list``, and ``OpResultError``, what a user op's bad result
+raises; see ``_registry`` for how an op is made).
 
 The code lives in ``_registry``, which the engine imports half-way through its own
 import, to register the built-in ops. Importing the engine first here keeps that
@@ -8,6 +9,7 @@ order whichever module a program imports first.
 """
 
 from . import engine as _engine  # noqa: F401 - first: it imports ._registry itself
+from ._opcheck import OpResultError
 from ._registry import (
     _NAMESPACE,  # noqa: F401 - what compiled derivative formulas may call (tests read it)
     FUNCTIONS,
@@ -20,4 +22,4 @@ from ._registry import (
     shown_params,  # noqa: F401 - for explain and the drawings: an op's parameters as readers see them
 )
 
-__all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
+__all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "OpResultError", "defop", "markdown_list"]
