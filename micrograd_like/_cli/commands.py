@@ -482,6 +482,8 @@ def _cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 #: The losses ``diagnose`` offers: those that take one target number per output.
 _LOSSES = ("mse", "sse", "hinge", "binary_cross_entropy")
+#: The default loss for each --data (None: --csv).
+_DEFAULT_LOSS = {"symmetry": "sse", "moons": "hinge", None: "mse"}
 
 
 def add_diagnose(commands: Any) -> None:
@@ -517,7 +519,12 @@ def add_diagnose(commands: Any) -> None:
     source.add_argument("--csv", type=Path, metavar="FILE", help="inputs and targets, one sample per line (see above)")
     source.add_argument("--data", choices=("symmetry", "moons"), help="a built-in data set instead of --csv")
     diag.add_argument("--model", type=Path, metavar="FILE", help="the network, as written by model.save")
-    diag.add_argument("--loss", choices=_LOSSES, default="mse", help="the cost to minimise (default: mse)")
+    diag.add_argument(
+        "--loss",
+        choices=_LOSSES,
+        help="the cost to minimise (default: the data's own: sse for symmetry, as 'symmetry' uses; hinge for "
+        "moons, as 'train moons' uses; mse for a CSV)",
+    )
     types.number_option(
         diag,
         "--lr",
@@ -547,6 +554,8 @@ def _cmd_diagnose(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..diagnose import STEP_FACTOR, diagnose
 
     model, inputs, targets, where = _diagnose_inputs(args)
+    if args.loss is None:  # the cost the data's own command minimises, so both give the same verdict
+        args.loss = _DEFAULT_LOSS[args.data]
     _check_shapes(model, inputs, targets, where, args)
     # A one-output network returns a bare Value: then each target is one number, not a list.
     wanted: list[Any] = [t[0] for t in targets] if model.nouts[-1] == 1 else targets
