@@ -47,7 +47,9 @@ def test_backward_and_grad_agree(expr, point):
     expected = grad(y, xs)
     graph = [g.data for g in grad(y, xs, create_graph=True)]
     y.backward()
-    # backward() and grad() share one sweep; create_graph records the same arithmetic.
+    # backward() and grad() are two different sweeps (backward's adds into .grad with the hot
+    # ops' chain rule written inline, grad's calls each op's vjp): they must agree bit for bit,
+    # and create_graph=True must record the same arithmetic as Values.
     assert [x.grad for x in xs] == expected
     for got, want in zip(graph, expected):
         assert got == want or (math.isnan(got) and math.isnan(want))
