@@ -685,10 +685,10 @@ def first_backward_graph(model: MLP, name: str) -> Any:
     gradients are those of one backward pass from zero; the model's ``.grad``
     are left as they were. Returns an unrendered ``graphviz.Digraph``.
     """
-    from .viz import draw_dot, trace
+    from .viz import draw_dot, nodes_and_edges
 
     _, c = _first_backward(model)
-    n = len(trace(c)[0])
+    n = len(nodes_and_edges(c)[0])
     title = "\n".join(
         [
             f"The first backward pass of the 2-3-3-2 network, {name} start: every Value of the cost C "
