@@ -32,6 +32,16 @@ def ok(*args: str, cwd: Path) -> str:
     return result.stdout
 
 
+def usage_error(*args: str, cwd: Path) -> str:
+    """The standard error of a run that must be a usage error: exit 2, one message, no traceback, no
+    output and nothing written into ``cwd``."""
+    result = run(*args, cwd=cwd)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert list(cwd.iterdir()) == []  # nothing written, nothing evaluated
+    return result.stderr
+
+
 def in_process(*args: str) -> tuple[int, str, str]:
     """``main(args)`` in this process: its exit status, standard output and standard error."""
     out, err = io.StringIO(), io.StringIO()

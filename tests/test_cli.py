@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from cli_run import SCRIPT, in_process, ok, run
+from cli_run import SCRIPT, in_process, ok, run, usage_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,11 +91,7 @@ def test_draw_highlight_all_colours_the_groups_of_intermediate_nodes_too(tmp_pat
     ],
 )
 def test_usage_errors_exit_2_with_one_message_and_no_traceback(tmp_path, args, message):
-    result = run(*args, cwd=tmp_path)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr and result.stdout == ""
-    assert message.split("|")[0] in result.stderr or any(m in result.stderr for m in message.split("|"))
-    assert list(tmp_path.iterdir()) == []  # nothing written, nothing evaluated
+    assert message in usage_error(*args, cwd=tmp_path)
 
 
 def test_every_command_has_help_with_an_example(tmp_path):
@@ -255,10 +251,7 @@ def test_symmetry_options_change_the_run(tmp_path, monkeypatch):
     [("x**0.5", ["x=0"]), ("x**-1", ["x=1e-200"]), ("x**y", ["x=0", "y=0.5"])],
 )
 def test_draw_failing_backward_is_a_usage_error_not_a_traceback(tmp_path, formula, values):
-    result = run("draw", formula, *values, "--format", "gv", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "cannot differentiate" in result.stderr and "Traceback" not in result.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert "cannot differentiate" in usage_error("draw", formula, *values, "--format", "gv", cwd=tmp_path)
 
 
 def test_draw_into_a_folder_and_unicode_names(tmp_path):

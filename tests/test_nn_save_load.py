@@ -431,43 +431,36 @@ def test_save_through_a_loop_of_links_is_an_os_error_and_writes_nothing(tmp_path
 # ------------------------------------------- not a regular file, or too large
 
 
+def _refused_and_unchanged(path, message: str, seed: int = 1) -> None:
+    """Loading ``path`` raises ValueError matching ``message`` and leaves the model as it was."""
+    model = _model(seed)
+    before = _bits(model)
+    with pytest.raises(ValueError, match=message):
+        model.load(path)
+    assert _bits(model) == before
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
 def test_load_refuses_dev_zero_without_reading_it():
-    model = _model(1)
-    before = _bits(model)
-    with pytest.raises(ValueError, match=r"/dev/zero is not a regular file \(a character device\)"):
-        model.load("/dev/zero")
-    assert _bits(model) == before
+    _refused_and_unchanged("/dev/zero", r"/dev/zero is not a regular file \(a character device\)")
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 def test_load_refuses_a_named_pipe_without_waiting_for_a_writer(tmp_path):
     fifo = tmp_path / "model.json"
     os.mkfifo(fifo)
-    model = _model(1)
-    before = _bits(model)
-    with pytest.raises(ValueError, match=r"not a regular file \(a named pipe\)"):
-        model.load(fifo)
-    assert _bits(model) == before
+    _refused_and_unchanged(fifo, r"not a regular file \(a named pipe\)")
 
 
 def test_load_refuses_a_folder(tmp_path):
-    model = _model(1)
-    before = _bits(model)
-    with pytest.raises(ValueError, match=r"not a regular file \(a folder\)"):
-        model.load(tmp_path)
-    assert _bits(model) == before
+    _refused_and_unchanged(tmp_path, r"not a regular file \(a folder\)")
 
 
 def test_load_refuses_a_file_above_the_limit_without_reading_it(tmp_path):
     huge = tmp_path / "huge.json"
     with open(huge, "wb") as f:
         f.truncate(serialization.MAX_FILE_BYTES + 1)  # sparse: costs no disk space
-    model = _model(1)
-    before = _bits(model)
-    with pytest.raises(ValueError, match=rf"larger than {serialization.MAX_FILE_BYTES} bytes"):
-        model.load(huge)
-    assert _bits(model) == before
+    _refused_and_unchanged(huge, rf"larger than {serialization.MAX_FILE_BYTES} bytes")
 
 
 def test_the_size_limit_is_inclusive(tmp_path, monkeypatch):
@@ -478,11 +471,7 @@ def test_the_size_limit_is_inclusive(tmp_path, monkeypatch):
     monkeypatch.setattr(serialization, "MAX_FILE_BYTES", size)
     assert _bits(_model(2).load(path)) == _bits(saved)
     monkeypatch.setattr(serialization, "MAX_FILE_BYTES", size - 1)
-    model = _model(2)
-    before = _bits(model)
-    with pytest.raises(ValueError, match=rf"larger than {size - 1} bytes"):
-        model.load(path)
-    assert _bits(model) == before
+    _refused_and_unchanged(path, rf"larger than {size - 1} bytes", seed=2)
 
 
 def test_the_documented_limit_is_far_above_a_real_model(tmp_path):
