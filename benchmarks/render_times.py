@@ -13,13 +13,13 @@ from pathlib import Path
 
 from micrograd_like.engine import Value
 from micrograd_like.nn import MLP
-from micrograd_like.viz import GraphvizCrashedError, GraphvizTimeoutError, draw_dot, render, trace
+from micrograd_like.viz import GraphvizCrashedError, GraphvizTimeoutError, draw_dot, nodes_and_edges, render
 
 
 def _grow(step, size: int) -> Value:
     """The longest graph of repeated ``step`` with at most ``size`` Values."""
     x = Value(0.5, label="x")
-    while len(trace(y := step(x))[0]) <= size:
+    while len(nodes_and_edges(y := step(x))[0]) <= size:
         x = y
     return x
 
@@ -45,7 +45,7 @@ def mlp(size: int) -> Value:
     for k in range(1, 40):  # k=1 even when it is bigger than size
         model = MLP(2, [k, k, 1], seed=0)
         loss = sum(((model([0.5, -1.0]) - 1.0) ** 2, (model([1.0, 2.0]) + 1.0) ** 2), Value(0.0))
-        if len(trace(loss)[0]) > size and best is not None:
+        if len(nodes_and_edges(loss)[0]) > size and best is not None:
             break
         best = loss
     assert best is not None
@@ -79,7 +79,7 @@ def main() -> None:
         for name, make in KINDS.items():
             for size in sizes:
                 root = make(size)
-                n = len(trace(root)[0])
+                n = len(nodes_and_edges(root)[0])
                 print(f"{name:<14} {n:>6} {time_render(root, args.timeout, Path(tmp)):>8}", flush=True)
 
 

@@ -21,7 +21,7 @@ import graphviz
 from micrograd_like import moons
 from micrograd_like.datasets import make_moons
 from micrograd_like.nn import MLP
-from micrograd_like.viz import draw_collapsed, render, trace
+from micrograd_like.viz import draw_collapsed, nodes_and_edges, render
 
 MOONS_SEED = 1337
 
@@ -32,7 +32,7 @@ def moons_graph(min_group_size: int) -> graphviz.Digraph:
     model = MLP(2, [16, 16, 1], seed=MOONS_SEED)
     loss, accuracy = moons.loss_and_accuracy(model, X, y)
     loss.backward()
-    n = len(trace(loss)[0])
+    n = len(nodes_and_edges(loss)[0])
     title = (
         f"micrograd's two-moons loss before training: {n:,} Values, one box per neuron\n"
         f"hinge loss + L2 penalty over 100 points, accuracy {accuracy:.0%}; grey = a neuron that "

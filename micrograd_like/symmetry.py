@@ -15,7 +15,7 @@ changes is that its hidden neurons stay bit-for-bit identical.
 So nothing printed here is canned: :func:`verdict` turns each
 :class:`RunResult` into a :class:`Verdict` (plain data, judged with the named
 tolerances :data:`TARGET_TOLERANCE` and :data:`MEANS_TOLERANCE`), and
-:func:`explain` writes one sentence per fact of that verdict. :func:`report`
+:func:`verdict_paragraphs` writes one sentence per fact of that verdict. :func:`report`
 is the whole text of ``micrograd-like symmetry``; :func:`caption` is the
 caption of its "after training" pictures and of the README's copies;
 :func:`first_backward_graph` and :func:`network_before` draw its pictures of
@@ -59,7 +59,6 @@ __all__ = [
     "compare",
     "cost",
     "cost_of_outputs",
-    "explain",
     "first_backward_graph",
     "format_table",
     "network_before",
@@ -70,6 +69,7 @@ __all__ = [
     "start_name",
     "train",
     "verdict",
+    "verdict_paragraphs",
 ]
 
 #: The user's two observations (inputs).
@@ -426,7 +426,8 @@ def _groups_text(groups: Groups) -> str:
     return "; ".join(f"layer {layer}: neurons {list(members)}" for layer, members in groups)
 
 
-def _vector(values) -> str:
+def _vector_shortest(values) -> str:
+    """Numbers as ``[0.6, 0.2]``: each in its shortest form (``:g``)."""
     return "[" + ", ".join(f"{v:g}" for v in values) + "]"
 
 
@@ -468,7 +469,7 @@ def _waste_sentence(v: Verdict) -> str:
 
 
 def _fit_sentences(v: Verdict) -> list[str]:
-    means = _vector(COLUMN_MEANS)
+    means = _vector_shortest(COLUMN_MEANS)
     if v.reaches_targets:
         sentences = [(f"Every output is within {TARGET_TOLERANCE:g} of its target (largest error {v.max_error:.4f}).")]
         if sum(v.copies):
@@ -509,7 +510,7 @@ LESSON = (
 )
 
 
-def explain(verdicts: tuple[Verdict, ...]) -> list[list[str]]:
+def verdict_paragraphs(verdicts: tuple[Verdict, ...]) -> list[list[str]]:
     """The verdicts as sentences: one paragraph (a list of sentences) per run, then the lesson.
 
     Every sentence states a fact of its :class:`Verdict`; the diagnosis of a
@@ -576,7 +577,7 @@ def report(results: tuple[RunResult, ...], width: int = 100) -> str:
     _check_runs(results)
     check_int(width, "width", minimum=20, example=100)
     text = [format_table(results), ""]
-    for paragraph in explain(tuple(verdict(r) for r in results)):
+    for paragraph in verdict_paragraphs(tuple(verdict(r) for r in results)):
         text += [*_wrap(" ".join(paragraph), width), ""]
     for r in results:
         text.append(f"interchangeable neurons, {r.name}:")
@@ -606,19 +607,19 @@ def caption(result: RunResult) -> str:
     """
     v = verdict(result)
     when = f"after {result.steps:,} steps of plain SGD (lr {result.lr:g})" if result.steps else "before training"
-    outputs = " and ".join(_vector2(row) for row in result.outputs)
-    targets = " and ".join(_vector2(row) for row in TARGETS)
+    outputs = " and ".join(_vector_two_decimals(row) for row in result.outputs)
+    targets = " and ".join(_vector_two_decimals(row) for row in TARGETS)
     if v.reaches_targets:
         fit = f"Every output is within {TARGET_TOLERANCE:g} of its target."
     elif v.at_column_means:
         fit = (
-            f"Every output is within {MEANS_TOLERANCE:g} of the column means {_vector2(COLUMN_MEANS)} "
+            f"Every output is within {MEANS_TOLERANCE:g} of the column means {_vector_two_decimals(COLUMN_MEANS)} "
             f"of the targets: nearly the same answer whatever the input."
         )
     else:
         fit = (
             f"The outputs are within neither {TARGET_TOLERANCE:g} of the targets nor "
-            f"{MEANS_TOLERANCE:g} of their column means {_vector2(COLUMN_MEANS)}."
+            f"{MEANS_TOLERANCE:g} of their column means {_vector_two_decimals(COLUMN_MEANS)}."
         )
     if sum(v.copies):
         same = (
@@ -637,7 +638,8 @@ def caption(result: RunResult) -> str:
     )
 
 
-def _vector2(values) -> str:
+def _vector_two_decimals(values) -> str:
+    """Numbers as ``[0.20, 0.40]``: each with two decimals, as the report's tables print outputs."""
     return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
 
 
@@ -683,10 +685,10 @@ def first_backward_graph(model: MLP, name: str) -> Any:
     gradients are those of one backward pass from zero; the model's ``.grad``
     are left as they were. Returns an unrendered ``graphviz.Digraph``.
     """
-    from .viz import draw_dot, trace
+    from .viz import draw_dot, nodes_and_edges
 
     _, c = _first_backward(model)
-    n = len(trace(c)[0])
+    n = len(nodes_and_edges(c)[0])
     title = "\n".join(
         [
             f"The first backward pass of the 2-3-3-2 network, {name} start: every Value of the cost C "
@@ -716,7 +718,7 @@ def network_before(model: MLP, name: str) -> Any:
     title = "\n".join(
         [
             f"{name} start: weights before training, with the gradients of the first backward pass",
-            f"cost C {c.data:.4f} for targets {' and '.join(_vector2(row) for row in TARGETS)}; "
+            f"cost C {c.data:.4f} for targets {' and '.join(_vector_two_decimals(row) for row in TARGETS)}; "
             "grad = dC/d(parameter), before any update",
             _interchangeable_text(model),
         ]

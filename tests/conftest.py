@@ -1,6 +1,6 @@
 """Shared pytest and Hypothesis configuration.
 
-Two Hypothesis profiles:
+Three Hypothesis profiles:
 
 * ``ci``: derandomized (the same examples on every run, so a red CI run can be
   reproduced exactly), no deadline (CI machines are shared and noisy).

@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cli_run import SCRIPT, in_process, ok, run, usage_error
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from micrograd_like.cli import main
-
-# The console script that `pip install` put beside this Python: testing it tests the
-# installed entry point, not just the module.
-SCRIPT = shutil.which("micrograd-like", path=str(Path(sys.executable).parent))
-
-
-def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    assert SCRIPT, "the micrograd-like command is not installed next to this Python: pip install -e '.[test]'"
-    return subprocess.run(
-        [SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env or os.environ.copy()
-    )
-
-
-def in_process(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def svg_root(path: Path) -> ET.Element:
@@ -111,27 +91,7 @@ def test_draw_highlight_all_colours_the_groups_of_intermediate_nodes_too(tmp_pat
     ],
 )
 def test_usage_errors_exit_2_with_one_message_and_no_traceback(tmp_path, args, message):
-    result = run(*args, cwd=tmp_path)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr and result.stdout == ""
-    assert message.split("|")[0] in result.stderr or any(m in result.stderr for m in message.split("|"))
-    assert list(tmp_path.iterdir()) == []  # nothing written, nothing evaluated
-
-
-def test_unwritable_output_is_a_failure_exit_1(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    result = run("draw", "a", "a=1", "--out", str(blocker / "g.svg"), cwd=tmp_path)
-    assert result.returncode == 1
-    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
-
-
-def test_missing_graphviz_draw_keeps_the_source_and_says_how_to_install(tmp_path):
-    env = {**os.environ, "PATH": str(Path(SCRIPT).parent)}  # no dot on this PATH
-    result = run("draw", "a*b", "a=1", "b=2", "--out", "g.svg", cwd=tmp_path, env=env)
-    assert result.returncode == 1
-    assert "apt-get install graphviz" in result.stderr and "Traceback" not in result.stderr
-    assert (tmp_path / "g.gv").read_text().startswith("digraph")
+    assert message in usage_error(*args, cwd=tmp_path)
 
 
 def test_every_command_has_help_with_an_example(tmp_path):
@@ -291,10 +251,7 @@ def test_symmetry_options_change_the_run(tmp_path, monkeypatch):
     [("x**0.5", ["x=0"]), ("x**-1", ["x=1e-200"]), ("x**y", ["x=0", "y=0.5"])],
 )
 def test_draw_failing_backward_is_a_usage_error_not_a_traceback(tmp_path, formula, values):
-    result = run("draw", formula, *values, "--format", "gv", cwd=tmp_path)
-    assert result.returncode == 2
-    assert "cannot differentiate" in result.stderr and "Traceback" not in result.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert "cannot differentiate" in usage_error("draw", formula, *values, "--format", "gv", cwd=tmp_path)
 
 
 def test_draw_into_a_folder_and_unicode_names(tmp_path):
@@ -303,25 +260,6 @@ def test_draw_into_a_folder_and_unicode_names(tmp_path):
     assert code == 0, err
     assert (tmp_path / "pics" / "fi_times_2.gv").exists()  # named after the formula
     assert "fi" in out and " 2" in out  # the NFKC name, and its gradient
-
-
-def test_draw_piped_into_a_closed_reader_exits_quietly(tmp_path):
-    result = subprocess.run(
-        f"'{SCRIPT}' draw 'x*x' x=2 --format gv | head -c 0", shell=True, cwd=tmp_path, capture_output=True, text=True
-    )
-    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
-
-
-def test_graphviz_failing_is_exit_1_not_a_traceback(tmp_path, monkeypatch):
-    from micrograd_like import viz
-
-    def broken_dot(graph, path, format=None):
-        raise subprocess.CalledProcessError(1, ["dot"], output=b"", stderr=b"Error: syntax error in line 1")
-
-    monkeypatch.setattr(viz, "render", broken_dot)
-    code, out, err = in_process("draw", "a*b", "a=1", "b=2", "--out", str(tmp_path / "g.svg"))
-    assert code == 1
-    assert "Graphviz could not render" in err and "syntax error" in err
 
 
 # -- the command line as a newcomer meets it (issue 8, section 6) --------------------------------------
@@ -426,3 +364,36 @@ def test_values_may_come_after_options(tmp_path):
     assert re.search(r"^a\s+2\s+3$", result.stdout, re.M) and re.search(r"^b\s+3\s+2$", result.stdout, re.M)
     wrong = run("draw", "a*b", "a=2", "--bogus", "b=3", cwd=tmp_path)
     assert wrong.returncode == 2 and "unrecognized arguments: --bogus" in wrong.stderr
+
+
+# -- compiled steps by default, --eager keeps the old path -------------------------------------------------
+
+
+def outputs(*args: str, cwd: Path) -> tuple[str, dict[str, str]]:
+    """stdout and the DOT source of every picture (they show weights and gradients)."""
+    cwd.mkdir()
+    out = ok(*args, "--out", "pics", cwd=cwd)
+    return out, {p.name: p.read_text(encoding="utf-8") for p in sorted((cwd / "pics").glob("*.gv"))}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options", [[], ["--init", "xavier", "--seed", "3", "--lr", "0.5"], ["--value", "0.5"]])
+def test_symmetry_output_is_identical_with_and_without_eager(tmp_path, options):
+    compiled = outputs("symmetry", "--steps", "40", *options, cwd=tmp_path / "compiled")
+    eager = outputs("symmetry", "--steps", "40", *options, "--eager", cwd=tmp_path / "eager")
+    assert compiled == eager
+    assert len(compiled[1]) == 5 and "cost after 40 steps" in compiled[0]
+
+
+@pytest.mark.slow
+def test_train_moons_output_is_identical_with_and_without_eager(tmp_path):
+    options = ["--steps", "3", "--hidden", "4,4", "--seed", "2"]
+    compiled = outputs("train", "moons", *options, cwd=tmp_path / "compiled")
+    eager = outputs("train", "moons", *options, "--eager", cwd=tmp_path / "eager")
+    assert compiled == eager
+    assert "final loss" in compiled[0] and list(compiled[1]) == ["moons_network.gv"]
+
+
+def test_eager_is_documented_in_help(tmp_path):
+    for command in (["symmetry"], ["train"]):
+        assert "--eager" in ok(*command, "--help", cwd=tmp_path)

@@ -8,12 +8,11 @@ recomputed here from the network rebuilt or loaded independently and the data
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import SCRIPT
 from diagnose_checks import Case, check_sentence, constant, dead_relu, healthy
 
 from micrograd_like import losses, moons, symmetry
@@ -23,7 +22,6 @@ from micrograd_like.nn import MLP
 
 X = [list(o) for o in symmetry.OBSERVATIONS]
 T = [list(t) for t in symmetry.TARGETS]
-SCRIPT = shutil.which("micrograd-like", path=str(Path(sys.executable).parent))
 
 
 def cli(*args: str) -> tuple[int, str, str]:

@@ -1,4 +1,5 @@
-"""README's "When you outgrow micrograd_like" code runs as written: export, train with PyTorch, come back."""
+"""The "When you outgrow micrograd_like" code of docs/reference.md (linked from README) runs as written:
+export, train with PyTorch, come back."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "reference.md"
 
 
 def _section_code() -> str:
-    text = README.read_text(encoding="utf-8")
+    text = REFERENCE.read_text(encoding="utf-8")
     section = text.split("## When you outgrow micrograd_like\n", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     assert len(blocks) == 1, "the section should hold exactly one Python block"

@@ -1,4 +1,5 @@
-"""state_dict / load_state_dict / save / load: exact, atomic, all-or-nothing."""
+"""state_dict / load_state_dict / save / load: exact, atomic, all-or-nothing, and model files at the
+edges (symbolic links, devices, pipes, huge files, long error lists)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,21 @@ import json
 import math
 import os
 import random
+import re
 
 import pytest
 
+from micrograd_like import serialization
 from micrograd_like.nn import FORMAT_VERSION, MLP, Layer, Neuron
+
+
+def _model(seed: int = 11) -> MLP:
+    return MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=seed)
 
 
 def _awkward_model(seed: int = 0) -> MLP:
     """A model whose floats need all 17 significant digits (and a few odd ones)."""
-    model = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=seed)
+    model = _model(seed)
     rng = random.Random(seed)
     for p in model.parameters():
         p.data = rng.uniform(-1, 1) / 3.0
@@ -31,7 +38,7 @@ def _bits(model) -> list[str]:
 
 
 def test_state_dict_round_trip():
-    a, b = _awkward_model(0), MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=9)
+    a, b = _awkward_model(0), _model(9)
     sd = a.state_dict()
     assert list(sd) == [n for n, _ in a.named_parameters()]
     b.load_state_dict(sd)
@@ -42,7 +49,7 @@ def test_save_load_round_trip_is_bit_identical(tmp_path):
     path = tmp_path / "model.json"
     a = _awkward_model(1)
     a.save(path)
-    b = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=2)
+    b = _model(2)
     assert b.load(str(path)) is b
     assert _bits(a) == _bits(b)
     assert math.copysign(1.0, b.parameters()[1].data) == -1.0  # -0.0 survives
@@ -136,19 +143,15 @@ def test_crash_while_saving_leaves_old_file_intact(tmp_path, monkeypatch, target
     module, attr = target.split(".")
     monkeypatch.setattr(f"{module}.{attr}", replacement)
     with pytest.raises((RuntimeError, OSError), match="simulated"):
-        MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=5).save(path)
+        _model(5).save(path)
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["m.json"]  # the temp file was cleaned up
-    fresh = MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=7).load(path)
+    fresh = _model(7).load(path)
     assert _bits(fresh) == _bits(old)
 
 
 # ---------------------------------------------- invalid files: model unchanged
-
-
-def _model():
-    return MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=11)
 
 
 def _valid_doc(tmp_path):
@@ -376,3 +379,148 @@ def test_deeply_nested_json_is_a_value_error_and_changes_nothing(tmp_path):
     with pytest.raises(ValueError, match="not a valid model file"):
         model.load(path)
     assert model.state_dict() == before
+
+
+# -- model files at the edges: symbolic links, devices, pipes, huge files, long error lists ---------
+
+needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX symlinks")
+
+
+# ------------------------------------------------------------ symbolic links
+
+
+@needs_symlinks
+def test_save_through_a_symlink_writes_the_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "store").mkdir()
+    target = tmp_path / "store" / "weights.json"
+    _model(1).save(target)
+    os.chmod(target, 0o640)
+    link = tmp_path / "current.json"
+    link.symlink_to(os.path.join("store", "weights.json"))  # relative, as `ln -s` makes it
+
+    new = _model(2)
+    new.save(link)
+
+    assert link.is_symlink() and os.readlink(link) == os.path.join("store", "weights.json")
+    assert _bits(_model(9).load(target)) == _bits(new)  # the target has the new weights
+    assert os.stat(target).st_mode & 0o777 == 0o640  # and keeps its mode
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["current.json", "store", "weights.json"]
+
+
+@needs_symlinks
+def test_save_follows_a_chain_of_links_and_creates_a_missing_target(tmp_path):
+    (tmp_path / "b.json").symlink_to("c.json")  # c.json does not exist yet
+    (tmp_path / "a.json").symlink_to("b.json")
+    model = _model(3)
+    model.save(tmp_path / "a.json")
+    assert (tmp_path / "a.json").is_symlink() and (tmp_path / "b.json").is_symlink()
+    assert not (tmp_path / "c.json").is_symlink()
+    assert _bits(_model(9).load(tmp_path / "c.json")) == _bits(model)
+
+
+@needs_symlinks
+def test_save_through_a_loop_of_links_is_an_os_error_and_writes_nothing(tmp_path):
+    (tmp_path / "x.json").symlink_to("y.json")
+    (tmp_path / "y.json").symlink_to("x.json")
+    with pytest.raises(OSError, match="loop of symbolic links"):
+        _model(1).save(tmp_path / "x.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json", "y.json"]
+    assert (tmp_path / "x.json").is_symlink() and (tmp_path / "y.json").is_symlink()
+
+
+# ------------------------------------------- not a regular file, or too large
+
+
+def _refused_and_unchanged(path, message: str, seed: int = 1) -> None:
+    """Loading ``path`` raises ValueError matching ``message`` and leaves the model as it was."""
+    model = _model(seed)
+    before = _bits(model)
+    with pytest.raises(ValueError, match=message):
+        model.load(path)
+    assert _bits(model) == before
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_load_refuses_dev_zero_without_reading_it():
+    _refused_and_unchanged("/dev/zero", r"/dev/zero is not a regular file \(a character device\)")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_load_refuses_a_named_pipe_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    _refused_and_unchanged(fifo, r"not a regular file \(a named pipe\)")
+
+
+def test_load_refuses_a_folder(tmp_path):
+    _refused_and_unchanged(tmp_path, r"not a regular file \(a folder\)")
+
+
+def test_load_refuses_a_file_above_the_limit_without_reading_it(tmp_path):
+    huge = tmp_path / "huge.json"
+    with open(huge, "wb") as f:
+        f.truncate(serialization.MAX_FILE_BYTES + 1)  # sparse: costs no disk space
+    _refused_and_unchanged(huge, rf"larger than {serialization.MAX_FILE_BYTES} bytes")
+
+
+def test_the_size_limit_is_inclusive(tmp_path, monkeypatch):
+    path = tmp_path / "m.json"
+    saved = _model(1)
+    saved.save(path)
+    size = path.stat().st_size
+    monkeypatch.setattr(serialization, "MAX_FILE_BYTES", size)
+    assert _bits(_model(2).load(path)) == _bits(saved)
+    monkeypatch.setattr(serialization, "MAX_FILE_BYTES", size - 1)
+    _refused_and_unchanged(path, rf"larger than {size - 1} bytes", seed=2)
+
+
+def test_the_documented_limit_is_far_above_a_real_model(tmp_path):
+    assert serialization.MAX_FILE_BYTES == 64 * 1024 * 1024
+    assert "64 MiB" in serialization.__doc__
+    path = tmp_path / "moons.json"
+    MLP(2, [16, 16, 1], seed=0).save(path)  # the two-moons network
+    assert 1000 * path.stat().st_size < serialization.MAX_FILE_BYTES
+
+
+# ------------------------------------------- how many names a message lists
+
+
+def _wide_model() -> MLP:
+    return MLP(4, [4, 2], seed=0)  # 30 parameters
+
+
+@pytest.mark.parametrize("count", [1, 9, 10, 11, 12])
+def test_missing_parameters_message_lists_at_most_ten_names(tmp_path, count):
+    model = _wide_model()
+    names = [n for n, _ in model.named_parameters()]
+    path = tmp_path / "m.json"
+    model.save(path)
+    doc = json.loads(path.read_text())
+    gone = names[3 : 3 + count]
+    for name in gone:
+        del doc["parameters"][name]
+    path.write_text(json.dumps(doc))
+    before = _bits(model)
+    with pytest.raises(ValueError) as info:
+        model.load(path)
+    message = str(info.value)
+    listed = re.search(r"missing (\d+) parameter\(s\): (.*?)( \.\.\.)? \(expected", message)
+    assert listed is not None, message
+    assert int(listed.group(1)) == count
+    assert listed.group(2).split(", ") == gone[:10]
+    assert (listed.group(3) is not None) == (count > 10)
+    assert _bits(model) == before
+
+
+@pytest.mark.parametrize("count", [10, 11])
+def test_unknown_parameters_message_lists_at_most_ten_names(count):
+    model = _wide_model()
+    state = model.state_dict()
+    extra = [f"extra.{i}" for i in range(count)]
+    state.update({name: 0.0 for name in extra})
+    with pytest.raises(ValueError) as info:
+        model.load_state_dict(state)
+    listed = re.search(r"unknown parameter\(s\): (.*?)( \.\.\.)? \(expected", str(info.value))
+    assert listed is not None, str(info.value)
+    assert listed.group(1).split(", ") == [repr(n) for n in extra[:10]]
+    assert (listed.group(2) is not None) == (count > 10)

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import sys
 
-from micrograd_like.cli import main
-
-
-def in_process(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
+from cli_run import in_process
 
 
 def test_symmetry_torch_prints_both_engines_gradients_first(tmp_path, monkeypatch):

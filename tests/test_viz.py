@@ -22,7 +22,7 @@ from micrograd_like.viz import (
     PALETTE,
     ZERO_COLOR,
     draw_dot,
-    trace,
+    nodes_and_edges,
 )
 
 # ----------------------------------------------------------------------------------
@@ -57,7 +57,7 @@ def look(attrs: str) -> tuple[str | None, str | None, str | None]:
 
 def value_looks(root: Value, **kwargs) -> tuple[list[Value], list[tuple], str]:
     """Draw root; return the traced Values, the look of each, and the source."""
-    nodes, _ = trace(root)
+    nodes, _ = nodes_and_edges(root)
     source = draw_dot(root, **kwargs).source
     stmts = node_stmts(source)
     return nodes, [look(stmts[f"v{i}"]) for i in range(len(nodes))], source
@@ -90,15 +90,15 @@ def constant_network() -> MLP:
 
 
 # ----------------------------------------------------------------------------------
-# trace
+# nodes_and_edges (micrograd's trace)
 # ----------------------------------------------------------------------------------
 
 
-def test_trace_is_topological_with_root_last_and_one_edge_per_argument():
+def test_nodes_and_edges_is_topological_with_root_last_and_one_edge_per_argument():
     a, c = Value(1.0, label="a"), Value(2.0, label="c")
     sq = a * a
     root = sq.tanh() + c.exp() * a
-    nodes, edges = trace(root)
+    nodes, edges = nodes_and_edges(root)
     assert nodes[-1] is root
     assert len({id(v) for v in nodes}) == len(nodes) == 7
     position = {id(v): i for i, v in enumerate(nodes)}
@@ -109,7 +109,7 @@ def test_trace_is_topological_with_root_last_and_one_edge_per_argument():
     assert len(edges) == sum(len(v.children) for v in nodes) == 8
 
 
-def test_trace_order_depends_only_on_graph_shape():
+def test_nodes_and_edges_order_depends_only_on_graph_shape():
     def build():
         x, y = Value(0.5, label="x"), Value(-1.5, label="y")
         return ((x * y).sigmoid() + x.relu() * y - x**2).tanh()
@@ -117,25 +117,25 @@ def test_trace_order_depends_only_on_graph_shape():
     first, second = build(), build()
 
     def labels(r):
-        return [(v.label, v.op, v.data) for v in trace(r)[0]]
+        return [(v.label, v.op, v.data) for v in nodes_and_edges(r)[0]]
 
     assert labels(first) == labels(second)
     assert draw_dot(first).source == draw_dot(second).source
 
 
 @pytest.mark.slow
-def test_trace_handles_a_million_node_chain_without_recursion():
+def test_nodes_and_edges_handles_a_million_node_chain_without_recursion():
     v = x = Value(1.0, label="x")
     for _ in range(1_000_000):
         v = -v
-    nodes, edges = trace(v)
+    nodes, edges = nodes_and_edges(v)
     assert len(nodes) == 1_000_001 and len(edges) == 1_000_000
     assert nodes[0] is x and nodes[-1] is v
 
 
-def test_trace_rejects_non_values():
+def test_nodes_and_edges_rejects_non_values():
     with pytest.raises(TypeError, match="needs a Value"):
-        trace(3.0)  # type: ignore[arg-type]
+        nodes_and_edges(3.0)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ def test_more_groups_than_colours_stay_distinguishable():
         v.grad = 1.0 + i // 2
     source = draw_dot(root).source
     stmts = node_stmts(source)
-    nodes, _ = trace(root)
+    nodes, _ = nodes_and_edges(root)
     leaf_looks = [look(stmts[f"v{i}"]) for i, v in enumerate(nodes) if v.label]
     assert len(set(leaf_looks)) == 12
     assert len({fill for fill, _, _ in leaf_looks}) == 12  # no two groups share a fill

@@ -19,7 +19,7 @@ from micrograd_like.viz import (
     ZERO_COLOR,
     draw_collapsed,
     draw_dot,
-    trace,
+    nodes_and_edges,
 )
 
 NODE_STMT = re.compile(r"^\t+(\w+) \[(.*)\]$", re.MULTILINE)
@@ -41,7 +41,7 @@ def symmetry_graph():
     model = symmetry.build_network("constant")
     loss = symmetry.cost(model)
     loss.backward()
-    nodes, _ = trace(loss)
+    nodes, _ = nodes_and_edges(loss)
     return model, loss, nodes
 
 
@@ -166,7 +166,7 @@ def test_collapsed_view_of_the_moons_loss_is_one_box_per_neuron_and_renders(tmp_
     model = MLP(2, [16, 16, 1], seed=1337)
     loss, _ = moons.loss_and_accuracy(model, X, y)
     loss.backward()
-    n = len(trace(loss)[0])
+    n = len(nodes_and_edges(loss)[0])
     assert n > 60_000
     with pytest.raises(ValueError, match=rf"{n} Values.*draw_collapsed\(root\)"):
         draw_dot(loss)

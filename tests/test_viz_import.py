@@ -80,10 +80,11 @@ def test_unknown_attributes_are_still_attribute_errors():
 
 def test_every_public_viz_name_is_importable_from_the_package():
     expected = {
-        "trace", "draw_dot", "draw_network", "draw_collapsed", "block_key", "render", "resolve_output",
+        "nodes_and_edges", "trace", "draw_dot", "draw_network", "draw_collapsed", "block_key", "render", "resolve_output",
         "GraphvizNotFoundError",
         "INSTALL_HINT", "SUPPORTED_FORMATS", "PALETTE", "ZERO_COLOR", "NONFINITE_COLOR", "OTHER_BLOCK",
         "DEFAULT_MAX_NODES", "NETWORK_EDGE_LABEL_LIMIT", "INTERCHANGEABLE_MESSAGE",
     }  # fmt: skip
     assert expected <= set(viz.__all__)  # room for more views (a stepper page)
     assert all(hasattr(viz, name) for name in expected)
+    assert viz.trace is viz.nodes_and_edges  # micrograd's name for the same walk

@@ -20,8 +20,8 @@ from micrograd_like.viz import (
     GraphvizNotFoundError,
     draw_dot,
     draw_network,
+    nodes_and_edges,
     render,
-    trace,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -78,7 +78,7 @@ def graph_label(path) -> list[ET.Element]:
 
 def test_op_level_graph_of_the_seed_network_renders_with_colours_and_legend(tmp_path):
     model, loss = motivating_model()
-    nodes, _ = trace(loss)
+    nodes, _ = nodes_and_edges(loss)
     out = render(draw_dot(loss), tmp_path / "ops.svg")
     assert out == tmp_path / "ops.svg" and sorted(p.name for p in tmp_path.iterdir()) == ["ops.svg"]
     svg = svg_nodes(out)

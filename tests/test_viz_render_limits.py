@@ -18,8 +18,8 @@ from micrograd_like.viz import (
     GraphvizCrashedError,
     GraphvizTimeoutError,
     draw_dot,
+    nodes_and_edges,
     render,
-    trace,
 )
 from micrograd_like.viz.graph import BIG_LAYOUT, rank_span
 
@@ -34,7 +34,7 @@ def shared_chain(length: int) -> Value:
         x, count = (x * w + b).tanh(), count + 3
     while count < length:
         x, count = x.tanh(), count + 1
-    assert len(trace(x)[0]) == length
+    assert len(nodes_and_edges(x)[0]) == length
     return x
 
 
@@ -64,7 +64,7 @@ def test_a_wide_sum_and_an_mlp_near_the_node_limit_render(tmp_path):
     model = MLP(2, [8, 7, 1], seed=0)
     loss = (model([0.5, -1.0]) - 1.0) ** 2 + (model([1.0, 2.0]) + 1.0) ** 2
     for name, root in {"wide": wide, "mlp": loss}.items():
-        assert 450 <= len(trace(root)[0]) <= DEFAULT_MAX_NODES
+        assert 450 <= len(nodes_and_edges(root)[0]) <= DEFAULT_MAX_NODES
         root.backward()
         render_within_guard(draw_dot(root), tmp_path / f"{name}.svg")
 
@@ -77,16 +77,16 @@ def test_only_big_or_long_edged_graphs_get_the_layout_limits():
     short_chain = draw_dot(shared_chain(40)).source
     assert "nslimit" not in short_chain
     long_chain = shared_chain(120)  # only 120 Values, but its shared w and b skip thousands of ranks
-    assert rank_span(*trace(long_chain)) > 1000
+    assert rank_span(*nodes_and_edges(long_chain)) > 1000
     assert all(f"{key}=" in draw_dot(long_chain).source for key in BIG_LAYOUT)
 
 
 def test_rank_span_counts_the_ranks_an_edge_skips():
     a, b = Value(1.0), Value(2.0)
     c = a * b
-    assert rank_span(*trace(c.tanh().tanh())) == 0  # inputs sit just before their use
+    assert rank_span(*nodes_and_edges(c.tanh().tanh())) == 0  # inputs sit just before their use
     d = (c.tanh().tanh() + a).tanh()  # a sits at rank 0 for its use at rank 1; its use at rank 4 skips 3
-    assert rank_span(*trace(d)) == 3
+    assert rank_span(*nodes_and_edges(d)) == 3
 
 
 def fake_dot(folder: Path, body: str) -> dict[str, str]:

@@ -38,6 +38,7 @@ FAST_TESTS = [
     "tests/test_engine_micrograd.py",
     "tests/test_gradcheck.py",
     "tests/test_gradients.py",
+    "tests/test_testing.py",  # the strategies' domains, checked against the ops' forwards
     # the inlined backward ops, the ops the engine registers, and replay through the trace hook
     "tests/test_sweep_inline.py",
     "tests/test_registry.py",

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from ._style import EXTRA_LOUD, NONFINITE_COLOR, PALETTE, SATURATED_COLOR, ZERO_COLOR
 from .collapsed import OTHER_BLOCK, block_key, draw_collapsed
-from .graph import DEFAULT_MAX_NODES, HIGHLIGHTS, draw_dot, trace
+from .graph import DEFAULT_MAX_NODES, HIGHLIGHTS, draw_dot, nodes_and_edges, trace
 from .network import INTERCHANGEABLE_MESSAGE, NETWORK_EDGE_LABEL_LIMIT, draw_network
 from .render import (
     DEFAULT_TIMEOUT,
@@ -78,5 +78,6 @@ __all__ = [
     "resolve_output",
     "stepper",
     "timeline",
+    "nodes_and_edges",
     "trace",
 ]

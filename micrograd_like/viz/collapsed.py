@@ -16,7 +16,7 @@ from ._args import check_min_group_size, check_rankdir, check_title, check_value
 from ._groups import Group, fmt, group_gradients
 from ._neurons import block_key
 from ._style import NONFINITE_COLOR
-from .graph import _new_digraph, legend_rows, trace
+from .graph import _new_digraph, legend_rows, nodes_and_edges
 
 __all__ = ["OTHER_BLOCK", "ROWS_PER_BLOCK", "block_key", "draw_collapsed"]
 
@@ -69,7 +69,7 @@ def draw_collapsed(
     rtol = check_real(rtol, "rtol", minimum=0.0, example=1e-9)
     min_size = check_min_group_size(min_group_size)
     title = check_title(title)
-    nodes, edges = trace(root)
+    nodes, edges = nodes_and_edges(root)
     blocks, named = _assign_blocks(nodes, key)
     shown = [v for v in nodes if id(v) in named]
     groups = group_gradients([v.grad for v in shown], rtol, named=[True] * len(shown), min_size=min_size)

@@ -18,7 +18,7 @@ from ._groups import Group, distinct_formats, fmt, group_gradients, unique_group
 from ._neurons import Neuron, neurons_of, same_gradient_neurons
 from ._style import FONT, NONFINITE_COLOR, ZERO_COLOR, border_note, looks, tag, tint
 
-__all__ = ["DEFAULT_MAX_NODES", "HIGHLIGHTS", "draw_dot", "legend_rows", "trace"]
+__all__ = ["DEFAULT_MAX_NODES", "HIGHLIGHTS", "draw_dot", "legend_rows", "nodes_and_edges", "trace"]
 
 #: draw_dot refuses graphs with more Values than this: dot needs many seconds to
 #: lay them out and nobody can read the result (use draw_collapsed or draw_network).
@@ -38,7 +38,7 @@ BIG_LAYOUT = {"nslimit": "0.1", "nslimit1": "1", "mclimit": "0.1", "searchsize":
 FRAME_TINT = 0.65
 
 
-def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
+def nodes_and_edges(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     """Collect every Value that ``root`` was computed from, and the edges between them.
 
     The walk is the engine's own (:func:`~micrograd_like.engine.iter_graph`): an
@@ -55,10 +55,14 @@ def trace(root: Value) -> tuple[list[Value], list[tuple[Value, Value]]]:
     Raises:
         TypeError: If ``root`` is not a Value.
     """
-    check_value(root, "trace")
+    check_value(root, "nodes_and_edges")
     nodes = list(iter_graph(root))
     edges = [(child, v) for v in nodes for child in v.children]
     return nodes, edges
+
+
+#: micrograd's lecture calls this walk ``trace``: the same function, for code written against it.
+trace = nodes_and_edges
 
 
 def rank_span(nodes: list[Value], edges: list[tuple[Value, Value]]) -> int:
@@ -137,7 +141,7 @@ def draw_dot(
             (Graphviz's ``size`` attribute), where they should stay readable.
 
     Returns:
-        An unrendered :class:`graphviz.Digraph`. Value ``i`` of :func:`trace` order
+        An unrendered :class:`graphviz.Digraph`. Value ``i`` of :func:`nodes_and_edges` order
         is the DOT node ``v{i}``, its op ``v{i}op``; neuron frames are the
         clusters ``cluster_neuron{k}``.
 
@@ -188,7 +192,7 @@ def draw_dot_shown(
     title = check_title(title)
     min_size = check_min_group_size(min_group_size)
     scale = check_real(text_scale, "text_scale", minimum=1.0, example=3.0)
-    nodes, edges = trace(root)
+    nodes, edges = nodes_and_edges(root)
     _check_size(len(nodes), max_nodes)
     shown = _Shown.of(nodes, grads, labels)
     neurons = neurons_of(nodes)
@@ -245,7 +249,7 @@ def _check_size(n: int, max_nodes: int) -> None:
 
 
 class _Shown(NamedTuple):
-    """What a drawing shows of each node (in trace order): its gradient and its name."""
+    """What a drawing shows of each node (in :func:`nodes_and_edges` order): its gradient and its name."""
 
     grads: list[float]
     labels: list[str]

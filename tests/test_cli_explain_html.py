@@ -1,4 +1,4 @@
-"""The ledger, the stepper page and compiled steps where users meet them: the command line.
+"""The ledger and the stepper page where users meet them: `explain`, `symmetry --explain`, `--html`.
 
 Every command runs as a real subprocess of the installed ``micrograd-like`` script.
 The page's behaviour in a browser is tested in test_stepper.py; here the written
@@ -10,32 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import SCRIPT, ok, run, usage_error
 
 from micrograd_like import explain, explain_network, symmetry, viz
 from micrograd_like.expr import parse_expression
 from micrograd_like.losses import sse
-
-SCRIPT = shutil.which("micrograd-like", path=str(Path(sys.executable).parent))
-
-
-def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    assert SCRIPT, "the micrograd-like command is not installed next to this Python: pip install -e '.[test]'"
-    return subprocess.run(
-        [SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env or os.environ.copy(), check=False
-    )
-
-
-def ok(*args: str, cwd: Path) -> str:
-    result = run(*args, cwd=cwd)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout
 
 
 def formula_root(formula: str, **values: float):
@@ -99,11 +81,7 @@ def test_explain_names_the_result_L_apart_from_a_variable_called_L(tmp_path):
     ],
 )
 def test_explain_errors_exit_2_like_draw(tmp_path, args, message):
-    result = run(*args, cwd=tmp_path)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr and result.stdout == ""
-    assert message in result.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert message in usage_error(*args, cwd=tmp_path)
 
 
 def test_explain_help_has_examples(tmp_path):
@@ -209,36 +187,3 @@ def test_draw_html_without_graphviz_is_exit_1(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.count("apt-get install graphviz") == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sq.gv"]
-
-
-# -- compiled steps by default, --eager keeps the old path -------------------------------------------------
-
-
-def outputs(*args: str, cwd: Path) -> tuple[str, dict[str, str]]:
-    """stdout and the DOT source of every picture (they show weights and gradients)."""
-    cwd.mkdir()
-    out = ok(*args, "--out", "pics", cwd=cwd)
-    return out, {p.name: p.read_text(encoding="utf-8") for p in sorted((cwd / "pics").glob("*.gv"))}
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("options", [[], ["--init", "xavier", "--seed", "3", "--lr", "0.5"], ["--value", "0.5"]])
-def test_symmetry_output_is_identical_with_and_without_eager(tmp_path, options):
-    compiled = outputs("symmetry", "--steps", "40", *options, cwd=tmp_path / "compiled")
-    eager = outputs("symmetry", "--steps", "40", *options, "--eager", cwd=tmp_path / "eager")
-    assert compiled == eager
-    assert len(compiled[1]) == 5 and "cost after 40 steps" in compiled[0]
-
-
-@pytest.mark.slow
-def test_train_moons_output_is_identical_with_and_without_eager(tmp_path):
-    options = ["--steps", "3", "--hidden", "4,4", "--seed", "2"]
-    compiled = outputs("train", "moons", *options, cwd=tmp_path / "compiled")
-    eager = outputs("train", "moons", *options, "--eager", cwd=tmp_path / "eager")
-    assert compiled == eager
-    assert "final loss" in compiled[0] and list(compiled[1]) == ["moons_network.gv"]
-
-
-def test_eager_is_documented_in_help(tmp_path):
-    for command in (["symmetry"], ["train"]):
-        assert "--eager" in ok(*command, "--help", cwd=tmp_path)

@@ -1,7 +1,9 @@
-"""The command line never shows a traceback: broken output streams, odd paths, Ctrl-C at any moment.
+"""The command line when something around it fails: output that cannot be written, paths the file
+system refuses, Graphviz missing or failing, Ctrl-C at any moment. One line, the right exit status
+(1, or 130 for Ctrl-C and 141 for a reader that has gone), never a traceback.
 
-Every test runs the installed console script in a real subprocess and checks the
-exit status and that stderr holds no "Traceback" and no "Exception ignored".
+Most tests run the installed console script in a real subprocess and check the exit status and
+that stderr holds no "Traceback" and no "Exception ignored".
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,22 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_run import SCRIPT, clean, in_process, run
 
 from micrograd_like.cli import main
-
-SCRIPT = shutil.which("micrograd-like", path=str(Path(sys.executable).parent))
-
-
-def clean(stderr: str) -> bool:
-    return "Traceback" not in stderr and "Exception ignored" not in stderr
-
-
-def run(*args: str, cwd: Path, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    assert SCRIPT, "the micrograd-like command is not installed next to this Python: pip install -e '.[test]'"
-    return subprocess.run(
-        [SCRIPT, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env or os.environ.copy(), **kwargs
-    )
-
 
 # -- output that cannot be written --------------------------------------------------------------
 
@@ -51,7 +39,9 @@ def test_a_full_disk_on_stdout_is_exit_1_with_one_line(tmp_path):
     assert result.stderr.splitlines() == ["micrograd-like: cannot write to standard output: No space left on device"]
 
 
-@pytest.mark.parametrize("args", [["symmetry", "--steps", "3"], ["--help"], ["draw", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["symmetry", "--steps", "3"], ["--help"], ["draw", "--help"], ["draw", "x*x", "x=2", "--format", "gv"]]
+)
 def test_a_closed_pipe_ends_the_command_quietly(tmp_path, args):
     reader, writer = os.pipe()
     os.close(reader)  # the reader has gone before the first byte: every write hits EPIPE
@@ -83,6 +73,14 @@ def test_an_ascii_stream_given_to_main_gets_escapes(tmp_path, monkeypatch):
     assert raw.getvalue().decode("ascii").splitlines()[0] == "\\xe9*2 = 6"
 
 
+def test_unwritable_output_is_a_failure_exit_1(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("draw", "a", "a=1", "--out", str(blocker / "g.svg"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
 # -- paths the file system refuses ---------------------------------------------------------------
 
 
@@ -112,6 +110,29 @@ def test_a_folder_without_permission_is_exit_1_with_one_line(tmp_path):
             assert "Permission denied" in result.stderr or "Read-only file system" in result.stderr
     finally:
         locked.chmod(0o700)
+
+
+# -- Graphviz missing or failing -----------------------------------------------------------------
+
+
+def test_missing_graphviz_draw_keeps_the_source_and_says_how_to_install(tmp_path):
+    env = {**os.environ, "PATH": str(Path(SCRIPT).parent)}  # no dot on this PATH
+    result = run("draw", "a*b", "a=1", "b=2", "--out", "g.svg", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "apt-get install graphviz" in result.stderr and "Traceback" not in result.stderr
+    assert (tmp_path / "g.gv").read_text().startswith("digraph")
+
+
+def test_graphviz_failing_is_exit_1_not_a_traceback(tmp_path, monkeypatch):
+    from micrograd_like import viz
+
+    def broken_dot(graph, path, format=None):
+        raise subprocess.CalledProcessError(1, ["dot"], output=b"", stderr=b"Error: syntax error in line 1")
+
+    monkeypatch.setattr(viz, "render", broken_dot)
+    code, out, err = in_process("draw", "a*b", "a=1", "b=2", "--out", str(tmp_path / "g.svg"))
+    assert code == 1
+    assert "Graphviz could not render" in err and "syntax error" in err
 
 
 # -- Ctrl-C ---------------------------------------------------------------------------------------
