@@ -250,8 +250,8 @@ def _compile(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
     body = ", ".join(render(t, CODE, _CODE_NAMES) for t in vjp)
     source = f"lambda _g, _out, {', '.join(_CODE_NAMES[n] for n in names)}: ({body},)"
     _SOURCES[(spec.name, params)] = source
-    function = eval(compile(source, f"<derivative of {spec.name}>", "eval"), _NAMESPACE)  # our own trees, never user text
-    return function, tuple(render(t, TEXT) for t in derivative)
+    code = compile(source, f"<derivative of {spec.name}>", "eval")
+    return eval(code, _NAMESPACE), tuple(render(t, TEXT) for t in derivative)  # our own trees, never user text
 
 
 def _trace_forward(spec: OpSpec, params: tuple, forward: Callable[..., float]) -> None:
@@ -267,20 +267,20 @@ def _trace_forward(spec: OpSpec, params: tuple, forward: Callable[..., float]) -
     TREES[(spec.name, params)] = Trees(spec, trees.derivative, trees.vjp, tree)
 
 
-def node_expression(op: Any, arity: int, shown: tuple[tuple[str, float], ...] = ()) -> str:
+def node_expression(op: Any, arity: int) -> str:
     """How a node of ``op`` is written with its inputs x, y: ``x*y``, ``-x``, ``x**2``, ``tanh(x)``,
     ``leaky_relu(x, 0.2)``. An operator is found by its symbol, for a micrograd-style node too."""
     spec = getattr(op, "spec", None)
     symbol = spec.symbol if isinstance(spec, OpSpec) else _symbol_of(op.name)
     xs = tuple(map(Sym.var, _INPUTS[:arity]))
-    tree = Sym.call(op.name, (*xs, *(v for _, v in shown)))
+    tree = Sym.call(op.name, (*xs, *(v for _, v in shown_params(op))))
     if symbol == NEG and arity == 1:
         tree = -xs[0]
     elif symbol is not None and arity == 2 and op.name == symbol:
         tree = Sym(symbol, xs)
     elif symbol is not None and arity == 1 and op.name != symbol:  # x ** c: the parameter follows
         try:
-            tree = Sym(symbol, (xs[0], lift(float(op.name[len(symbol) :]))))
+            tree = Sym(symbol, (xs[0], Sym("const", (float(op.name[len(symbol) :]),))))
         except ValueError:
             pass
     return render(tree, EXPRESSION)
@@ -541,6 +541,9 @@ def _unregister(name: str) -> None:
     if vars(Value).get(name) is not None:
         delattr(Value, name)
     _PENDING[:] = [op for op in _PENDING if op.spec is not spec]
+    for key in [key for key, trees in TREES.items() if trees.spec is spec]:
+        del TREES[key]
+        _SOURCES.pop(key, None)
 
 
 def _register(

@@ -125,7 +125,7 @@ class Sym:
         raise Untraceable("the formula inspects its input's value")
 
     __bool__ = __float__ = __int__ = __index__ = __round__ = __abs__ = _refuse
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __hash__ = None  # type: ignore[assignment]  # unhashable on purpose, as __eq__ refuses
 
 

@@ -1,10 +1,10 @@
 """Per-op code templates for ``compile`` and ``batched``, read from the registry's trees.
 
-An op's templates are the trees :mod:`~micrograd_like._registry` traced once when the
+A library op's templates are the trees :mod:`~micrograd_like._registry` traced once when the
 op was made (see :mod:`~micrograd_like._symbolic`), printed as code with the
 placeholders ``g o a b``. Where an op has no such tree (its forward checks its
 domain or calls ``math``; its derivative calls a function or ``_pow``; a
-micrograd-style node), the compiled code calls the op's own function instead, so
+micrograd-style node; a user op, whose results are checked), the compiled code calls the op's own function instead, so
 every op works, new ones included, and errors are the engine's own.
 """
 
@@ -30,9 +30,9 @@ def _placeholders(tree: Sym) -> Sym:
     return Sym(tree.kind, tuple(_placeholders(a) if isinstance(a, Sym) else a for a in tree.args))
 
 
-def _arithmetic(tree: Sym | None) -> bool:
+def _arithmetic(tree: Sym) -> bool:
     """Plain arithmetic that compiled code can write out: no call (``**`` is ``_pow``, a call)."""
-    return tree is not None and not ({"call", "**"} & tree.kinds())
+    return not ({"call", "**"} & tree.kinds())
 
 
 def _risky(tree: Sym) -> bool:
@@ -75,8 +75,8 @@ def template_for(op: Any, arity: int) -> OpTemplate:
     spec = getattr(op, "spec", None)
     trees = TREES.get((spec.name, op.params)) if isinstance(spec, OpSpec) else None
     forward = vjp = None
-    if trees is not None and trees.spec is spec:
-        forward = _placeholders(trees.forward) if _arithmetic(trees.forward) else None
+    if trees is not None and trees.spec is spec and not spec.user:  # a user op's results are checked: call it
+        forward = _placeholders(trees.forward) if trees.forward is not None and _arithmetic(trees.forward) else None
         if trees.vjp is not None and len(trees.vjp) == arity and all(map(_arithmetic, trees.vjp)):
             vjp = tuple(map(_placeholders, trees.vjp))
     template = OpTemplate(forward, vjp, arity)

@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
 from ._checks import check_int, check_real
+from ._symbolic import python_operator
 from .engine import Value, _Op, iter_graph
 from .registry import REGISTRY, Interval, OpSpec
 
@@ -105,17 +106,6 @@ _NONZERO = _away_from(0.0, 0.1)
 # How far from 0 the catalogue and the expressions draw an op's inputs.
 _BOX = 3.0
 
-# Operators are applied through Python's syntax, so that the catalogue checks the
-# Value methods users call as well as the registered op behind them.
-_SYNTAX: dict[str, Callable[..., Value]] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "neg": lambda a: -a,
-    "vpow": lambda a, b: a**b,
-}
-
 
 def interval_points(interval: Interval, bound: float = _BOX) -> st.SearchStrategy[float]:
     """Floats where one input of an op is defined and smooth (inside ``[-bound, bound]``)."""
@@ -130,12 +120,9 @@ def _case(spec: OpSpec, params: tuple[float, ...]) -> OpCase:
     intervals = spec.intervals(*params)
     assert intervals is not None, "the catalogue leaves out ops without a domain"
     domain = st.tuples(*(interval_points(iv) for iv in intervals)).map(list)
-    if spec.name == "pow":
-        (c,) = params
-        return OpCase(f"pow({c:g})", lambda a: a**c, domain)
-    if spec.name in _SYNTAX:
-        return OpCase(spec.name, _SYNTAX[spec.name], domain)
-    f = spec.function
+    # Operators are applied through Python's syntax (operator.add(a, b) is a + b), so that
+    # the catalogue checks the Value methods users call as well as the registered op behind them.
+    f = spec.function if spec.symbol is None else python_operator(spec.symbol)
     name = spec.name if not params else f"{spec.name}({', '.join(f'{p:g}' for p in params)})"
     if spec.arity == 1:
         return OpCase(name, lambda a: f(a, *params), domain)
@@ -301,6 +288,7 @@ def _unary_names() -> tuple[str, ...]:
 
 
 UNARY_NAMES = _unary_names()
+# The forms of _binary; every registered operator of two inputs needs one (a test checks).
 BINARY_NAMES = ("add", "sub", "mul", "div", "pow_value")
 
 

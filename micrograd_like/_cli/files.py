@@ -16,7 +16,10 @@ DEFAULT_FOLDER = Path("micrograd-graphs")
 #: Longest file name made from a formula, before the suffix.
 MAX_STEM = 60
 
+# A word for each operator symbol a formula may use (tests check every registered one has one).
 _WORDS = {"+": "plus", "-": "minus", "*": "times", "/": "over", "**": "pow"}
+# Longest symbol first, so that ** is one word rather than two *.
+_TOKENS = re.compile("|".join(map(re.escape, sorted(_WORDS, key=len, reverse=True))) + "|[A-Za-z0-9_]+")
 
 
 def formula_stem(formula: str) -> str:
@@ -27,7 +30,7 @@ def formula_stem(formula: str) -> str:
     so two long formulas do not share a file.
     """
     text = unicodedata.normalize("NFKD", formula)
-    words = [_WORDS.get(t, t) for t in re.findall(r"\*\*|[-+*/]|[A-Za-z0-9_]+", text)]
+    words = [_WORDS.get(t, t) for t in _TOKENS.findall(text)]
     stem = "_".join(words).strip("_") or "expression"
     if len(stem) > MAX_STEM:
         digest = hashlib.sha1(formula.encode("utf-8", "surrogatepass")).hexdigest()[:8]
