@@ -22,6 +22,7 @@ import inspect
 import keyword
 import math
 import sys
+import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -29,7 +30,7 @@ from typing import Any
 
 from . import _opcheck
 from ._checks import check_bool, check_real, check_str, describe
-from ._symbolic import CODE, EXPRESSION, NEG, TEXT, Sym, lift, number_text, render, times_g
+from ._symbolic import CODE, EXPRESSION, NEG, TEXT, Sym, Untraceable, lift, number_text, render, times_g
 from .engine import Value, _as_float, _bad_data_error, _checked_pow, _lift, _node, _Op, _unary_method
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
@@ -184,8 +185,9 @@ def _pow(x: Any, c: Any) -> Any:
 _NAMESPACE["_pow"] = _pow
 
 
-def _call_derivative(spec: OpSpec, args: tuple, params: tuple, out: Any) -> tuple:
-    d = spec.derivative(*args, *params, **({"out": out} if _wants_out(spec.derivative) else {}))
+def _call_derivative(spec: OpSpec, args: tuple, params: tuple, out: Any, derivative: Callable | None = None) -> tuple:
+    f = derivative or spec.derivative
+    d = f(*args, *params, **({"out": out} if _wants_out(f) else {}))
     d = d if isinstance(d, tuple) else (d,)
     if len(d) != spec.arity:
         raise ValueError(
@@ -230,9 +232,35 @@ TREES: dict[tuple[str, tuple], Trees] = {}
 
 
 def _trace_derivative(spec: OpSpec, params: tuple) -> tuple[Sym, ...]:
-    """The local derivatives as trees; raises what tracing met (NameError: a function not defined yet)."""
+    """The local derivatives as trees (raises what tracing met).
+
+    A name the formula calls that is not defined yet (sin's cos, registered after sin,
+    or the op's own function) is traced as a call of that name: the generated code
+    looks it up among the registered functions when it runs, so it resolves lazily.
+    """
     names = _INPUTS[: spec.arity]
-    return tuple(map(lift, _call_derivative(spec, tuple(map(Sym.var, names)), params, Sym.var("out"))))
+    derivative, late = spec.derivative, {}
+    for _ in range(8):  # a formula calls a few functions at most
+        try:
+            d = _call_derivative(spec, tuple(map(Sym.var, names)), params, Sym.var("out"), derivative)
+            return tuple(map(lift, d))
+        except NameError as error:
+            name = getattr(error, "name", None)
+            code = getattr(spec.derivative, "__code__", None)
+            if name is None or name in late or code is None or name not in code.co_names:
+                raise
+            late[name] = _late_call(name)
+            derivative = _rebound(spec.derivative, late)
+    raise Untraceable(f"the derivative of {spec.name} names too many undefined functions")
+
+
+def _late_call(name: str) -> Callable[..., Sym]:
+    return lambda *args: Sym.call(name, args)
+
+
+def _rebound(f: Any, names: dict[str, Any]) -> Callable:
+    """``f`` seeing ``names`` as globals too (for tracing only)."""
+    return types.FunctionType(f.__code__, {**f.__globals__, **names}, f.__name__, f.__defaults__, f.__closure__)
 
 
 def _compile(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
@@ -240,8 +268,6 @@ def _compile(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
     names = _INPUTS[: spec.arity]
     try:
         derivative = _trace_derivative(spec, params)
-    except NameError:  # a function defined after this op (sin's cos): try again later
-        return _direct_vjp(spec, params), ()
     except Exception:  # noqa: BLE001 - any formula that does not trace is called as is
         TREES[(spec.name, params)] = Trees(spec, None, None)
         return _direct_vjp(spec, params), tuple(f"{spec.name}'({n})" for n in names)
@@ -356,25 +382,7 @@ def _cached_op(spec: OpSpec, params: tuple) -> _Op:
     op = _Op(spec.op_name(params), _checked_forward(spec, params), vjp, formulas)
     op.spec, op.params = spec, params
     _trace_forward(spec, params, op.forward)
-    if not traced:
-        _PENDING.append(op)
     return op
-
-
-_PENDING: list[_Op] = []  # ops whose formula names a function not registered yet
-
-
-def _retry_pending() -> None:
-    """Compile the formulas that waited for a function registered since (in place)."""
-    for op in list(_PENDING):
-        spec = op.spec
-        assert isinstance(spec, OpSpec)  # only registry ops are pending
-        vjp, traced = _vjp(spec, op.params)
-        if traced:
-            _PENDING.remove(op)
-            op.vjp = vjp
-            op.formulas = spec.formulas if spec.formulas is not None else traced
-            _trace_forward(spec, op.params, op.forward)
 
 
 def _make_op(spec: OpSpec, params: tuple) -> _Op:
@@ -470,7 +478,6 @@ def register(spec: OpSpec, method: bool) -> Callable[..., Any]:
         _NAMESPACE[spec.name] = function
     if method:
         setattr(Value, spec.name, meth)
-    _retry_pending()
     return function
 
 
@@ -540,7 +547,6 @@ def _unregister(name: str) -> None:
     _NAMESPACE.pop(name, None)
     if vars(Value).get(name) is not None:
         delattr(Value, name)
-    _PENDING[:] = [op for op in _PENDING if op.spec is not spec]
     for key in [key for key, trees in TREES.items() if trees.spec is spec]:
         del TREES[key]
         _SOURCES.pop(key, None)
