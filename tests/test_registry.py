@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import micrograd_like as ml
 from micrograd_like import Value, _registry, _templates, defop, explain, functions, grad, gradcheck, testing
 from micrograd_like._cli import files
-from micrograd_like._symbolic import CODE, OPERATORS, TEXT, Sym, lift, render, times_g
+from micrograd_like._symbolic import CODE, TEXT, Sym, lift, render, times_g
 from micrograd_like.engine import _MUL
 from micrograd_like.expr import FUNCTIONS, ExpressionError, parse_expression
 from micrograd_like.registry import _NAMESPACE, REALS, REGISTRY, Interval, OpResultError, markdown_list
@@ -346,22 +346,27 @@ def test_bad_defop_arguments_name_the_op_and_the_fix(kwargs, error, words):
 # -- issue 17 item 1: one symbolic form per op; a new operator is one registration --------------
 
 
-def _operators_without_a_testing_form() -> set[str]:
-    """Registered operators that no hand-written form of testing.expressions draws as its root."""
+def test_each_hand_written_binary_form_of_expressions_draws_the_op_it_stands_for():
     x = [Value(0.5), Value(0.7)]
-    roots = {testing._binary(name, testing._input(0, 2.0), testing._input(1, 2.0), 0.5) for name in BINARY_NAMES}
-    roots |= {testing._unary(name, testing._input(0, 2.0), 0.5, 2) for name in testing._HAND_WRITTEN}
-    drawn = {e._evaluate(x)._fn.spec.name for e in roots}
-    return {name for name, spec in REGISTRY.items() if spec.symbol is not None and spec.domain is not None} - drawn
+    for name, op in testing._HAND_WRITTEN_BINARY.items():
+        e = testing._binary(name, testing._input(0, 2.0), testing._input(1, 2.0), 0.5)
+        assert e._evaluate(x)._fn.spec.name == op
+    drawn = set(testing._HAND_WRITTEN_BINARY.values()) | set(BINARY_NAMES)
+    assert {name for name, spec in REGISTRY.items() if spec.arity == 2} <= drawn
 
 
-def _operators_without_a_file_name_word() -> set[str]:
-    return {spec.symbol for spec in REGISTRY.values() if spec.symbol in OPERATORS} - set(files._WORDS)
+def test_a_users_binary_op_joins_expressions(scratch):
+    defop("mean2", lambda x, y: (x + y) / 2, lambda x, y: (0.5, 0.5), domain=(REALS, Interval(0.0)))
+    assert "mean2" in testing._binary_names()
+    seen = []
 
+    @given(expressions(2, ops=["mean2", "tanh"]), points(2))
+    def check(expr, point):
+        seen.append("mean2(" in expr.text)
+        assert gradcheck(expr, point, order=2)
 
-def test_every_registered_operator_is_drawn_by_expressions_and_has_a_file_name_word():
-    assert _operators_without_a_testing_form() == set()
-    assert _operators_without_a_file_name_word() == set()
+    check()
+    assert any(seen)
 
 
 @pytest.fixture
@@ -395,9 +400,7 @@ def test_a_new_binary_operator_is_one_registration(library_op):
     f = ml.compile(lambda x: mod(x * 1.5, w))
     assert f(5.0) == 1.5 and "%" in f.source  # compile writes the op's trees out
     assert w.grad == grad(mod(Value(5.0) * 1.5, (w2 := Value(2.0))), [w2])[0] == -3.0
-    # The two hand-written lists left (each with its own judgement) name what is missing.
-    assert _operators_without_a_testing_form() == {"mod"}
-    assert _operators_without_a_file_name_word() == {"%"}
+    assert "mod" in testing._binary_names() and files.formula_stem("a % b") == "a_mod_b"
 
 
 def test_every_op_is_traced_once_into_the_trees_its_texts_are_printed_from():
