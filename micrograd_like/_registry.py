@@ -9,11 +9,13 @@ the engine's ``_Op`` (name, checked forward, ``vjp``, human-readable ``formulas`
 a ``Value`` method, and a function that accepts floats or Values; the expression
 parser, the Hypothesis catalogue and the README's op list read the registry too.
 
-Derivatives stay fast: :func:`defop` first traces the formula with symbols, and
-when that works it compiles the product ``g * derivative`` into one plain function,
-so backward makes exactly as many calls per node as a hand-written ``vjp``. A
-formula that inspects its input's value (``if x > 0``) cannot be traced; it is
-then called as is, which costs one extra call per node and is just as correct.
+Derivatives stay fast: :func:`defop` traces the formula once into trees (the one
+symbolic form of :mod:`~micrograd_like._symbolic`, kept in ``TREES``), and prints the
+product ``g * derivative`` from them as one plain function, so backward makes exactly
+as many calls per node as a hand-written ``vjp``; the formulas, how a node is written
+and compile's templates are printed from the same trees. A formula that inspects its
+input's value (``if x > 0``) cannot be traced; it is then called as is, which costs
+one extra call per node and is just as correct.
 """
 
 from __future__ import annotations

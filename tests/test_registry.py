@@ -369,6 +369,16 @@ def test_a_users_binary_op_joins_expressions(scratch):
     assert any(seen)
 
 
+def test_compile_calls_a_user_ops_checked_derivative_rather_than_writing_its_tree_out(scratch):
+    nan_slope = defop("nan_slope2", lambda x: x, lambda x: x * 1e308 * 10 - x * 1e308 * 10, domain=REALS)
+    assert _templates.template_for(nan_slope(Value(1.0))._fn, 1).vjp is None  # traced, but checked when run
+    w = Value(1.0)
+    f = ml.compile(lambda x: nan_slope(w * x))
+    with pytest.raises(OpResultError, match="derivative of nan_slope2"):
+        f(1.0)
+    assert w.grad == 0.0
+
+
 @pytest.fixture
 def library_op(scratch):
     """Register as the library does (results unchecked, so compile writes the op's trees out)."""
