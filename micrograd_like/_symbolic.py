@@ -23,7 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ADD", "MUL", "UNARY", "POW", "ATOM", "OPERATORS", "Operator", "Sym", "Untraceable", "Form", "Style"]
+__all__ = [
+    "ADD", "MUL", "UNARY", "POW", "ATOM", "OPERATORS", "NEG", "Operator", "python_operator", "Sym", "Untraceable",
+    "lift", "Style", "CODE", "TEXT", "EXPRESSION", "number_text", "parts", "render", "Form", "times_g",
+]  # fmt: skip
 
 # Python's binding strengths, weakest first; a sub-expression is parenthesized only
 # where Python would otherwise group it differently (float + is not associative,
