@@ -207,7 +207,8 @@ def parts(tree: Sym, threshold: int, out: list, style: Style) -> int:
     if kind == "call" or (kind == "**" and style.code):  # code: through _pow, for the engine's errors
         out.append(f"{args[0]}(" if kind == "call" else "_pow(")
         for k, arg in enumerate(args[1:] if kind == "call" else args):
-            out.append(", " if k else "")
+            if k:
+                out.append(", ")
             parts(arg, 0, out, style)
         out.append(")")
         return ATOM
@@ -215,7 +216,8 @@ def parts(tree: Sym, threshold: int, out: list, style: Style) -> int:
         return parts(args[0], threshold, out, style)
     strength = UNARY if kind == NEG else OPERATORS[kind].strength
     wrap = strength < threshold
-    out.append("(" if wrap else "")
+    if wrap:
+        out.append("(")
     if kind == NEG:
         out.append("-")
         parts(args[0], UNARY, out, style)
@@ -226,7 +228,8 @@ def parts(tree: Sym, threshold: int, out: list, style: Style) -> int:
         parts(args[0], left, out, style)
         out.append(kind if strength >= style.tight else f" {kind} ")
         parts(args[1], right, out, style)
-    out.append(")" if wrap else "")
+    if wrap:
+        out.append(")")
     return ATOM if wrap else strength
 
 
@@ -234,7 +237,8 @@ def render(tree: Sym, style: Style, names: dict[str, str] | None = None) -> str:
     """The text of ``tree``; each variable written as ``names[var]`` (default: its own name)."""
     out: list = []
     parts(tree, 0, out, style)
-    return "".join(p if type(p) is str else (names or {}).get(p[0], p[0]) for p in out)
+    names = names or {}
+    return "".join([p if type(p) is str else names.get(p[0], p[0]) for p in out])
 
 
 class Form:
@@ -246,7 +250,7 @@ class Form:
     def __init__(self, tree: Sym, style: Style = CODE) -> None:
         out: list = []
         self.prec = parts(tree, 0, out, style)
-        self.parts = [p for p in out if p != ""]
+        self.parts = out
 
     def fill(self, env: dict) -> tuple[str, int]:
         if self.prec == 0:  # the template is one bare variable
