@@ -222,9 +222,9 @@ def parts(tree: Sym, threshold: int, out: list, style: Style) -> int:
         out.append("-")
         parts(args[0], UNARY, out, style)
     else:
-        # ** binds right to left, and tighter than a unary minus on its left; text
-        # writes x**(-2) for readers, code x ** -2.
-        left, right = (POW + 1, UNARY if style.code else POW) if strength == POW else (strength, strength + 1)
+        # ** (text only: code calls _pow) binds right to left and tighter than a unary minus
+        # on its left; readers get x**(-2).
+        left, right = (POW + 1, POW) if strength == POW else (strength, strength + 1)
         parts(args[0], left, out, style)
         out.append(kind if strength >= style.tight else f" {kind} ")
         parts(args[1], right, out, style)
