@@ -9,11 +9,13 @@ the engine's ``_Op`` (name, checked forward, ``vjp``, human-readable ``formulas`
 a ``Value`` method, and a function that accepts floats or Values; the expression
 parser, the Hypothesis catalogue and the README's op list read the registry too.
 
-Derivatives stay fast: :func:`defop` first traces the formula with symbols, and
-when that works it compiles the product ``g * derivative`` into one plain function,
-so backward makes exactly as many calls per node as a hand-written ``vjp``. A
-formula that inspects its input's value (``if x > 0``) cannot be traced; it is
-then called as is, which costs one extra call per node and is just as correct.
+Derivatives stay fast: :func:`defop` traces the formula once into trees (the one
+symbolic form of :mod:`~micrograd_like._symbolic`, kept in ``TREES``), and prints the
+product ``g * derivative`` from them as one plain function, so backward makes exactly
+as many calls per node as a hand-written ``vjp``; the formulas, how a node is written
+and compile's templates are printed from the same trees. A formula that inspects its
+input's value (``if x > 0``) cannot be traced; it is then called as is, which costs
+one extra call per node and is just as correct.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import inspect
 import keyword
 import math
 import sys
+import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -29,6 +32,7 @@ from typing import Any
 
 from . import _opcheck
 from ._checks import check_bool, check_real, check_str, describe
+from ._symbolic import CODE, EXPRESSION, NEG, TEXT, Sym, Untraceable, lift, number_text, render, times_g
 from .engine import Value, _as_float, _bad_data_error, _checked_pow, _lift, _node, _Op, _unary_method
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
@@ -105,9 +109,8 @@ class OpSpec:
         return None if self.domain is None else self.domain(*params)
 
     def op_name(self, params: tuple[float, ...]) -> str:
-        if self.name == "pow":
-            (c,) = params
-            return f"**{int(c)}" if c.is_integer() and abs(c) < 1e15 else f"**{c!r}"
+        if self.symbol is not None and params:  # an operator with a parameter: x ** 2 is "**2"
+            return self.symbol + "".join(number_text(c) for c in params)
         return self.symbol or self.name
 
 
@@ -173,92 +176,7 @@ _NAMESPACE: dict[str, Any] = {"__builtins__": {}}
 _SOURCES: dict[tuple[str, tuple], str] = {}
 
 
-# -- tracing a derivative formula into text and code --------------------------------------
-
-
-class _Untraceable(TypeError):
-    pass
-
-
-def _num(v: float) -> _Sym:
-    text = str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
-    return _Sym(text, repr(float(v)), 100 if v >= 0 else 7)
-
-
-def _sym(v: Any) -> _Sym:
-    if isinstance(v, _Sym):
-        return v
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-        return _num(v)
-    raise _Untraceable(f"cannot trace {describe(v)}")
-
-
-def _wrap(s: _Sym, need: int, code: bool) -> str:
-    text = s.code if code else s.text
-    return text if s.prec >= need else f"({text})"
-
-
-def _binop(sym: str, a: Any, b: Any, prec: int) -> _Sym:
-    a, b = _sym(a), _sym(b)
-    if sym == "**":  # right-associative; code goes through _pow for the engine's errors
-        text = f"{_wrap(a, prec + 1, False)}**{_wrap(b, prec, False)}" if b.code != "1.0" else a.text
-        return _Sym(text, f"_pow({a.code}, {b.code})", prec)
-    text = f"{_wrap(a, prec, False)} {sym} {_wrap(b, prec + 1, False)}"
-    code = f"{_wrap(a, prec, True)} {sym} {_wrap(b, prec + 1, True)}"
-    return _Sym(text, code, prec, (sym, a, b))
-
-
-class _Sym:
-    """A symbolic input of a derivative formula: arithmetic on it builds text and code."""
-
-    __slots__ = ("text", "code", "prec", "parts")
-
-    def __init__(self, text: str, code: str, prec: int = 100, parts: tuple = ()) -> None:
-        self.text, self.code, self.prec, self.parts = text, code, prec, parts
-
-    def __add__(self, o):
-        return _binop("+", self, o, 5)  # noqa: E704
-
-    def __radd__(self, o):
-        return _binop("+", o, self, 5)  # noqa: E704
-
-    def __sub__(self, o):
-        return _binop("-", self, o, 5)  # noqa: E704
-
-    def __rsub__(self, o):
-        return _binop("-", o, self, 5)  # noqa: E704
-
-    def __mul__(self, o):
-        return _binop("*", self, o, 6)  # noqa: E704
-
-    def __rmul__(self, o):
-        return _binop("*", o, self, 6)  # noqa: E704
-
-    def __truediv__(self, o):
-        return _binop("/", self, o, 6)  # noqa: E704
-
-    def __rtruediv__(self, o):
-        return _binop("/", o, self, 6)  # noqa: E704
-
-    def __pow__(self, o):
-        return _binop("**", self, o, 8)  # noqa: E704
-
-    def __rpow__(self, o):
-        return _binop("**", o, self, 8)  # noqa: E704
-
-    def __neg__(self) -> _Sym:
-        return _Sym(f"-{_wrap(self, 7, False)}", f"-{_wrap(self, 7, True)}", 7)
-
-    def _refuse(self, *args: Any) -> Any:
-        raise _Untraceable("the formula inspects its input's value")
-
-    __bool__ = __float__ = __index__ = __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _call_sym(name: str, args: tuple) -> _Sym:
-    syms = [_sym(a) for a in args]
-    return _Sym(f"{name}({', '.join(s.text for s in syms)})", f"{name}({', '.join(s.code for s in syms)})")
+# -- tracing a derivative formula into trees, and the code printed from them ------------------
 
 
 def _pow(x: Any, c: Any) -> Any:
@@ -269,8 +187,9 @@ def _pow(x: Any, c: Any) -> Any:
 _NAMESPACE["_pow"] = _pow
 
 
-def _call_derivative(spec: OpSpec, args: tuple, params: tuple, out: Any) -> tuple:
-    d = spec.derivative(*args, *params, **({"out": out} if _wants_out(spec.derivative) else {}))
+def _call_derivative(spec: OpSpec, args: tuple, params: tuple, out: Any, derivative: Callable | None = None) -> tuple:
+    f = derivative or spec.derivative
+    d = f(*args, *params, **({"out": out} if _wants_out(f) else {}))
     d = d if isinstance(d, tuple) else (d,)
     if len(d) != spec.arity:
         raise ValueError(
@@ -289,38 +208,116 @@ def _wants_out(f: Callable) -> bool:
 
 
 _INPUTS = ("x", "y")
+# Variables of the generated code start with "_", which op names cannot: an op called
+# g, out or x never collides with them.
+_CODE_NAMES = {"g": "_g", "out": "_out", "x": "_x", "y": "_y"}
 
 
-def _term(d: _Sym) -> str:
-    """The code of g * d, written so that it rounds like the hand-written products did."""
-    if d.code in ("1.0", "1"):
-        return "_g"
-    if d.code in ("-1.0", "-1"):
-        return "-_g"
-    if d.parts and d.parts[0] in "*/":  # g * (a / b) as g * a / b: g / b exactly when a is 1
-        sym, a, b = d.parts
-        head = "_g" if a.code == "1.0" else f"_g * {_wrap(a, 6, True)}"
-        return f"{head} {sym} {_wrap(b, 7, True)}"
-    return f"_g * {_wrap(d, 7, True)}"
+@dataclass(frozen=True, eq=False)
+class Trees:
+    """The symbolic form of one op at one parameter value, traced once by :func:`_compile`.
+
+    ``derivative``: d(out)/d(input) per input, in ``x``, ``y``, ``out``; ``vjp``: the
+    contributions ``g * derivative`` as the float vjp computes them; ``forward``: the
+    op's checked float forward when it is plain arithmetic (library ops only). None
+    where tracing failed (the function is then called as is).
+    """
+
+    spec: OpSpec
+    derivative: tuple[Sym, ...] | None
+    vjp: tuple[Sym, ...] | None
+    forward: Sym | None = None
+
+
+#: The trees of each (op name, parameters) traced so far, for compile and the ledger.
+TREES: dict[tuple[str, tuple], Trees] = {}
+
+
+def _trace_derivative(spec: OpSpec, params: tuple) -> tuple[Sym, ...]:
+    """The local derivatives as trees (raises what tracing met).
+
+    A name the formula calls that is not defined yet (sin's cos, registered after sin,
+    or the op's own function) is traced as a call of that name: the generated code
+    looks it up among the registered functions when it runs, so it resolves lazily.
+    """
+    names = _INPUTS[: spec.arity]
+    derivative, late = spec.derivative, {}
+    for _ in range(8):  # a formula calls a few functions at most
+        try:
+            d = _call_derivative(spec, tuple(map(Sym.var, names)), params, Sym.var("out"), derivative)
+            return tuple(map(lift, d))
+        except NameError as error:
+            name = getattr(error, "name", None)
+            code = getattr(spec.derivative, "__code__", None)
+            if name is None or name in late or code is None or name not in code.co_names:
+                raise
+            late[name] = _late_call(name)
+            derivative = _rebound(spec.derivative, late)
+    raise Untraceable(f"the derivative of {spec.name} names too many undefined functions")
+
+
+def _late_call(name: str) -> Callable[..., Sym]:
+    return lambda *args: Sym.call(name, args)
+
+
+def _rebound(f: Any, names: dict[str, Any]) -> Callable:
+    """``f`` seeing ``names`` as globals too (for tracing only)."""
+    return types.FunctionType(f.__code__, {**f.__globals__, **names}, f.__name__, f.__defaults__, f.__closure__)
 
 
 def _compile(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
     """(vjp, traced formulas); the vjp calls the derivative directly when tracing fails."""
     names = _INPUTS[: spec.arity]
-    # Generated names start with "_", which op names cannot: an op called g, out or x
-    # never collides with them.
-    symbols = tuple(_Sym(n, "_" + n) for n in names)
     try:
-        traced = [_sym(d) for d in _call_derivative(spec, symbols, params, _Sym("out", "_out"))]
-    except NameError:  # a function defined after this op (sin's cos): try again later
-        return _direct_vjp(spec, params), ()
+        derivative = _trace_derivative(spec, params)
     except Exception:  # noqa: BLE001 - any formula that does not trace is called as is
+        TREES[(spec.name, params)] = Trees(spec, None, None)
         return _direct_vjp(spec, params), tuple(f"{spec.name}'({n})" for n in names)
-    body = ", ".join(_term(d) for d in traced)
-    source = f"lambda _g, _out, {', '.join(s.code for s in symbols)}: ({body},)"
+    vjp = tuple(map(times_g, derivative))
+    TREES[(spec.name, params)] = Trees(spec, derivative, vjp)
+    body = ", ".join(render(t, CODE, _CODE_NAMES) for t in vjp)
+    source = f"lambda _g, _out, {', '.join(_CODE_NAMES[n] for n in names)}: ({body},)"
     _SOURCES[(spec.name, params)] = source
-    vjp = eval(compile(source, f"<derivative of {spec.name}>", "eval"), _NAMESPACE)  # our own trace, never user text
-    return vjp, tuple(d.text for d in traced)
+    code = compile(source, f"<derivative of {spec.name}>", "eval")
+    return eval(code, _NAMESPACE), tuple(render(t, TEXT) for t in derivative)  # our own trees, never user text
+
+
+def _trace_forward(spec: OpSpec, params: tuple, forward: Callable[..., float]) -> None:
+    """Add the tree of a library op's checked forward to its trees, when it is plain arithmetic
+    (a user op's forward is never called here: its checked result refuses a Sym anyway)."""
+    trees = TREES.get((spec.name, params))
+    if spec.user or trees is None or trees.spec is not spec:
+        return
+    try:
+        tree = lift(forward(*map(Sym.var, _INPUTS[: spec.arity])))
+    except Exception:  # noqa: BLE001 - a forward that checks, branches or calls math is called as is
+        return
+    TREES[(spec.name, params)] = Trees(spec, trees.derivative, trees.vjp, tree)
+
+
+def node_expression(op: Any, arity: int) -> str:
+    """How a node of ``op`` is written with its inputs x, y: ``x*y``, ``-x``, ``x**2``, ``tanh(x)``,
+    ``leaky_relu(x, 0.2)``. An operator is found by its symbol, for a micrograd-style node too."""
+    spec = getattr(op, "spec", None)
+    symbol = spec.symbol if isinstance(spec, OpSpec) else _symbol_of(op.name)
+    xs = tuple(map(Sym.var, _INPUTS[:arity]))
+    tree = Sym.call(op.name, (*xs, *(v for _, v in shown_params(op))))
+    if symbol == NEG and arity == 1:
+        tree = -xs[0]
+    elif symbol is not None and arity == 2 and op.name == symbol:
+        tree = Sym(symbol, xs)
+    elif symbol is not None and arity == 1 and op.name != symbol:  # x ** c: the parameter follows
+        try:
+            tree = Sym(symbol, (xs[0], Sym("const", (float(op.name[len(symbol) :]),))))
+        except ValueError:
+            pass
+    return render(tree, EXPRESSION)
+
+
+def _symbol_of(name: str) -> str | None:
+    """The longest registered operator symbol that ``name`` starts with (``**`` for ``**2``)."""
+    symbols = [s.symbol for s in REGISTRY.values() if s.symbol is not None and name.startswith(s.symbol)]
+    return max(symbols, key=len, default=None)
 
 
 def _direct_vjp(spec: OpSpec, params: tuple) -> Callable:
@@ -386,24 +383,8 @@ def _cached_op(spec: OpSpec, params: tuple) -> _Op:
     formulas = spec.formulas if spec.formulas is not None else traced
     op = _Op(spec.op_name(params), _checked_forward(spec, params), vjp, formulas)
     op.spec, op.params = spec, params
-    if not traced:
-        _PENDING.append(op)
+    _trace_forward(spec, params, op.forward)
     return op
-
-
-_PENDING: list[_Op] = []  # ops whose formula names a function not registered yet
-
-
-def _retry_pending() -> None:
-    """Compile the formulas that waited for a function registered since (in place)."""
-    for op in list(_PENDING):
-        spec = op.spec
-        assert isinstance(spec, OpSpec)  # only registry ops are pending
-        vjp, traced = _vjp(spec, op.params)
-        if traced:
-            _PENDING.remove(op)
-            op.vjp = vjp
-            op.formulas = spec.formulas if spec.formulas is not None else traced
 
 
 def _make_op(spec: OpSpec, params: tuple) -> _Op:
@@ -434,8 +415,8 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
                     return _node(forward(x.data), op, x)
                 except (TypeError, OverflowError) as e:  # free when nothing is raised
                     raise _bad_data_error(e, x) from None
-            if isinstance(x, _Sym):
-                return _call_sym(name, (x,))
+            if isinstance(x, Sym):
+                return Sym.call(name, (x,))
             return forward(_as_float(x, f"the argument of {name}()"))
 
         return method, function
@@ -451,8 +432,8 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
         params = _bind(spec, args, kwargs)
         if isinstance(x, Value):
             return pmethod(x, *params)
-        if isinstance(x, _Sym):
-            return _call_sym(name, (x, *params))
+        if isinstance(x, Sym):
+            return Sym.call(name, (x, *params))
         return spec.op(*params).forward(_as_float(x, f"the argument of {name}()"))
 
     return pmethod, pfunction
@@ -462,9 +443,10 @@ def _binary_function(spec: OpSpec) -> tuple[Callable, Callable]:
     name = spec.name
 
     def function(x: Any, y: Any, *args: float, **kwargs: float) -> Any:
-        if isinstance(x, _Sym) or isinstance(y, _Sym):
-            return _call_sym(name, (x, y))
-        op = spec.op(*_bind(spec, args, kwargs))
+        params = _bind(spec, args, kwargs)
+        if isinstance(x, Sym) or isinstance(y, Sym):
+            return Sym.call(name, (x, y, *params))
+        op = spec.op(*params)
         if isinstance(x, Value) or isinstance(y, Value):
             a, b = _lift(x, name), _lift(y, name)
             try:
@@ -498,7 +480,6 @@ def register(spec: OpSpec, method: bool) -> Callable[..., Any]:
         _NAMESPACE[spec.name] = function
     if method:
         setattr(Value, spec.name, meth)
-    _retry_pending()
     return function
 
 
@@ -568,7 +549,9 @@ def _unregister(name: str) -> None:
     _NAMESPACE.pop(name, None)
     if vars(Value).get(name) is not None:
         delattr(Value, name)
-    _PENDING[:] = [op for op in _PENDING if op.spec is not spec]
+    for key in [key for key, trees in TREES.items() if trees.spec is spec]:
+        del TREES[key]
+        _SOURCES.pop(key, None)
 
 
 def _register(

@@ -25,6 +25,7 @@ from typing import cast
 
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
 from ._checks import check_str
+from ._symbolic import OPERATORS
 from .engine import Value
 from .registry import FUNCTIONS as _REGISTERED
 from .registry import REGISTRY
@@ -44,19 +45,29 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 100
 
 
+def _operators() -> dict[str, tuple[str, Callable, Callable | None]]:
+    """symbol -> (its node in Python's syntax tree, the registered op's function, and the
+    function of the op whose parameter a constant right side is: ``x ** 2``) for every
+    operator a registered op stands behind (``+ - * / **``), in registration order."""
+    binary: dict[str, Callable] = {}
+    with_constant: dict[str, Callable] = {}
+    for spec in REGISTRY.values():
+        if spec.symbol in OPERATORS:
+            (binary if spec.arity == 2 else with_constant)[spec.symbol] = spec.function
+    return {s: (OPERATORS[s].ast_name, f, with_constant.get(s)) for s, f in binary.items()}
+
+
+def _binary(node: ast.BinOp) -> tuple[str, Callable, Callable | None] | None:
+    """The registered operator of ``node``, if any."""
+    return next((o for o in _operators().values() if o[0] == type(node.op).__name__), None)
+
+
 def _allowed() -> str:
-    allowed = "numbers, variable names, + - * / **, unary minus, and calls of " + ", ".join(FUNCTIONS)
+    allowed = f"numbers, variable names, {' '.join(_operators())}, unary minus, and calls of " + ", ".join(FUNCTIONS)
     example = next((f"{n}(x, {p[0][1]:g})" for n in FUNCTIONS if (p := REGISTRY[n].params)), None)
     return allowed + (f" (an op's parameters as numbers after x: {example})" if example else "")
 
 
-_BINARY = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.Pow: lambda a, b: a**b,
-}
 _DESCRIPTIONS = {
     ast.Attribute: "attribute access (x.y)",
     ast.Subscript: "a subscript (x[i])",
@@ -109,7 +120,7 @@ def _check(tree: ast.Expression, variables: Mapping[str, float]) -> None:
             if node.id not in variables:
                 raise ExpressionError(f"the name {node.id!r} has no value: pass it as {node.id}=NUMBER")
         elif isinstance(node, ast.BinOp):
-            if type(node.op) not in _BINARY:
+            if _binary(node) is None:
                 raise _refuse(node, f"the operator {type(node.op).__name__}")
             stack += [(node.left, depth + 1), (node.right, depth + 1)]
         elif isinstance(node, ast.UnaryOp):
@@ -196,10 +207,8 @@ def _evaluate(tree: ast.Expression, variables: Mapping[str, Value], text: str) -
                 stack.append((cast(ast.Call, node).args[0], False))
         elif isinstance(node, ast.BinOp):
             (right, right_const), (left, left_const) = results.pop(), results.pop()
-            if isinstance(node.op, ast.Pow) and right_const:
-                result = left**right.data
-            else:
-                result = _BINARY[type(node.op)](left, right)
+            _, function, with_constant = cast(tuple, _binary(node))  # checked by _check
+            result = with_constant(left, right.data) if with_constant and right_const else function(left, right)
             results.append((_finite_result(result, node, text), left_const and right_const))
         elif isinstance(node, ast.UnaryOp):
             operand, const = results.pop()

@@ -23,19 +23,10 @@ from typing import Any, NamedTuple
 
 from ._checks import describe
 from .engine import _BARE_MATH_ERRORS, Value, _derivative_error, grad, iter_graph
-from .registry import shown_params
+from .registry import node_expression
 
 __all__ = ["LedgerRow", "NodeGradient", "Ledger", "explain", "NetworkExplanation", "explain_network"]
 
-# How each op writes its node, for the left side "d(x*y)/dx".
-_EXPRESSIONS: dict[str, str] = {
-    "+": "x + y",
-    "-": "x - y",
-    "*": "x*y",
-    "/": "x/y",
-    "neg": "-x",
-    "**": "x**y",
-}
 _TOKEN = re.compile(r"\b(x|y|out)\b")
 _PLAIN_NAME = re.compile(r"^[\w.\[\]]+$")  # fine inside an expression: a, w.0, 2.5
 _IDENTIFIER = re.compile(r"^[A-Za-z_][\w.\[\]]*$")  # fine after d: da, dw.0 (not d2.5)
@@ -236,16 +227,9 @@ def _fill(template: str, names: dict[str, str]) -> str:
 
 
 def _op_texts(op: Any, arity: int) -> tuple[str, tuple[str, ...]]:
-    """The node's expression and its local-derivative formulas (the op's own ``formulas``)."""
-    name = op.name
-    if name.startswith("**") and len(name) > 2:  # a constant power such as **2 or **0.5
-        expression = f"x{name}"
-    else:
-        params = "".join(f", {v!r}" for _, v in shown_params(op))  # leaky_relu(x, 0.2)
-        default = f"{name}(x{params})" if arity == 1 else f"{name}(x, y{params})"
-        expression = _EXPRESSIONS.get(name, default)
+    """The node's expression (for the left side "d(x*y)/dx") and its local-derivative formulas."""
     formulas = tuple(getattr(op, "formulas", ()) or ("?",) * arity)
-    return expression, formulas
+    return node_expression(op, arity), formulas
 
 
 def _shown(name: str) -> str:

@@ -19,6 +19,7 @@ from ._registry import (
     OpSpec,
     defop,
     markdown_list,
+    node_expression,  # noqa: F401 - for explain: how a node is written (x*y, tanh(x))
     shown_params,  # noqa: F401 - for explain and the drawings: an op's parameters as readers see them
 )
 

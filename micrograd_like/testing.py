@@ -41,6 +41,7 @@ from hypothesis import strategies as st
 
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
 from ._checks import check_int, check_real
+from ._symbolic import python_operator
 from .engine import Value, _Op, iter_graph
 from .registry import REGISTRY, Interval, OpSpec
 
@@ -105,17 +106,6 @@ _NONZERO = _away_from(0.0, 0.1)
 # How far from 0 the catalogue and the expressions draw an op's inputs.
 _BOX = 3.0
 
-# Operators are applied through Python's syntax, so that the catalogue checks the
-# Value methods users call as well as the registered op behind them.
-_SYNTAX: dict[str, Callable[..., Value]] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "neg": lambda a: -a,
-    "vpow": lambda a, b: a**b,
-}
-
 
 def interval_points(interval: Interval, bound: float = _BOX) -> st.SearchStrategy[float]:
     """Floats where one input of an op is defined and smooth (inside ``[-bound, bound]``)."""
@@ -130,12 +120,9 @@ def _case(spec: OpSpec, params: tuple[float, ...]) -> OpCase:
     intervals = spec.intervals(*params)
     assert intervals is not None, "the catalogue leaves out ops without a domain"
     domain = st.tuples(*(interval_points(iv) for iv in intervals)).map(list)
-    if spec.name == "pow":
-        (c,) = params
-        return OpCase(f"pow({c:g})", lambda a: a**c, domain)
-    if spec.name in _SYNTAX:
-        return OpCase(spec.name, _SYNTAX[spec.name], domain)
-    f = spec.function
+    # Operators are applied through Python's syntax (operator.add(a, b) is a + b), so that
+    # the catalogue checks the Value methods users call as well as the registered op behind them.
+    f = spec.function if spec.symbol is None else python_operator(spec.symbol)
     name = spec.name if not params else f"{spec.name}({', '.join(f'{p:g}' for p in params)})"
     if spec.arity == 1:
         return OpCase(name, lambda a: f(a, *params), domain)
@@ -257,16 +244,44 @@ def _unary(name: str, e: Expression, shift: float, k: int) -> Expression:
 def _registered_unary(spec: OpSpec, e: Expression) -> Expression:
     """Any registered op of one input, its argument squashed into the op's domain if needed."""
     params = spec.examples[0]
-    low, high = spec.intervals(*params)[0].box(_BOX)  # type: ignore[index]  # catalogue ops have a domain
-    if not (low <= -e.bound and e.bound <= high):
-        mid, half, f = (low + high) / 2, (high - low) / 2, e._evaluate
-        e = Expression(0, f"({mid!r} + {half!r} * tanh({e.text}))", max(abs(low), abs(high)),
-                       lambda xs: mid + half * f(xs).tanh())  # fmt: skip
-    low, high = max(low, -e.bound), min(high, e.bound)
+    (e,), box = _into_domain(spec, (e,))
     forward = spec.op(*params).forward
-    bound = max(abs(forward(low + (high - low) * k / 64)) for k in range(65)) * 1.05
+    bound = max(abs(forward(x)) for x in box[0]) * 1.05
     g, function = e._evaluate, spec.function
     return Expression(0, f"{spec.name}({e.text})", bound, lambda xs: function(g(xs), *params))
+
+
+def _registered_binary(spec: OpSpec, left: Expression, right: Expression) -> Expression:
+    """Any registered op of two inputs, each argument squashed into the op's domain if needed."""
+    params = spec.examples[0]
+    (left, right), (xs, ys) = _into_domain(spec, (left, right))
+    forward = spec.op(*params).forward
+    bound = max(abs(forward(x, y)) for x in xs[::4] for y in ys[::4]) * 1.05
+    f, g, function = left._evaluate, right._evaluate, spec.function
+    return Expression(0, f"{spec.name}({left.text}, {right.text})", bound, lambda v: function(f(v), g(v), *params))
+
+
+def _squashed_into(e: Expression, low: float, high: float) -> Expression:
+    """``e`` mapped into ``(low, high)`` through tanh."""
+    mid, half, f = (low + high) / 2, (high - low) / 2, e._evaluate
+    return Expression(0, f"({mid!r} + {half!r} * tanh({e.text}))", max(abs(low), abs(high)),
+                      lambda xs: mid + half * f(xs).tanh())  # fmt: skip
+
+
+def _into_domain(spec: OpSpec, args: tuple[Expression, ...]) -> tuple[tuple[Expression, ...], list[list[float]]]:
+    """Each argument squashed into its input's domain (inside the test box) where its bound
+    leaves it, and a grid of the points each argument can reach, to bound the op's result."""
+    intervals = spec.intervals(*spec.examples[0])
+    assert intervals is not None, "expressions leave out ops without a domain"
+    squashed, grids = [], []
+    for e, interval in zip(args, intervals):
+        low, high = interval.box(_BOX)
+        if not (low <= -e.bound and e.bound <= high):
+            e = _squashed_into(e, low, high)
+        low, high = max(low, -e.bound), min(high, e.bound)
+        squashed.append(e)
+        grids.append([low + (high - low) * k / 64 for k in range(65)])
+    return tuple(squashed), grids
 
 
 def _binary(name: str, left: Expression, right: Expression, shift: float) -> Expression:
@@ -286,7 +301,7 @@ def _binary(name: str, left: Expression, right: Expression, shift: float) -> Exp
         h = p._evaluate
         bound = max(p.bound, 1.0 / shift)
         return Expression(0, f"{p.text}**tanh({right.text})", bound, lambda xs: h(xs) ** g(xs).tanh())
-    raise ValueError(f"unknown binary op {name!r}")  # pragma: no cover - internal table
+    return _registered_binary(REGISTRY[name], left, right)
 
 
 _HAND_WRITTEN = ("neg", "tanh", "sigmoid", "relu", "exp", "log", "pow_int", "pow_real")
@@ -300,8 +315,19 @@ def _unary_names() -> tuple[str, ...]:
     return _HAND_WRITTEN + tuple(name for name in drawable if name not in _HAND_WRITTEN)
 
 
+# The hand-written forms of _binary, each with the registered op it draws.
+_HAND_WRITTEN_BINARY = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow_value": "vpow"}
+
+
+def _binary_names() -> tuple[str, ...]:
+    """The hand-written forms above, then every other registered op of two inputs that has a domain."""
+    drawable = (name for name, spec in REGISTRY.items() if spec.arity == 2 and spec.domain is not None)
+    drawn = set(_HAND_WRITTEN_BINARY.values())
+    return tuple(_HAND_WRITTEN_BINARY) + tuple(name for name in drawable if name not in drawn)
+
+
 UNARY_NAMES = _unary_names()
-BINARY_NAMES = ("add", "sub", "mul", "div", "pow_value")
+BINARY_NAMES = _binary_names()
 
 
 def expressions(
@@ -332,8 +358,8 @@ def expressions(
     n_inputs = check_int(n_inputs, "n_inputs", minimum=1, example=2)
     max_leaves = check_int(max_leaves, "max_leaves", minimum=1, example=8)
     reals(bound)  # validates bound
-    unary_names = _unary_names()
-    known = set(unary_names + BINARY_NAMES)
+    unary_names, binary_names = _unary_names(), _binary_names()
+    known = set(unary_names + binary_names)
     ops = sorted(known) if ops is None else ops
     unknown = [op for op in ops if op not in known]
     no_domain = [op for op in unknown if op in without_domain()]
@@ -345,7 +371,7 @@ def expressions(
     if unknown or not ops:
         raise ValueError(f"unknown ops {unknown!r}; choose from {sorted(known)}")
     unary = [op for op in unary_names if op in ops]
-    binary = [op for op in BINARY_NAMES if op in ops]
+    binary = [op for op in binary_names if op in ops]
 
     inputs = st.integers(0, n_inputs - 1).map(lambda i: _input(i, bound))
     constants = st.floats(-2.0, 2.0, allow_nan=False).map(lambda c: _const(round(c, 3)))

@@ -18,6 +18,7 @@ LAYERS = {
     "engine": 1,
     "registry": 1,
     "_registry": 1,
+    "_symbolic": 1,
     "_opcheck": 1,
     "functions": 1,
     "gradcheck": 1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
 import subprocess
 import sys
@@ -13,11 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import micrograd_like as ml
-from micrograd_like import Value, defop, functions, grad, gradcheck, testing
+from micrograd_like import Value, _registry, _templates, defop, explain, functions, grad, gradcheck, testing
+from micrograd_like._cli import files
+from micrograd_like._symbolic import CODE, TEXT, Sym, lift, render, times_g
 from micrograd_like.engine import _MUL
 from micrograd_like.expr import FUNCTIONS, ExpressionError, parse_expression
 from micrograd_like.registry import _NAMESPACE, REALS, REGISTRY, Interval, OpResultError, markdown_list
 from micrograd_like.testing import (
+    BINARY_NAMES,
     OPS,
     UNARY_NAMES,
     WITHOUT_DOMAIN,
@@ -339,6 +343,109 @@ def test_bad_defop_arguments_name_the_op_and_the_fix(kwargs, error, words):
     assert "badop16" not in REGISTRY
 
 
+# -- issue 17 item 1: one symbolic form per op; a new operator is one registration --------------
+
+
+def test_each_hand_written_binary_form_of_expressions_draws_the_op_it_stands_for():
+    x = [Value(0.5), Value(0.7)]
+    for name, op in testing._HAND_WRITTEN_BINARY.items():
+        e = testing._binary(name, testing._input(0, 2.0), testing._input(1, 2.0), 0.5)
+        assert e._evaluate(x)._fn.spec.name == op
+    drawn = set(testing._HAND_WRITTEN_BINARY.values()) | set(BINARY_NAMES)
+    assert {name for name, spec in REGISTRY.items() if spec.arity == 2} <= drawn
+
+
+def test_a_users_binary_op_joins_expressions(scratch):
+    defop("mean2", lambda x, y: (x + y) / 2, lambda x, y: (0.5, 0.5), domain=(REALS, Interval(0.0)))
+    assert "mean2" in testing._binary_names()
+    seen = []
+
+    @given(expressions(2, ops=["mean2", "tanh"]), points(2))
+    def check(expr, point):
+        seen.append("mean2(" in expr.text)
+        assert gradcheck(expr, point, order=2)
+
+    check()
+    assert any(seen)
+
+
+def test_compile_calls_a_user_ops_checked_derivative_rather_than_writing_its_tree_out(scratch):
+    nan_slope = defop("nan_slope2", lambda x: x, lambda x: x * 1e308 * 10 - x * 1e308 * 10, domain=REALS)
+    assert _templates.template_for(nan_slope(Value(1.0))._fn, 1).vjp is None  # traced, but checked when run
+    w = Value(1.0)
+    f = ml.compile(lambda x: nan_slope(w * x))
+    with pytest.raises(OpResultError, match="derivative of nan_slope2"):
+        f(1.0)
+    assert w.grad == 0.0
+
+
+@pytest.fixture
+def library_op(scratch):
+    """Register as the library does (results unchecked, so compile writes the op's trees out)."""
+    was = _registry._BUILDING_IN[0]
+    _registry._BUILDING_IN[0] = True
+    try:
+        yield _registry._register
+    finally:
+        _registry._BUILDING_IN[0] = was
+
+
+def test_a_new_binary_operator_is_one_registration(library_op):
+    mod = library_op("mod", operator.mod, lambda x, y: (1, -((x - x % y) / y)), (REALS, REALS), "x % y", symbol="%")
+    a, b = Value(7.5, label="a"), Value(2.0, label="b")
+    c = mod(a, b)
+    assert (c.op, c.data) == ("%", 1.5)
+    assert c._fn.formulas == ("1", "-((x - x % y) / y)")
+    assert _registry._SOURCES[("mod", ())] == "lambda _g, _out, _x, _y: (_g, _g * -((_x - _x % _y) / _y),)"
+    ledger = explain(c)
+    assert ledger.nodes[-1].expression == "a%b" and ledger.rows[1].formula == "d(a%b)/db = -((a - a % b) / b)"
+    assert parse_expression("a % b", {"a": 7.5, "b": 2.0})[0].data == 1.5  # the parser reads the registry
+    template = _templates.template_for(c._fn, 2)
+    assert template.forward.fill({"a": ("A", 5), "b": ("B", 5)}) == ("A % B", 2) and template.risky == [False, True]
+    assert (
+        template.vjp[1].fill({"g": ("G", 5), "o": ("O", 5), "a": ("A", 5), "b": ("B", 5)})[0]
+        == "G * -((A - A % B) / B)"
+    )
+    w = Value(2.0)
+    f = ml.compile(lambda x: mod(x * 1.5, w))
+    assert f(5.0) == 1.5 and "%" in f.source  # compile writes the op's trees out
+    assert w.grad == grad(mod(Value(5.0) * 1.5, (w2 := Value(2.0))), [w2])[0] == -3.0
+    assert "mod" in testing._binary_names() and files.formula_stem("a % b") == "a_mod_b"
+
+
+def test_every_op_is_traced_once_into_the_trees_its_texts_are_printed_from():
+    for spec in REGISTRY.values():
+        for params in spec.examples:
+            op = spec.op(*params)
+            trees = _registry.TREES.get((spec.name, params))
+            if op.vjp.__code__.co_filename.startswith("<derivative of"):  # traced: source and formulas from trees
+                vjp = "(" + "".join(render(t, CODE, _registry._CODE_NAMES) + ", " for t in trees.vjp)
+                assert _registry._SOURCES[(spec.name, params)].endswith(vjp.rstrip() + ")")
+                assert spec.formulas is not None or op.formulas == tuple(render(t, TEXT) for t in trees.derivative)
+
+
+@pytest.mark.parametrize(
+    "derivative, text, code",
+    [
+        (lambda x, y: x / y, "x / y", "_g * _x / _y"),  # g * (x / y) rounds as (g * x) / y, as hand-written
+        (lambda x, y: 1 / y, "1 / y", "_g / _y"),
+        (lambda x, y: x * y * y, "x * y * y", "_g * _x * _y * _y"),
+        (lambda x, y: x - (y - 1), "x - (y - 1)", "_g * (_x - (_y - 1.0))"),  # float - is not associative
+        (lambda x, y: -1, "-1", "-_g"),
+        (lambda x, y: 1, "1", "_g"),
+        (lambda x, y: x**-2, "x**(-2)", "_g * _pow(_x, -2.0)"),
+        (lambda x, y: -(x + y), "-(x + y)", "_g * -(_x + _y)"),
+        (lambda x, y: (x**y) ** 2, "(x**y)**2", "_g * _pow(_pow(_x, _y), 2.0)"),
+        (lambda x, y: functions.tanh(x) ** 1, "tanh(x)", "_g * _pow(tanh(_x), 1.0)"),
+    ],
+)
+def test_one_printer_writes_the_formula_and_the_code_of_the_product_with_g(derivative, text, code):
+    x, y = Sym.var("x"), Sym.var("y")
+    d = lift(derivative(x, y))
+    assert render(d, TEXT) == text
+    assert render(times_g(d), CODE, _registry._CODE_NAMES) == code
+
+
 # -- issue 16 item 4: what a user op gives is checked at the op boundary --------------------
 
 
@@ -412,7 +519,7 @@ def test_a_user_derivative_giving_nan_at_finite_inputs_is_refused(scratch):
 def test_a_broken_derivative_is_named_with_its_op_in_its_own_exception_type(scratch):
     op = defop("broken", lambda x: x, lambda x: undefined_name(x), domain=REALS)  # noqa: F821
     x = Value(2.0)
-    with pytest.raises(NameError, match=r"^the derivative of broken at x = 2\.0 cannot be computed: name "
+    with pytest.raises(NameError, match=r"^the derivative of broken at x = 2\.0 \(undefined_name\(x\)\) cannot be computed: name "
                                         r"'undefined_name' is not defined; fix the derivative given to defop"):  # fmt: skip
         op(x).backward()
     assert x.grad == 0.0
@@ -471,15 +578,31 @@ def test_check_true_stays_away_from_the_points_a_domain_avoids(scratch):
     [
         ({}, "has none; pass domain=REALS"),
         ({"domain": REALS, "forward": lambda x: math.log(x)}, "fails inside its domain: ValueError: math domain"),
-        ({"domain": REALS, "derivative": lambda x: self_named(x)}, "use out= "),  # noqa: F821
     ],
-    ids=["no domain", "forward fails", "names itself"],
+    ids=["no domain", "forward fails"],
 )
 def test_check_true_explains_what_it_cannot_check(scratch, kwargs, words):
     args = {"forward": math.exp, "derivative": lambda x, out: out} | kwargs
     with pytest.raises(ValueError, match=words):
         defop("self_named", args.pop("forward"), args.pop("derivative"), check=True, **args)
     assert "self_named" not in REGISTRY
+
+
+def test_a_formula_naming_a_function_defined_later_resolves_it_by_name_when_it_runs(scratch):
+    # The op's own function (assigned when defop returns) and one registered afterwards,
+    # as sin's derivative names cos: traced as calls, looked up when the derivative runs.
+    module: dict = {}  # a user's module
+    exec(
+        "import math\nfrom micrograd_like.registry import REALS, defop\n"
+        "self_named = defop('self_named', math.exp, lambda x: self_named(x), domain=REALS, check=True)\n"
+        "twice_later = defop('twice_later', lambda x: x * x, lambda x: later(x), domain=REALS)\n",
+        module,
+    )
+    assert module["self_named"](Value(1.0))._fn.formulas == ("self_named(x)",)
+    assert _registry._SOURCES[("twice_later", ())] == "lambda _g, _out, _x: (_g * later(_x),)"
+    exec("later = defop('later', lambda x: 2 * x, lambda x: 2, domain=REALS)", module)
+    twice_later, self_named = module["twice_later"], module["self_named"]
+    assert gradcheck(lambda v: twice_later(v) * self_named(v), [0.7], order=2)
 
 
 def test_check_must_be_a_bool(scratch):

@@ -9,6 +9,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, TextIO
 
+from .._symbolic import OPERATORS
 from .console import PROG, Failure, UsageError
 
 #: The folder every command writes into unless told otherwise (inside the current folder).
@@ -16,7 +17,15 @@ DEFAULT_FOLDER = Path("micrograd-graphs")
 #: Longest file name made from a formula, before the suffix.
 MAX_STEM = 60
 
+# Readers' words for the usual operators; any other registered operator is written as its op's name.
 _WORDS = {"+": "plus", "-": "minus", "*": "times", "/": "over", "**": "pow"}
+
+
+def _operator_words() -> dict[str, str]:
+    """symbol -> word for every registered operator (``%`` of an op named mod: ``mod``)."""
+    from ..registry import REGISTRY  # the engine, imported when a name is made rather than at start-up
+
+    return {s.symbol: s.name for s in REGISTRY.values() if s.symbol in OPERATORS} | _WORDS
 
 
 def formula_stem(formula: str) -> str:
@@ -27,7 +36,10 @@ def formula_stem(formula: str) -> str:
     so two long formulas do not share a file.
     """
     text = unicodedata.normalize("NFKD", formula)
-    words = [_WORDS.get(t, t) for t in re.findall(r"\*\*|[-+*/]|[A-Za-z0-9_]+", text)]
+    operators = _operator_words()
+    symbols = sorted(operators, key=len, reverse=True)  # longest first: ** is one word, not two *
+    tokens = re.findall("|".join(map(re.escape, symbols)) + "|[A-Za-z0-9_]+", text)
+    words = [operators.get(t, t) for t in tokens]
     stem = "_".join(words).strip("_") or "expression"
     if len(stem) > MAX_STEM:
         digest = hashlib.sha1(formula.encode("utf-8", "surrogatepass")).hexdigest()[:8]
