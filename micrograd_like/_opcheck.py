@@ -224,9 +224,9 @@ def self_check(spec: OpSpec) -> None:
                 ) from None
             except NameError as error:
                 raise ValueError(
-                    f"defop({spec.name!r}, ..., check=True): {error}; note that a formula naming the op's "
-                    "own function runs only after defop returns: use out= (the op's result) instead, "
-                    "or call gradcheck after registering"
+                    f"defop({spec.name!r}, ..., check=True): {error}; a function the derivative calls must "
+                    "exist when it is checked: register that function first, or register without check=True "
+                    "and call gradcheck once both exist"
                 ) from None
             except Exception as error:  # noqa: BLE001 - any other failure at a point inside the domain
                 raise ValueError(

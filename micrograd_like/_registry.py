@@ -253,7 +253,36 @@ def _trace_derivative(spec: OpSpec, params: tuple) -> tuple[Sym, ...]:
                 raise
             late[name] = _late_call(name)
             derivative = _rebound(spec.derivative, late)
+            _late_name(name).look_in(spec.derivative.__globals__)
     raise Untraceable(f"the derivative of {spec.name} names too many undefined functions")
+
+
+class _LateName:
+    """What generated code calls for a name no function had when a derivative was traced.
+
+    Registering a function of that name replaces it in the namespace. Until then it is
+    looked up, when called, where the derivative was written: ``my_cos = defop("cos2", ...)``
+    after the derivative that calls ``my_cos``.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.scopes: list[dict] = []
+
+    def look_in(self, scope: dict) -> None:
+        if not any(s is scope for s in self.scopes):
+            self.scopes.append(scope)
+
+    def __call__(self, *args: Any) -> Any:
+        for scope in self.scopes:
+            if self.name in scope:
+                return scope[self.name](*args)
+        raise NameError(f"name {self.name!r} is not defined", name=self.name)
+
+
+def _late_name(name: str) -> _LateName:
+    late = _NAMESPACE.setdefault(name, _LateName(name))
+    return late if isinstance(late, _LateName) else _LateName(name)  # a registered one: nothing to add
 
 
 def _late_call(name: str) -> Callable[..., Sym]:

@@ -605,6 +605,28 @@ def test_a_formula_naming_a_function_defined_later_resolves_it_by_name_when_it_r
     assert gradcheck(lambda v: twice_later(v) * self_named(v), [0.7], order=2)
 
 
+def test_a_later_function_under_another_python_name_is_found_where_the_derivative_was_written(scratch):
+    # my_cos is registered as "cos2": no registered function is called my_cos, so the call
+    # is looked up, when the derivative runs, in the module that wrote the derivative.
+    module: dict = {}
+    exec(
+        "import math\nfrom micrograd_like.registry import REALS, defop\n"
+        "my_sin = defop('my_sin', math.sin, lambda x: my_cos(x), domain=REALS)\n"
+        "my_cos = defop('cos2', math.cos, lambda x: -math.sin(x), domain=REALS)\n",
+        module,
+    )
+    x = Value(0.4)
+    module["my_sin"](x).backward()
+    assert x.grad == math.cos(0.4)
+    assert gradcheck(lambda v: module["my_sin"](v), [0.4], order=2)
+
+
+def test_a_name_defined_nowhere_is_still_a_name_error_naming_the_op(scratch):
+    nowhere = defop("nowhere_op", math.sin, lambda x: never_defined(x), domain=REALS)  # noqa: F821
+    with pytest.raises(NameError, match=r"derivative of nowhere_op .*name 'never_defined' is not defined"):
+        nowhere(Value(0.4)).backward()
+
+
 def test_check_must_be_a_bool(scratch):
     with pytest.raises(TypeError, match="defop's check must be True or False"):
         defop("yes_op", math.exp, lambda x, out: out, domain=REALS, check="yes")
