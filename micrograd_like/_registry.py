@@ -29,7 +29,7 @@ from typing import Any
 
 from . import _opcheck
 from ._checks import check_bool, check_real, check_str, describe
-from .engine import Value, _as_float, _bad_data_error, _checked_pow, _lift, _node, _Op, _unary_method
+from ._core import Value, _as_float, _bad_data_error, _checked_pow, _lift, _node, _Op, _unary_method
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
 
@@ -702,3 +702,10 @@ def _arity(f: Callable) -> int:
     if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in sig.parameters.values()):
         raise ValueError(unclear)
     return sum(1 for p in sig.parameters.values() if p.kind in kinds and p.default is p.empty)
+
+
+def vjp_source(op: _Op) -> str | None:
+    """The source text of a registry op's traced vjp, ``lambda _g, _out, _x[, _y]: (...)``;
+    None when its formula could not be traced (or ``op`` is not the registry's)."""
+    spec = op.spec
+    return _SOURCES.get((spec.name, op.params)) if isinstance(spec, OpSpec) else None

@@ -1,5 +1,6 @@
-"""backward() applies the commonest ops inline instead of calling their vjp: the
-gradients must be bit-identical to a sweep that calls every op's own vjp."""
+"""backward() applies the ops named in ``_ops.HOT`` inline instead of calling their vjp,
+in branches generated from their registered vjp text: the gradients must be bit-identical
+to a sweep that calls every op's own vjp, and every hot op must have its branch."""
 
 import math
 import struct
@@ -8,12 +9,13 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from micrograd_like import Value
+from micrograd_like import Value, _core, _ops
 from micrograd_like import engine as E
+from micrograd_like._registry import vjp_source
 from micrograd_like.registry import REGISTRY
 from micrograd_like.testing import expressions, interval_points, points, reals
 
-INLINED = ("add", "sub", "mul", "div", "neg", "exp", "log", "tanh", "relu")
+INLINED = _ops.HOT
 
 
 def _bits(x: float) -> bytes:
@@ -72,7 +74,29 @@ _BUILD = {
     "log": lambda x, y: x.log(),
     "tanh": lambda x, y: x.tanh(),
     "relu": lambda x, y: x.relu(),
+    "sigmoid": lambda x, y: x.sigmoid(),
 }
+
+
+def test_the_hot_ops_are_the_commonest_ops():
+    # What backward() must apply inline for the benchmarks' workloads and the README's network.
+    assert {"add", "sub", "mul", "div", "neg", "exp", "log", "tanh", "relu"} <= set(INLINED) <= set(REGISTRY)
+    assert len(set(INLINED)) == len(INLINED)
+
+
+def test_every_hot_op_has_its_generated_branch_in_the_sweep():
+    assert _core._HOT_OPS == tuple(REGISTRY[name].op() for name in INLINED)
+    for i, name in enumerate(INLINED):
+        text = vjp_source(REGISTRY[name].op())
+        assert (
+            f"if op is hot{i}" in _core._SWEEP_SOURCE and f"# {REGISTRY[name].op().name}: {text}" in _core._SWEEP_SOURCE
+        )
+    assert E._sweep_into_grad is _core._sweep_into_grad  # the generated one, what backward() runs
+
+
+def test_every_hot_op_is_built_by_the_arithmetic_test():
+    # A hot op added without a way to build it here would go unchecked by the test below.
+    assert set(INLINED) <= set(_BUILD)
 
 
 @pytest.mark.parametrize("name", INLINED)
@@ -86,7 +110,7 @@ def test_each_inlined_op_equals_its_vjp_on_any_floats(name, x, y, scale, same):
         out = _BUILD[name](a, b) * scale  # the op's node receives the gradient `scale`
     except (ValueError, ZeroDivisionError, OverflowError):
         assume(False)  # outside the op's domain: there is no graph to differentiate
-    assert out._a._fn is getattr(E, f"_{name.upper()}")
+    assert out._a._fn is REGISTRY[name].op()
     _assert_backward_matches_vjps(out)
 
 
@@ -94,6 +118,37 @@ def test_relu_at_zero_and_nan_passes_what_step_gives():
     for x in (0.0, -0.0, math.nan, -1.0, 2.0):
         a = Value(x)
         _assert_backward_matches_vjps(a.relu() * -3.0)
+
+
+@pytest.mark.parametrize("data", [3, -2, True, 0])
+def test_relu_of_data_that_is_no_float_calls_its_vjp(data):
+    # The inline branch calls step's float forward only for a float .data (the guard);
+    # an int assigned to .data goes through relu's vjp, which converts it.
+    a = Value(1.0)
+    out = a.relu() * 2.0
+    a.data = data
+    _assert_backward_matches_vjps(out)
+
+
+def _twice(x):
+    return x + x
+
+
+def test_a_generated_branch_reads_each_input_once_and_guards_what_it_calls():
+    functions = {"step": _ops._step, "twice": _twice, "hard": math.atan2}.get
+    text = "lambda _g, _out, _x, _y: (_g * step(_x) * _x, _g * hard(_out, twice(_g * _y)),)"
+    lines, calls, names = _core._branch(3, "demo", text, functions)
+    code = "\n".join(lines)
+    # step is written out (one return, a parameter for its argument); a builtin has no source
+    # and twice's argument is an expression, so both are called.
+    assert calls == {"hard", "twice"} and names == {"math": math}  # math: step's NaN
+    assert "ga = g * (1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan) * x" in code and "x = a.data" in code
+    assert "gb = g * fn_hard(node.data, fn_twice(g * b.data))" in code
+    guard = "if op is hot3 and type(g) is float and type(node.data) is float and type(a.data) is float and type(b.data) is float:"
+    assert code.startswith(" " * 12 + guard)  # every input of a function is a float, else the vjp runs
+    assert code.index("b._acc =") < code.index("a._acc =")  # b before a, as backward_edges
+    with pytest.raises(ValueError, match="cannot inline the name 'z'"):
+        _core._branch(0, "demo", "lambda _g, _out, _x: (_g * z,)", functions)
 
 
 @given(x=interval_points(REGISTRY["vpow"].intervals()[0]), y=reals(), old=reals())
