@@ -214,7 +214,7 @@ def _float_function(name: str) -> Callable[..., float]:
 
 # The ops backward() applies inline, from their registered vjp: commonest first, because
 # each branch is one comparison more for every node of the ops after it.
-HOT = ("mul", "add", "exp", "tanh", "relu", "sub", "div", "log", "neg")
+HOT = ("mul", "add", "exp", "tanh", "sigmoid", "relu", "sub", "div", "log", "neg")
 
 
 def _install_hot_ops() -> None:
