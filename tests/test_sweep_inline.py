@@ -25,23 +25,22 @@ def _bits(x: float) -> bytes:
     return b"nan" if math.isnan(x) else struct.pack("<d", x)
 
 
-def _vjp_grads(root: Value) -> list[float]:
-    """What backward() would leave in each .grad, by calling op.vjp at every node."""
+def _vjp_grads(root: Value, into_grad: bool = True) -> list[float]:
+    """What backward() would leave in each .grad (into_grad), or grad() would give for each
+    node, by calling op.vjp at every node."""
     mark = object()
     order = E._topological_order(root, mark)
     order[-1]._acc = 1.0
     for node in reversed(order):
         g = node._acc
-        node._acc = node.grad + g
+        node._acc = node.grad + g if into_grad else g
         if node._fn is None:
             continue
-        a, b = node._a, node._b
-        if b is None:
-            (ga,) = node._fn.vjp(g, node.data, a.data)
-        else:
-            ga, gb = node._fn.vjp(g, node.data, a.data, b.data)
-            b._acc = gb if b._acc is mark else b._acc + gb
-        a._acc = ga if a._acc is mark else a._acc + ga
+        op, inputs = E.node_parts(node)
+        contributions = op.vjp(g, node.data, *(x.data for x in inputs))
+        for position, child in E.backward_edges(node):
+            c = contributions[position]
+            child._acc = c if child._acc is mark else child._acc + c
     result = [node._acc for node in order]
     E._clear(order)
     return result
@@ -60,6 +59,15 @@ def test_backward_equals_the_vjp_sweep_bit_for_bit(expr, xs, old_grads):
     for leaf, g in zip(leaves, old_grads):  # gradients accumulate onto what is there
         leaf.grad = g
     _assert_backward_matches_vjps(expr(*leaves))
+
+
+@given(expressions(3), points(3))
+def test_grad_equals_the_vjp_sweep_bit_for_bit(expr, xs):
+    # grad() sweeps with its own loop (no inline branches, no .grad): the same order of sums.
+    leaves = [Value(x) for x in xs]
+    out = expr(*leaves)
+    expected = dict(zip(map(id, E.iter_graph(out)), _vjp_grads(out, into_grad=False)))
+    assert [_bits(g) for g in E.grad(out, leaves)] == [_bits(expected.get(id(x), 0.0)) for x in leaves]
 
 
 # Ordinary numbers mostly, and every special float (both zeros, infinities, NaN) too.
