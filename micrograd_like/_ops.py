@@ -188,16 +188,25 @@ def _reflected(forward: Callable[[Value, Value], Value], symbol: str) -> Callabl
     return reflected
 
 
+# Python's binary operators and their dunders (``**`` is two ops, see _power): an op
+# registered with one of these symbols becomes that operator of Value.
+_DUNDERS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "//": "floordiv", "%": "mod", "@": "matmul"}
+
+
 def _install_operators() -> None:
-    """Value's operator dunders: the binary ones from the core's one template (the forward
-    written inline where it is Python's own operator), ``-x``, and ``**``."""
-    for name, dunder in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("div", "truediv")):
-        op, symbol = REGISTRY[name].op(), str(REGISTRY[name].symbol)
-        inline = op.forward is getattr(operator, name, None)
-        data = f"self.data {symbol} other.data" if inline else "_forward(self.data, other.data)"
-        method = method_from_template(f"__{dunder}__", op, data, op.forward, symbol)
+    """Value's operator dunders: every binary op registered with a symbol of ``_DUNDERS``
+    from the core's one template (the forward written inline where it is Python's own
+    operator, else called), its reflected form, ``-x``, and ``**``."""
+    for spec in REGISTRY.values():
+        dunder = _DUNDERS.get(str(spec.symbol))
+        if dunder is None or spec.arity != 2:
+            continue
+        op = spec.op()
+        inline = op.forward is getattr(operator, dunder)
+        data = f"self.data {spec.symbol} other.data" if inline else "_forward(self.data, other.data)"
+        method = method_from_template(f"__{dunder}__", op, data, op.forward, str(spec.symbol))
         setattr(Value, f"__{dunder}__", method)
-        setattr(Value, f"__r{dunder}__", _reflected(method, symbol))
+        setattr(Value, f"__r{dunder}__", _reflected(method, str(spec.symbol)))
     Value.__neg__ = method_from_template("__neg__", _NEG, "-self.data")  # type: ignore[method-assign]
     Value.__pow__ = _power  # type: ignore[method-assign]
     Value.__rpow__ = _reflected(_power, "**")  # type: ignore[method-assign]

@@ -1,7 +1,7 @@
 """The op registry: every differentiable op of :class:`~micrograd_like.engine.Value`,
-registered once with :func:`defop`. Import it as ``micrograd_like.registry``: that
-module imports the engine first, which imports this one half-way through its own
-import (to register the built-in ops), so either can be a program's first import.
+registered once with :func:`defop`. Import it as ``micrograd_like.registry``, which
+registers the library's own ops first. It imports only the engine's core (``_core``);
+the op definitions (``_ops``, ``functions``) import it.
 
 An op is a forward on floats, a local derivative written as a formula in the
 library's own elementwise functions, and a domain. From that the registry makes

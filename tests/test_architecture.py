@@ -154,8 +154,9 @@ def test_the_core_names_no_op():
             node.body = []
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(dir(builtins))  # abs() is Python's
     strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
-    assert not (names | strings) & set(REGISTRY)
-    assert not {n for n in names if n.strip("_").lower() in REGISTRY}
+    ops = {name for name, spec in REGISTRY.items() if not spec.user}  # other tests' ops may be called "a"
+    assert not (names | strings) & ops
+    assert not {n for n in names if n.strip("_").lower() in ops}
 
 
 def test_the_checker_sees_a_wrong_way_import(tmp_path):

@@ -658,3 +658,34 @@ def test_a_huge_int_in_a_graph_is_named_by_backward_and_no_grad_changes():
     with pytest.raises(ValueError, match=r"Value 'y' has \.grad = an int of about 401 digits.*zero_grad"):
         out.backward()
     assert x.grad == 0.0 and out.grad == 0.0
+
+
+def test_every_binary_operator_op_is_a_value_operator_from_the_one_template():
+    # A binary op registered with one of Python's operator symbols becomes that operator:
+    # the dunder from the core's template, and its reflected form.
+    import operator
+
+    from micrograd_like import _ops
+    from micrograd_like.registry import REGISTRY
+
+    operators = [spec for spec in REGISTRY.values() if spec.arity == 2 and spec.symbol in _ops._DUNDERS]
+    assert {spec.name for spec in operators} == {"add", "sub", "mul", "div"}
+    x, y = Value(3.0), Value(4.0)
+    for spec in operators:
+        dunder = _ops._DUNDERS[spec.symbol]
+        method = getattr(Value, f"__{dunder}__")
+        assert method.__code__.co_filename == f"<micrograd_like method __{dunder}__>"
+        assert getattr(operator, dunder)(x, y).data == spec.op().forward(3.0, 4.0)
+        assert getattr(operator, dunder)(2.0, y).data == spec.op().forward(2.0, 4.0)  # reflected
+        assert getattr(operator, dunder)(x, y)._fn is spec.op()
+
+
+def test_a_generated_operator_shows_its_line_in_a_traceback():
+    import traceback
+
+    v = Value(1.0)
+    v.data = "one"  # not a number: the generated __add__ names the node
+    with pytest.raises(TypeError, match="has .data = str 'one'") as info:
+        v + 1.0
+    lines = "".join(traceback.format_tb(info.value.__traceback__))
+    assert "<micrograd_like method __add__>" in lines and "raise _bad_data_error" in lines

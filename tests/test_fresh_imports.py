@@ -68,4 +68,3 @@ def test_the_registry_loads_the_same_way_through_importlibs_own_recipes():
     assert out == "True True"
     result = subprocess.run([sys.executable, "-m", "micrograd_like.registry"], capture_output=True, text=True)
     assert (result.returncode, result.stderr) == (0, "")
-
