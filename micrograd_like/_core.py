@@ -913,13 +913,16 @@ def _written_out(function: Callable, args: list[ast.expr], names: dict[str, obje
     free = {n.id for n in ast.walk(expression) if isinstance(n, ast.Name)} - set(params) if expression else set()
     if expression is None or function.__code__.co_freevars or not free <= set(scope):
         return None
-    if any(names.get(name, scope[name]) is not scope[name] for name in free):
+    if any(names.get(f"w_{name}", scope[name]) is not scope[name] for name in free):
         return None  # two written-out functions with different meanings for one name
-    names.update((name, scope[name]) for name in free)
-    return _Substitute(dict(zip(params, args))).visit(expression)
+    names.update((f"w_{name}", scope[name]) for name in free)  # w_: no clash with the sweep's names
+    values = {name: ast.Name(f"w_{name}", ast.Load()) for name in free} | dict(zip(params, args))
+    return _Substitute(values).visit(expression)
 
 
 class _Substitute(ast.NodeTransformer):
+    """An expression with other expressions for some of its names."""
+
     def __init__(self, values: dict[str, ast.expr]) -> None:
         self.values = values
 

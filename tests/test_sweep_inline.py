@@ -150,8 +150,8 @@ def test_a_generated_branch_reads_each_input_once_and_guards_what_it_calls():
     code = "\n".join(lines)
     # step is written out (one return, a parameter for its argument); a builtin has no source
     # and twice's argument is an expression, so both are called.
-    assert calls == {"hard", "twice"} and names == {"math": math}  # math: step's NaN
-    assert "ga = g * (1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan) * x" in code and "x = a.data" in code
+    assert calls == {"hard", "twice"} and names == {"w_math": math}  # math: step's NaN, by a name of its own
+    assert "ga = g * (1.0 if x > 0.0 else 0.0 if x <= 0.0 else w_math.nan) * x" in code and "x = a.data" in code
     assert "gb = g * fn_hard(node.data, fn_twice(g * b.data))" in code
     guard = "if op is hot3 and type(g) is float and type(node.data) is float and type(a.data) is float and type(b.data) is float:"
     assert code.startswith(" " * 12 + guard)  # every input of a function is a float, else the vjp runs
