@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._checks import describe
-from .engine import _BARE_MATH_ERRORS, Value, _abbreviated, _derivative_message, _is_real
+from ._core import _BARE_MATH_ERRORS, Value, _abbreviated, _derivative_message, _is_real
 
 if TYPE_CHECKING:
     from ._registry import OpSpec

@@ -1,7 +1,7 @@
 """The op registry: every differentiable op of :class:`~micrograd_like.engine.Value`,
-registered once with :func:`defop`. Import it as ``micrograd_like.registry``: that
-module imports the engine first, which imports this one half-way through its own
-import (to register the built-in ops), so either can be a program's first import.
+registered once with :func:`defop`. Import it as ``micrograd_like.registry``, which
+registers the library's own ops first. It imports only the engine's core (``_core``);
+the op definitions (``_ops``, ``functions``) import it.
 
 An op is a forward on floats, a local derivative written as a formula in the
 library's own elementwise functions, and a domain. From that the registry makes
@@ -32,8 +32,8 @@ from typing import Any
 
 from . import _opcheck
 from ._checks import check_bool, check_real, check_str, describe
+from ._core import Value, _as_float, _bad_data_error, _checked_pow, _lift, _node, _Op, _unary_method
 from ._symbolic import CODE, EXPRESSION, NEG, TEXT, Sym, Untraceable, lift, number_text, render, times_g
-from .engine import Value, _as_float, _bad_data_error, _checked_pow, _lift, _node, _Op, _unary_method
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
 
@@ -714,3 +714,10 @@ def _arity(f: Callable) -> int:
     if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in sig.parameters.values()):
         raise ValueError(unclear)
     return sum(1 for p in sig.parameters.values() if p.kind in kinds and p.default is p.empty)
+
+
+def vjp_source(op: _Op) -> str | None:
+    """The source text of a registry op's traced vjp, ``lambda _g, _out, _x[, _y]: (...)``;
+    None when its formula could not be traced (or ``op`` is not the registry's)."""
+    spec = op.spec
+    return _SOURCES.get((spec.name, op.params)) if isinstance(spec, OpSpec) else None

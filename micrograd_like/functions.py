@@ -17,12 +17,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .engine import REGISTRY, Value
-
-# isort: split
-# The engine first: it imports _registry itself. Not the public .registry, which imports
-# the engine first too, because the engine imports this module during its own import.
-from ._registry import REALS, Interval, _built_ins_done, defop
+from . import _ops  # noqa: F401 - the library's own ops, registered first
+from ._core import Value
+from ._registry import REALS, REGISTRY, Interval, _built_ins_done, defop
 
 __all__ = [
     "defop", "Interval", "REALS",
@@ -30,7 +27,7 @@ __all__ = [
     "sin", "cos", "softplus", "leaky_relu", "log1p", "expm1",
 ]  # fmt: skip
 
-# The engine's own ops, registered in engine.py.
+# The ops registered in _ops.
 exp = REGISTRY["exp"].function
 log = REGISTRY["log"].function
 tanh = REGISTRY["tanh"].function

@@ -3,12 +3,11 @@ registered once with :func:`defop` (``Interval``, ``REALS``, ``OpSpec``, ``REGIS
 ``FUNCTIONS``, ``markdown_list``, and ``OpResultError``, what a user op's bad result
 raises; see ``_registry`` for how an op is made).
 
-The code lives in ``_registry``, which the engine imports half-way through its own
-import, to register the built-in ops. Importing the engine first here keeps that
-order whichever module a program imports first.
+The code lives in ``_registry``; importing ``functions`` here registers the library's
+own ops first, so that the registry is complete whichever module a program imports first.
 """
 
-from . import engine as _engine  # noqa: F401 - first: it imports ._registry itself
+from . import functions as _functions  # noqa: F401 - the library's ops, registered
 from ._opcheck import OpResultError
 from ._registry import (
     _NAMESPACE,  # noqa: F401 - what compiled derivative formulas may call (tests read it)

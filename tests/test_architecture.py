@@ -15,6 +15,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "micrograd_like"
 LAYERS = {
     "_checks": 0,
     "_atomic": 0,
+    "_core": 1,
+    "_ops": 1,
     "engine": 1,
     "registry": 1,
     "_registry": 1,
@@ -96,6 +98,67 @@ def test_no_module_imports_from_a_layer_above_its_own(module):
     own = _layer(module)
     upward = sorted(f"{dep} (layer {_layer(dep)})" for dep in _imports(module, path) if _layer(dep) > own)
     assert not upward, f"micrograd_like.{module} (layer {own}) imports from above: {', '.join(upward)}"
+
+
+# The engine's layer is one chain: Value and the walks <- the registry <- the op definitions
+# <- the public faces. A module imports only from its own link or the links before it.
+CHAIN = {
+    "_core": 0,
+    "_symbolic": 0,  # the tree type and printer: it imports nothing of the chain
+    "_registry": 1,
+    "_opcheck": 1,  # the registry's checks of user ops
+    "_ops": 2,
+    "functions": 2,
+    "engine": 3,
+    "registry": 3,
+    "gradcheck": 3,
+}
+
+
+# Imports inside a function, run when it is called (all modules loaded by then), that
+# go up the chain: defop(check=True) gradchecks the new op with the public gradcheck.
+CALL_TIME = {("_opcheck", "gradcheck")}
+
+
+def _chain_violations(module: str, imports: set[str]) -> list[str]:
+    up = (dep for dep in imports if dep in CHAIN and CHAIN[dep] > CHAIN[module])
+    return sorted(dep for dep in up if (module, dep) not in CALL_TIME)
+
+
+@pytest.mark.parametrize("module", sorted(CHAIN))
+def test_the_engine_layer_is_a_one_way_chain(module):
+    assert _layer(module) == 1
+    wrong = _chain_violations(module, _imports(module, _modules()[module]))
+    assert not wrong, f"micrograd_like.{module} (link {CHAIN[module]}) imports later links: {wrong}"
+
+
+def test_every_engine_layer_module_has_a_link_in_the_chain():
+    assert {m for m in _modules() if m and _layer(m) == 1} == set(CHAIN)
+
+
+def test_the_chain_check_sees_a_backward_import(tmp_path):
+    # The old engine imported the registry half-way through and functions at its tail.
+    fake = tmp_path / "_core.py"
+    fake.write_text("from ._registry import REGISTRY\nfrom . import functions\n")
+    assert _chain_violations("_core", _imports("_core", fake)) == ["_registry", "functions"]
+
+
+def test_the_core_names_no_op():
+    # Value and the walks know no op: no registered op's name (as a name or a string) and
+    # no op constant (_ADD, _TANH) in the core's code, its type-checking declarations aside.
+    import builtins
+
+    from micrograd_like.registry import REGISTRY
+
+    tree = ast.parse(_modules()["_core"].read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            node.body = []
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(dir(builtins))  # abs() is Python's
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    ops = {name for name, spec in REGISTRY.items() if not spec.user}  # other tests' ops may be called "a"
+    assert not (names | strings) & ops
+    assert not {n for n in names if n.strip("_").lower() in ops}
 
 
 def test_the_checker_sees_a_wrong_way_import(tmp_path):

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 
-from micrograd_like import Value, engine, grad
+from micrograd_like import Value, _core, engine, grad
 from micrograd_like.engine import iter_graph
 
 # -- the public API ---------------------------------------------------------------------
@@ -558,3 +558,102 @@ def test_ordering_comparisons_read_data_and_equality_stays_identity():
     assert sorted([b, a]) == [a, b]
     with pytest.raises(TypeError, match="not supported"):
         a < "1"  # noqa: B015
+
+
+# -- the internal API other modules use ---------------------------------------------------
+
+
+def test_node_parts_are_the_op_and_the_inputs_in_argument_order():
+    a, b = Value(1.0), Value(2.0)
+    assert engine.node_parts(a) == (None, ())
+    assert engine.node_parts(a - b) == ((a - b)._fn, (a, b))
+    y = a.exp()
+    assert engine.node_parts(y) == (y._fn, (a,)) and y._fn.name == "exp"
+
+
+def test_backward_edges_list_the_second_input_first_and_one_input_twice():
+    a, b = Value(1.0), Value(2.0)
+    assert engine.backward_edges(a) == ()
+    assert engine.backward_edges(a.tanh()) == ((0, a),)
+    assert engine.backward_edges(a / b) == ((1, b), (0, a))
+    square = engine.backward_edges(a * a)
+    assert square == ((1, a), (0, a)) and square[0][1] is square[1][1]
+
+
+@pytest.mark.parametrize("how", ["backward", "by hand"])
+def test_one_input_twice_gets_its_contributions_in_the_order_of_backward_edges(how):
+    # x / x at x = 3 onto .grad 0.1: (0.1 + d/dy) + d/dx is 0.1, (0.1 + d/dx) + d/dy is not.
+    x = Value(3.0)
+    x.grad = 0.1
+    y = x / x
+    contributions = y._fn.vjp(1.0, y.data, x.data, x.data)
+    expected = 0.1
+    for position, child in engine.backward_edges(y):
+        assert child is x
+        expected += contributions[position]
+    assert expected == 0.1 != (0.1 + contributions[0]) + contributions[1]
+    if how == "backward":
+        y.backward()
+        assert x.grad == expected and y.grad == 1.0
+    else:
+        y.grad = 1.0
+        y._backward()
+        assert x.grad == expected
+
+
+def test_tracing_asks_the_hook_in_this_thread_only_and_nests():
+    import threading
+
+    seen = []
+
+    def outer(v):
+        seen.append(("outer", v.data))
+        return v.data + 1.0
+
+    with engine.tracing(outer):
+        assert Value(Value(1.0)).data == 2.0
+        with engine.tracing(lambda v: None):  # None: not one of its numbers, the usual error
+            with pytest.raises(TypeError, match="use Value\\(3.0\\)"):
+                Value(Value(3.0))
+        assert Value(Value(4.0)).data == 5.0
+        other: list = []
+        thread = threading.Thread(target=lambda: other.append(_conversion_error(Value(6.0))))
+        thread.start()
+        thread.join(30)
+        assert isinstance(other[0], TypeError)  # the other thread does not trace
+    assert seen == [("outer", 1.0), ("outer", 4.0)]
+    assert isinstance(_conversion_error(Value(7.0)), TypeError) and _core._hooks == {}
+
+
+def _conversion_error(v):
+    try:
+        Value(v)
+    except TypeError as e:
+        return e
+    return None
+
+
+def test_tracing_ends_when_the_traced_code_raises():
+    with pytest.raises(KeyError), engine.tracing(lambda v: 1.0):
+        raise KeyError("x")
+    assert _core._trace_hook is None
+    assert isinstance(_conversion_error(Value(1.0)), TypeError)
+
+
+def test_the_old_trace_hook_assignment_still_records():
+    # compiled.py assigned engine._trace_hook before tracing() existed; until it switches,
+    # the core honours that assignment too.
+    engine._trace_hook = lambda v: 42.0
+    try:
+        assert Value(Value(1.0)).data == 42.0
+    finally:
+        engine._trace_hook = None
+    assert isinstance(_conversion_error(Value(1.0)), TypeError)
+
+
+def test_the_walk_lock_and_the_derivative_error_are_the_engines_own():
+    assert engine.WALK_LOCK is engine._WALK_LOCK
+    x = Value(0.0)
+    y = x.sqrt()
+    error = engine.derivative_error(y, ZeroDivisionError("float division by zero"))
+    assert type(error) is ZeroDivisionError and "the derivative of sqrt at x = 0.0" in str(error)

@@ -445,6 +445,7 @@ def test_every_fast_construction_path_sets_every_slot():
     # Nodes are built without __init__ in several places (speed); a slot added to Value
     # but forgotten in one of them would surface here as an AttributeError.
     from micrograd_like.engine import _node
+    from micrograd_like.registry import REGISTRY
 
     x = Value(0.5)
     nodes = {
@@ -452,16 +453,42 @@ def test_every_fast_construction_path_sets_every_slot():
         "+": x + x,
         "*": x * x,
         "-": x - x,
-        "one-input op": x.tanh(),
+        "/": x / x,
+        "neg": -x,
+        "**": x**2,
+        "** Value": x**x,
+        "reflected": 2.0 - x,
         "float constant": x * 0.9,
         "int constant": x + 2,
         "_node": _node(1.0, None, None),
     }
+    for name, spec in REGISTRY.items():  # every op's method and function
+        if spec.symbol is None:
+            nodes[name] = spec.function(x) if spec.arity == 1 else spec.function(x, x)
     slots = [s for s in Value.__slots__ if s not in ("_label", "__weakref__")]
     for path, v in nodes.items():
         missing = [s for s in slots if not hasattr(v, s)]
         assert not missing, f"{path} leaves {missing} unset"
         assert v.label == "" and v._acc is None and v.grad == 0.0, path
+
+
+def test_the_slots_comment_names_every_place_that_builds_a_node_without_init():
+    # The comment at Value.__slots__ lists them; the test above builds a node through each.
+    import ast
+    import inspect
+
+    from micrograd_like import _core
+
+    source = inspect.getsource(_core)
+    tree = ast.parse(source)
+    builders = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and "_new(Value)" in ast.unparse(n)}
+    for node in tree.body:  # a template of generated source
+        if isinstance(node, ast.Assign) and "_new(Value)" in ast.unparse(node.value):
+            builders.add(ast.unparse(node.targets[0]))
+    assert builders == {"_node", "_lift", "_METHOD_TEMPLATE"}
+    comment = inspect.getsource(_core.Value).split("__slots__ =")[0]
+    assert "in three places" in comment and all(f"``{name}``" in comment for name in ("_node", "_METHOD_TEMPLATE"))
+    assert "``_lift``" in comment
 
 
 # -- a derivative that cannot be computed is named like every other error ------------------
@@ -631,3 +658,34 @@ def test_a_huge_int_in_a_graph_is_named_by_backward_and_no_grad_changes():
     with pytest.raises(ValueError, match=r"Value 'y' has \.grad = an int of about 401 digits.*zero_grad"):
         out.backward()
     assert x.grad == 0.0 and out.grad == 0.0
+
+
+def test_every_binary_operator_op_is_a_value_operator_from_the_one_template():
+    # A binary op registered with one of Python's operator symbols becomes that operator:
+    # the dunder from the core's template, and its reflected form.
+    import operator
+
+    from micrograd_like import _ops
+    from micrograd_like.registry import REGISTRY
+
+    operators = [spec for spec in REGISTRY.values() if spec.arity == 2 and spec.symbol in _ops._DUNDERS]
+    assert {spec.name for spec in operators} == {"add", "sub", "mul", "div"}
+    x, y = Value(3.0), Value(4.0)
+    for spec in operators:
+        dunder = _ops._DUNDERS[spec.symbol]
+        method = getattr(Value, f"__{dunder}__")
+        assert method.__code__.co_filename == f"<micrograd_like method __{dunder}__>"
+        assert getattr(operator, dunder)(x, y).data == spec.op().forward(3.0, 4.0)
+        assert getattr(operator, dunder)(2.0, y).data == spec.op().forward(2.0, 4.0)  # reflected
+        assert getattr(operator, dunder)(x, y)._fn is spec.op()
+
+
+def test_a_generated_operator_shows_its_line_in_a_traceback():
+    import traceback
+
+    v = Value(1.0)
+    v.data = "one"  # not a number: the generated __add__ names the node
+    with pytest.raises(TypeError, match="has .data = str 'one'") as info:
+        v + 1.0
+    lines = "".join(traceback.format_tb(info.value.__traceback__))
+    assert "<micrograd_like method __add__>" in lines and "raise _bad_data_error" in lines
