@@ -20,10 +20,20 @@ from __future__ import annotations
 
 import math
 
+from micrograd_like import _core, _ops
 from micrograd_like import engine as E
 
 _new = object.__new__
-ADD, MUL, SUB, DIV, EXP, LOG, RELU, NEG = E._ADD, E._MUL, E._SUB, E._DIV, E._EXP, E._LOG, E._RELU, E._NEG
+ADD, MUL, SUB, DIV, EXP, LOG, RELU, NEG = (
+    E.ADD_OP,
+    E.MUL_OP,
+    E.SUB_OP,
+    E.DIV_OP,
+    E.EXP_OP,
+    E.LOG_OP,
+    E.RELU_OP,
+    E.NEG_OP,
+)
 
 
 class Value:
@@ -61,7 +71,7 @@ class Value:
         return self._node(self.data / other.data, DIV, other)
 
     def __pow__(self, c):
-        return self._node(self.data**c, E._const_pow_op(float(c)))
+        return self._node(self.data**c, _ops._const_pow_op(float(c)))
 
     def exp(self):
         return self._node(math.exp(self.data), EXP)
@@ -83,9 +93,9 @@ class Value:
 
     def backward(self):
         mark = object()
-        order = E._topological_order(self, mark)
-        E._sweep_into_grad(order, 1.0, mark)
-        E._apply(order)
+        order = _core._topological_order(self, mark)
+        _core._sweep_into_grad(order, 1.0, mark)
+        _core._apply(order)
 
 
 # -- the same with a tape instead of a walk ----------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any
 
 from . import functions as _functions  # noqa: F401 - registers abs, sign, softplus, ... before their forms
 from ._checks import check_str, describe
-from ._registry import _SOURCES, REGISTRY
+from ._registry import REGISTRY, vjp_source
 from ._templates import ATOM, Form, OpTemplate, template_for
 
 __all__ = ["set_array_form", "forward_function", "vjp_function"]
@@ -101,7 +101,7 @@ def vjp_function(op: Any, xp: Any, cache: dict) -> Callable[..., Any] | OpTempla
             return tuple(g * part for part in (d if isinstance(d, tuple) else (d,)))
 
         return vjp
-    source = _SOURCES.get((spec.name, op.params))
+    source = vjp_source(op)
     if source is None:
         raise _refusal(op, "its derivative formula branches on its input's value; give set_array_form a derivative=")
     return eval(source, _namespace(xp, cache))  # noqa: S307 - the registry's own traced formula

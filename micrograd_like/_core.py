@@ -7,7 +7,7 @@ Every arithmetic operation on a :class:`Value` records one node in a graph.
 Two design rules keep that graph cheap and safe:
 
 * **No reference cycles.** A node points at its inputs and at a shared, stateless
-  ``_Op`` that knows the local derivative. Nothing points back at the node, so a
+  ``Op`` that knows the local derivative. Nothing points back at the node, so a
   graph is freed by reference counting the moment its last Value is dropped,
   and Python's cyclic garbage collector never has graph garbage to hunt for.
 * **No recursion.** Graph walks use explicit stacks, so a chain of a million
@@ -45,7 +45,7 @@ __all__ = ["Value", "grad", "Number"]
 Number = int | float
 
 
-class _Op:
+class Op:
     """A differentiable operation: its display name, its forward on floats, and its
     vector-Jacobian product.
 
@@ -89,10 +89,10 @@ def _number_of(x: object) -> Any:
     """The number an ordering comparison reads: a Value's ``.data``, a real as is, else None."""
     if isinstance(x, Value):
         return x.data
-    return x if _is_real(x) else None
+    return x if is_real(x) else None
 
 
-def _is_real(x: object) -> bool:
+def is_real(x: object) -> bool:
     """The one rule for "a real number", shared by Value, the ops, gradcheck and expr.
 
     A :class:`numbers.Real` (int, bool, float, Fraction, numpy's registered scalars),
@@ -105,7 +105,7 @@ def _is_real(x: object) -> bool:
     return kind in ("b", "i", "u", "f") and getattr(x, "shape", None) == ()
 
 
-def _abbreviated(x: object) -> str:
+def abbreviated(x: object) -> str:
     """A short description of a huge number (str() of a huge int may even refuse)."""
     if isinstance(x, int):
         digits = int(abs(x).bit_length() * 0.30103) + 1
@@ -116,16 +116,16 @@ def _abbreviated(x: object) -> str:
         return f"a {type(x).__name__} too long to print"
 
 
-def _as_float(x: object, what: str) -> float:
-    """Convert a real number (see ``_is_real``) to float, or explain why ``x`` is not one."""
+def as_float(x: object, what: str) -> float:
+    """Convert a real number (see ``is_real``) to float, or explain why ``x`` is not one."""
     if type(x) is float:  # the hot path: nearly every caller passes a float
         return x
-    if _is_real(x):
+    if is_real(x):
         try:
             return float(x)  # type: ignore[arg-type]
         except OverflowError:
             raise _FloatRangeError(
-                f"{what} is {_abbreviated(x)}, beyond the largest float ({sys.float_info.max:.4g}); "
+                f"{what} is {abbreviated(x)}, beyond the largest float ({sys.float_info.max:.4g}); "
                 "scale it down (for example work in other units) before making a Value"
             ) from None
     hint = ""
@@ -196,11 +196,11 @@ def _node_name(v: Value, with_data: bool = True) -> str:
     if not with_data:  # the message shows the data anyway
         return f"the unlabelled {kind}"
     data = v.data
-    shown = _abbreviated(data) if isinstance(data, int) and data.bit_length() > 1024 else repr(data)
+    shown = abbreviated(data) if isinstance(data, int) and data.bit_length() > 1024 else repr(data)
     return f"the unlabelled {kind} (data={shown})"
 
 
-def _bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> Exception | None:
+def bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> Exception | None:
     """After a TypeError or OverflowError: the error naming the node whose ``.data`` or
     ``.grad`` was assigned a non-number (TypeError) or a number beyond the float range."""
     for v in nodes:
@@ -209,7 +209,7 @@ def _bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> E
             if type(x) is float:
                 continue
             reset = ", or v.grad = 0.0 / model.zero_grad() to reset it)" if attr == "grad" else ")"
-            if not _is_real(x):
+            if not is_real(x):
                 return TypeError(
                     f"{_node_name(v)} has .{attr} = {describe(x)}, but .{attr} must be a float; "
                     f"assign a number (v.{attr} = float(...){reset}"
@@ -218,7 +218,7 @@ def _bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> E
                 float(x)
             except OverflowError:  # v.data = 10**400: Value() refuses it, an assignment cannot
                 return _FloatRangeError(
-                    f"{_node_name(v, with_data=attr != 'data')} has .{attr} = {_abbreviated(x)}, beyond the largest float "
+                    f"{_node_name(v, with_data=attr != 'data')} has .{attr} = {abbreviated(x)}, beyond the largest float "
                     f"({sys.float_info.max:.4g}); assign a number in the float range (scale it down{reset}"
                 )
     return None
@@ -226,22 +226,22 @@ def _bad_attribute(nodes: Iterable[Value], attrs: tuple = ("data", "grad")) -> E
 
 # A derivative that fails in a backward sweep (sqrt'(0) = 0.5 / 0) raises Python's bare
 # "float division by zero"; these are rebuilt, same type, to name the op and the inputs.
-_BARE_MATH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
+BARE_MATH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 
 
-def _derivative_error(node: Value, error: BaseException) -> BaseException:
+def derivative_error(node: Value, error: BaseException) -> BaseException:
     """After a derivative raised: the same error, saying which op at which inputs, and why.
     The traceback stays the original's, so a ``defop`` derivative's own line is shown."""
     op = node._fn
-    if type(error) not in _BARE_MATH_ERRORS or isinstance(op, _ClosureOp) or op is None:
+    if type(error) not in BARE_MATH_ERRORS or isinstance(op, _ClosureOp) or op is None:
         return error  # a user's closure, or an error type we cannot rebuild: as it is
     if not _all_floats(node, *node.children):
         return error  # .grad = 10**400 overflows in a sum, which is not the derivative's fault
-    message = _derivative_message(op, [float(child.data) for child in node.children], error)
+    message = derivative_message(op, [float(child.data) for child in node.children], error)
     return type(error)(message).with_traceback(error.__traceback__)
 
 
-def _derivative_message(op: _Op, inputs: Sequence[float], error: BaseException) -> str:
+def derivative_message(op: Op, inputs: Sequence[float], error: BaseException) -> str:
     """The words "the derivative of sqrt at x = 0.0 (0.5 / out) cannot be computed: <error>", with a fix
     after a bare math error (the registry says the same for a user op's other failures)."""
     at = ", ".join(f"{var} = {x!r}" for var, x in zip("xy", inputs))
@@ -264,12 +264,12 @@ def _all_floats(*nodes: Value) -> bool:
     return True
 
 
-def _bad_data_error(error: Exception, *nodes: Value) -> Exception:
+def bad_data_error(error: Exception, *nodes: Value) -> Exception:
     """After an op failed: the error naming an input whose ``.data`` is no float, else ``error``."""
-    return _bad_attribute(nodes, ("data",)) or error
+    return bad_attribute(nodes, ("data",)) or error
 
 
-def _data(x: object) -> float:
+def data_of(x: object) -> float:
     """The float inside ``x``: lets a derivative formula inspect a value in both modes."""
     return x.data if isinstance(x, Value) else x  # type: ignore[return-value]
 
@@ -304,19 +304,19 @@ class Value:
     # one allocation per node instead of two, 96 bytes instead of 144, and less for
     # the garbage collector to track. ``_acc`` is scratch space for a backward sweep.
     # For speed, nodes are built without __init__ in three places that must set every slot
-    # but ``_label`` (left empty when unlabelled): ``_node``, ``_lift``'s float constant and
+    # but ``_label`` (left empty when unlabelled): ``make_node``, ``lift_operand``'s float constant and
     # ``_METHOD_TEMPLATE``, which every operator and op method is generated from.
     # tests/test_engine_robust.py checks them all.
     __slots__ = ("data", "grad", "_label", "_fn", "_a", "_b", "_acc", "__weakref__")
 
     def __init__(self, data: Number, _children: Iterable[Value] | None = None, _op: str = "", label: str = "") -> None:
-        self.data = _as_float(data, "Value(data)")
+        self.data = as_float(data, "Value(data)")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__} {label!r}")
         self.grad = 0.0
         if label:
             self._label = label
-        self._fn: _Op | None = None
+        self._fn: Op | None = None
         # The inputs: Value or None. Typed Any because the graph machinery reads them only
         # on nodes whose op says they are set, and a check per read would cost the hot path.
         self._a: Any = None
@@ -456,10 +456,10 @@ class Value:
             for child, total in sums:
                 child.grad = total
         except TypeError as e:
-            raise (_bad_attribute(self.children + (self,)) or e) from None
-        except _BARE_MATH_ERRORS as e:
-            bad = _bad_attribute(self.children + (self,)) if isinstance(e, OverflowError) else None
-            raise (bad or _derivative_error(self, e)) from None
+            raise (bad_attribute(self.children + (self,)) or e) from None
+        except BARE_MATH_ERRORS as e:
+            bad = bad_attribute(self.children + (self,)) if isinstance(e, OverflowError) else None
+            raise (bad or derivative_error(self, e)) from None
 
     @property
     def _backward(self) -> Callable[[], None]:
@@ -492,7 +492,7 @@ def _nothing() -> None:
     return None
 
 
-class _ClosureOp(_Op):
+class _ClosureOp(Op):
     """The op of a node made micrograd's way: ``Value(data, children, op)`` plus an
     optional ``out._backward = closure``.
 
@@ -540,8 +540,8 @@ def _run_closure(node: Value, closure: Callable[[], None] | None, g: float) -> t
             b.grad = 0.0
         if closure is not None:
             closure()
-        ga = _as_float(a.grad, f"the gradient the _backward of {_node_name(node)} gave its input")
-        gb = 0.0 if b is None or b is a else _as_float(b.grad, "the gradient it gave its second input")
+        ga = as_float(a.grad, f"the gradient the _backward of {_node_name(node)} gave its input")
+        gb = 0.0 if b is None or b is a else as_float(b.grad, "the gradient it gave its second input")
     finally:
         if b is not None:
             b.grad = saved[2]
@@ -578,7 +578,7 @@ def _attach(node: Value, children: Iterable[Value], op: str) -> None:
 # -- construction helpers (the hot path) -----------------------------------------------
 
 
-def _node(data: float, op: _Op | None, a: Value | None, b: Value | None = None) -> Value:
+def make_node(data: float, op: Op | None, a: Value | None, b: Value | None = None) -> Value:
     """Build a Value without re-validating data that ops produced themselves.
 
     With ``op`` and ``a`` None it is a leaf, for constants that are already floats.
@@ -596,7 +596,7 @@ def _node(data: float, op: _Op | None, a: Value | None, b: Value | None = None) 
 _new = object.__new__
 
 # The one template of every generated method that builds a node (``x + y``, ``x / y``,
-# ``-x``, ``x.exp()``): the node is built inline, a call fewer per node than ``_node``.
+# ``-x``, ``x.exp()``): the node is built inline, a call fewer per node than ``make_node``.
 # ``{data}`` is the forward written on ``self.data`` (and ``other.data``); a binary
 # method first lifts a plain number to a leaf.
 _METHOD_TEMPLATE = """\
@@ -605,7 +605,7 @@ def {name}(self{other}):
     try:
         v.data = {data}
     except (TypeError, OverflowError) as e:  # free when nothing is raised; names a bad v.data = ...
-        raise _bad_data_error(e, self{inputs}) from None
+        raise bad_data_error(e, self{inputs}) from None
     v.grad = 0.0
     v._fn = _op
     v._a = self
@@ -613,10 +613,10 @@ def {name}(self{other}):
     v._acc = None
     return v
 """
-_LIFT = "    if type(other) is not Value:\n        other = _lift(other, {symbol!r})\n"
+_LIFT = "    if type(other) is not Value:\n        other = lift_operand(other, {symbol!r})\n"
 
 
-def method_from_template(name: str, op: _Op, data: str, forward: Callable | None = None, symbol: str = "") -> Callable:
+def method_from_template(name: str, op: Op, data: str, forward: Callable | None = None, symbol: str = "") -> Callable:
     """A method building ``op``'s node inline from ``_METHOD_TEMPLATE``: unary when ``symbol``
     is empty, else binary (``other`` lifted, named by ``symbol`` in errors). ``data`` is the
     forward as an expression of ``self.data``, ``other.data`` and ``_forward`` (= ``forward``)."""
@@ -629,7 +629,7 @@ def method_from_template(name: str, op: _Op, data: str, forward: Callable | None
         inputs=", other" if binary else "",
         b="other" if binary else "None",
     )
-    namespace = {"_new": _new, "Value": Value, "_lift": _lift, "_bad_data_error": _bad_data_error}
+    namespace = {"_new": _new, "Value": Value, "lift_operand": lift_operand, "bad_data_error": bad_data_error}
     namespace |= {"_op": op, "_forward": forward}
     return _exec_source(source, f"<micrograd_like method {name}>", namespace)[name]
 
@@ -642,16 +642,16 @@ def _exec_source(source: str, filename: str, namespace: dict) -> dict:
     return namespace
 
 
-def _unary_method(op: _Op, forward: Callable[[float], float]) -> Callable[[Value], Value]:
+def unary_method(op: Op, forward: Callable[[float], float]) -> Callable[[Value], Value]:
     """The Value method of a registered one-input op (``x.exp()``), from the one template."""
     return method_from_template("method", op, "_forward(self.data)", forward)
 
 
-def _lift(x: object, op: str) -> Value:
+def lift_operand(x: object, op: str) -> Value:
     """Wrap a plain number as a leaf Value; refuse anything that is not a real number."""
     if isinstance(x, Value):
         return x
-    if type(x) is float:  # a constant such as the 0.9 in y * 0.9: already valid; inline _node
+    if type(x) is float:  # a constant such as the 0.9 in y * 0.9: already valid; inline make_node
         v = _new(Value)
         v.data = x
         v.grad = 0.0
@@ -659,13 +659,13 @@ def _lift(x: object, op: str) -> Value:
         return v
     if type(x) is int:  # the 0 that sum() starts from
         try:
-            return _node(float(x), None, None)
+            return make_node(float(x), None, None)
         except OverflowError:
             pass  # Value() explains it
-    return Value(_as_float(x, f"the other operand of {op} (a Value or a real number)"))
+    return Value(as_float(x, f"the other operand of {op} (a Value or a real number)"))
 
 
-def _checked_pow(base: float, exponent: float) -> float:
+def checked_pow(base: float, exponent: float) -> float:
     """base ** exponent over the reals, with errors that name the operands."""
     if base < 0.0 and not exponent.is_integer() and math.isfinite(exponent):
         raise ValueError(
@@ -758,8 +758,8 @@ def _sweep(order: list[Value], seed, create_graph: bool, mark: object) -> None:
                 b._acc = gb if acc is mark else acc + gb
             acc = a._acc
             a._acc = ga if acc is mark else acc + ga
-    except _BARE_MATH_ERRORS as e:
-        raise _derivative_error(node, e) from None
+    except BARE_MATH_ERRORS as e:
+        raise derivative_error(node, e) from None
 
 
 def backward_edges(node: Value) -> tuple[tuple[int, Value], ...]:
@@ -776,7 +776,7 @@ def backward_edges(node: Value) -> tuple[tuple[int, Value], ...]:
 # must not overlap: one process-wide lock, held for the whole walk (one acquire per
 # backward, nothing per node). Re-entrant, so that a walk started from inside another
 # (a user's _backward closure calling backward()) gets a clear error, not a deadlock.
-_WALK_LOCK = threading.RLock()
+WALK_LOCK = threading.RLock()
 _walking = [False]
 
 
@@ -795,7 +795,7 @@ def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | N
     is cleared, so no gradient graph is left hanging off a node.
     """
     mark = object()
-    with _WALK_LOCK:  # another thread's walk finishes first
+    with WALK_LOCK:  # another thread's walk finishes first
         if _walking[0]:
             raise _nested_walk()
         _walking[0] = True
@@ -809,7 +809,7 @@ def _backprop(root: Value, seed, create_graph: bool, inputs: Sequence[Value] | N
             except BaseException as e:
                 _clear(order)
                 attrs = ("data", "grad") if inputs is None else ("data",)  # grad() reads no .grad
-                bad = _bad_attribute(order, attrs) if isinstance(e, (TypeError, OverflowError)) else None
+                bad = bad_attribute(order, attrs) if isinstance(e, (TypeError, OverflowError)) else None
                 raise bad or e from None
             if inputs is None:
                 return _apply(order)
@@ -853,8 +853,8 @@ def _sweep_into_grad(order, seed, mark):
                 b._acc = gb if acc is mark else acc + gb
             acc = a._acc
             a._acc = ga if acc is mark else acc + ga
-    except _BARE_MATH_ERRORS as e:  # free when nothing is raised
-        raise _derivative_error(node, e) from None
+    except BARE_MATH_ERRORS as e:  # free when nothing is raised
+        raise derivative_error(node, e) from None
 """
 # Where the vjp text's names are read from in the sweep, and the local a repeated one gets.
 _READS = {"_g": "g", "_out": "node.data", "_x": "a.data", "_y": "b.data"}
@@ -959,7 +959,7 @@ def _branch(index: int, name: str, text: str, functions: Callable[[str], Callabl
     return [" " * 12 + line for line in lines], inline.calls, inline.globals
 
 
-def install_hot_ops(hot: Sequence[tuple[_Op, str]], functions: Callable[[str], Callable]) -> None:
+def install_hot_ops(hot: Sequence[tuple[Op, str]], functions: Callable[[str], Callable]) -> None:
     """Regenerate ``backward()``'s sweep with an inline branch for each ``(op, vjp text)``,
     in that order (commonest first). ``functions(name)`` gives the float function a vjp
     text calls by ``name``. The text is ``lambda _g, _out, _x[, _y]: (term, ...)``."""
@@ -977,14 +977,14 @@ def install_hot_ops(hot: Sequence[tuple[_Op, str]], functions: Callable[[str], C
         bind="".join(f"{line}\n" for line in bind), branches="".join(f"{line}\n" for line in branches)
     )
     namespace = names | {"_HOT": tuple(op for op, _ in hot), "_FN": {name: functions(name) for name in calls}}
-    namespace |= {"_BARE_MATH_ERRORS": _BARE_MATH_ERRORS, "_derivative_error": _derivative_error}
+    namespace |= {"BARE_MATH_ERRORS": BARE_MATH_ERRORS, "derivative_error": derivative_error}
     global _sweep_into_grad, _SWEEP_SOURCE, _HOT_OPS
     _sweep_into_grad = _exec_source(source, "<micrograd_like backward sweep>", namespace)["_sweep_into_grad"]
     _SWEEP_SOURCE, _HOT_OPS = source, tuple(op for op, _ in hot)
 
 
 _SWEEP_SOURCE = ""
-_HOT_OPS: tuple[_Op, ...] = ()
+_HOT_OPS: tuple[Op, ...] = ()
 _sweep_into_grad: Callable[[list[Value], float, object], None]
 _NO_FUNCTIONS: dict[str, Callable] = {}
 install_hot_ops((), _NO_FUNCTIONS.__getitem__)  # the plain loop, until _ops defines the ops
@@ -1049,7 +1049,7 @@ def iter_graph(root: Value) -> Iterable[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"iter_graph needs a Value, got {type(root).__name__} {root!r}")
     mark = object()
-    with _WALK_LOCK:
+    with WALK_LOCK:
         if _walking[0]:
             raise _nested_walk()
         order = _topological_order(root, mark)  # clears its own marks if it is interrupted
@@ -1062,12 +1062,11 @@ def iter_graph(root: Value) -> Iterable[Value]:
 
 # -- the internal API: what the package's other modules use, by name ---------------------
 
-#: Held for a whole walk over the ``_acc`` scratch slots (see ``_backprop``).
-WALK_LOCK = _WALK_LOCK
-#: ``derivative_error(node, error)``: after ``node``'s derivative raised ``error``, the error to raise.
-derivative_error = _derivative_error
+# ``WALK_LOCK``, ``derivative_error``, ``backward_edges``, ``tracing`` and the float helpers
+# (``as_float``, ``is_real``, ``bad_attribute``, ``BARE_MATH_ERRORS``, ``make_node``, ``Op``)
+# are defined above, where they belong; docs/architecture.md lists them all.
 
 
-def node_parts(node: Value) -> tuple[_Op | None, tuple[Value, ...]]:
-    """``(op, inputs)`` of a node: its ``_Op`` (None for a leaf) and its input Values in argument order."""
+def node_parts(node: Value) -> tuple[Op | None, tuple[Value, ...]]:
+    """``(op, inputs)`` of a node: its ``Op`` (None for a leaf) and its input Values in argument order."""
     return node._fn, node.children

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._checks import describe
-from ._core import _BARE_MATH_ERRORS, Value, _abbreviated, _derivative_message, _is_real
+from ._core import BARE_MATH_ERRORS, Value, abbreviated, derivative_message, is_real
 
 if TYPE_CHECKING:
     from ._registry import OpSpec
@@ -56,11 +56,11 @@ def _all_finite(numbers: Sequence[Any]) -> bool:
 
 def _as_result(what: str, result: Any, operands: Sequence[Any], fix: str) -> float:
     """``result`` as a float, or the error that says why it cannot be one (``what`` names it)."""
-    if _is_real(result):
+    if is_real(result):
         try:
             number = float(result)
         except OverflowError:
-            raise OpResultError(f"{what} gave {_abbreviated(result)}, beyond the largest float; {fix}") from None
+            raise OpResultError(f"{what} gave {abbreviated(result)}, beyond the largest float; {fix}") from None
         if number == number or not _all_finite(operands):
             return number
         raise OpResultError(
@@ -103,7 +103,7 @@ def checked_vjp(spec: OpSpec, params: tuple, vjp: Callable[..., tuple]) -> Calla
     """``vjp(g, out, *inputs)`` with its results checked and its failures named."""
 
     def failed(xs: tuple, error: Exception) -> Exception:
-        if isinstance(error, _BARE_MATH_ERRORS):  # the engine names the op (its derivative-error builder)
+        if isinstance(error, BARE_MATH_ERRORS):  # the engine names the op (its derivative-error builder)
             return error
         return _broken(spec, params, xs, error)
 
@@ -137,7 +137,7 @@ def checked_vjp(spec: OpSpec, params: tuple, vjp: Callable[..., tuple]) -> Calla
 def _broken(spec: OpSpec, params: tuple, xs: Sequence[Any], error: Exception) -> Exception:
     """``error`` raised again with the op, its inputs and the fix in front (same type when it can be)."""
     op = spec.op(*params)
-    message = _derivative_message(op, [_number(x) for x in xs], error)
+    message = derivative_message(op, [_number(x) for x in xs], error)
     message += f"; fix the derivative given to defop({spec.name!r}, ...)"
     if isinstance(error, TypeError) and any(isinstance(x, Value) for x in xs):
         message += ": write it with micrograd_like.functions (cos, exp, ...) and arithmetic, not math"
@@ -162,7 +162,7 @@ def _vjp_results(spec: OpSpec, params: tuple, operands: tuple, result: tuple) ->
             checked.append(d)
             continue
         what = f"the derivative of {spec.name} with respect to {var}, at {_at(spec, params, xs)},"
-        if not _is_real(d):
+        if not is_real(d):
             d = _raw_derivative(spec, params, xs, out, var, d)
         checked.append(_as_result(what, d, operands, fix))
     return tuple(checked)
@@ -170,10 +170,10 @@ def _vjp_results(spec: OpSpec, params: tuple, operands: tuple, result: tuple) ->
 
 def _raw_derivative(spec: OpSpec, params: tuple, xs: Sequence[Any], out: Any, var: str, product: Any) -> Any:
     """What the derivative formula itself returned for input ``var`` (the vjp gave g times it)."""
-    from ._registry import _call_derivative  # the module that imports this one
+    from ._registry import call_derivative  # the module that imports this one
 
     try:
-        return _call_derivative(spec, tuple(xs), params, out)[_INPUTS.index(var)]
+        return call_derivative(spec, tuple(xs), params, out)[_INPUTS.index(var)]
     except Exception:  # noqa: BLE001 - then the product is what there is to show
         return product
 

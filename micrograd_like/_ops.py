@@ -14,18 +14,18 @@ import operator
 from collections.abc import Callable
 
 from ._core import (
+    Op,
     Value,
-    _as_float,
-    _bad_data_error,
-    _checked_pow,
-    _data,
-    _lift,
-    _node,
-    _Op,
+    as_float,
+    bad_data_error,
+    checked_pow,
+    data_of,
     install_hot_ops,
+    lift_operand,
+    make_node,
     method_from_template,
 )
-from ._registry import _NAMESPACE, REALS, REGISTRY, Interval, _pow, _register, vjp_source
+from ._registry import NAMESPACE, REALS, REGISTRY, Interval, checked_power, register_builtin, vjp_source
 
 
 def _sigmoid(x: float) -> float:
@@ -45,11 +45,11 @@ def _checked_vpow(base: float, exponent: float) -> float:
             "derivative with respect to the exponent involves log(base); for integer powers "
             "of negative numbers pass a plain number as the exponent"
         )
-    return _checked_pow(base, exponent)
+    return checked_pow(base, exponent)
 
 
 def _value_pow(base: Value, exponent: Value) -> Value:
-    return _node(_checked_vpow(base.data, exponent.data), _VPOW, base, exponent)
+    return make_node(_checked_vpow(base.data, exponent.data), VPOW_OP, base, exponent)
 
 
 def _checked_div(a: float, b: float) -> float:
@@ -97,8 +97,8 @@ def _step(x: float) -> float:
 def _vpow_derivative(x, y, out):
     # At x == y == 0 the formula is 0 * 0 ** -1; the limit from x > 0 (where x ** 0 is
     # constant) is 0. Elsewhere keep the formula: its derivative in y is not 0.
-    d_base = 0.0 if _data(x) == 0.0 and _data(y) == 0.0 else y * _pow(x, y - 1)
-    d_exponent = 0.0 if _data(x) == 0.0 else out * REGISTRY["log"].function(x)
+    d_base = 0.0 if data_of(x) == 0.0 and data_of(y) == 0.0 else y * checked_power(x, y - 1)
+    d_exponent = 0.0 if data_of(x) == 0.0 else out * REGISTRY["log"].function(x)
     return d_base, d_exponent
 
 
@@ -109,11 +109,11 @@ def _pow_domain(c: float) -> tuple[Interval, ...]:
 
 
 _R2 = (REALS, REALS)
-_register("add", operator.add, lambda x, y: (1, 1), _R2, "x + y", symbol="+")
-_register("sub", operator.sub, lambda x, y: (1, -1), _R2, "x - y", symbol="-")
-_register("mul", operator.mul, lambda x, y: (y, x), _R2, "x * y", symbol="*")
+register_builtin("add", operator.add, lambda x, y: (1, 1), _R2, "x + y", symbol="+")
+register_builtin("sub", operator.sub, lambda x, y: (1, -1), _R2, "x - y", symbol="-")
+register_builtin("mul", operator.mul, lambda x, y: (y, x), _R2, "x * y", symbol="*")
 # d/dy as -out/y (not -x/y**2) makes x / x give exactly 0 to x.
-_register(
+register_builtin(
     "div",
     _checked_div,
     lambda x, y, out: (1 / y, -out / y),
@@ -122,10 +122,10 @@ _register(
     symbol="/",
     checks=False,
 )
-_register("neg", operator.neg, lambda x: -1, REALS, "-x", symbol="neg")
-_register(
+register_builtin("neg", operator.neg, lambda x: -1, REALS, "-x", symbol="neg")
+register_builtin(
     "pow",
-    _checked_pow,
+    checked_pow,
     lambda x, c: 0.0 if c == 0 else c * x ** (c - 1),
     _pow_domain,
     "x ** c",
@@ -134,7 +134,7 @@ _register(
     params={"c": 2.0},
     examples=((2.0,), (3.0,), (0.0,), (-1.0,), (-2.0,), (0.5,), (1.5,)),
 )
-_register(
+register_builtin(
     "vpow",
     _checked_vpow,
     _vpow_derivative,
@@ -144,12 +144,14 @@ _register(
     checks=False,
     formulas=("y * x**(y - 1)", "out * log(x)"),
 )
-_register("exp", _checked_exp, lambda x, out: out, REALS, "e ** x", method=True)
-_register("log", _checked_log, lambda x: 1 / x, Interval(0.0), "natural logarithm", method=True, checks=False)
-_register("tanh", math.tanh, lambda x, out: 1 - out * out, REALS, "hyperbolic tangent", method=True)
-_register("sigmoid", _sigmoid, lambda x, out: out * (1 - out), REALS, "1 / (1 + e ** -x)", method=True)
-_register("step", _step, lambda x: 0.0, Interval(avoid=(0.0,)), "1 for x > 0, else 0 (the slope of relu)", method=True)
-_register(
+register_builtin("exp", _checked_exp, lambda x, out: out, REALS, "e ** x", method=True)
+register_builtin("log", _checked_log, lambda x: 1 / x, Interval(0.0), "natural logarithm", method=True, checks=False)
+register_builtin("tanh", math.tanh, lambda x, out: 1 - out * out, REALS, "hyperbolic tangent", method=True)
+register_builtin("sigmoid", _sigmoid, lambda x, out: out * (1 - out), REALS, "1 / (1 + e ** -x)", method=True)
+register_builtin(
+    "step", _step, lambda x: 0.0, Interval(avoid=(0.0,)), "1 for x > 0, else 0 (the slope of relu)", method=True
+)
+register_builtin(
     "relu",
     _relu,
     lambda x: REGISTRY["step"].function(x),
@@ -159,11 +161,13 @@ _register(
     formulas=("step(x)",),
 )
 
-_ADD, _SUB, _MUL, _DIV, _NEG, _VPOW = (REGISTRY[n].op() for n in ("add", "sub", "mul", "div", "neg", "vpow"))
-_EXP, _LOG, _TANH, _SIGMOID, _RELU = (REGISTRY[n].op() for n in ("exp", "log", "tanh", "sigmoid", "relu"))
+ADD_OP, SUB_OP, MUL_OP, DIV_OP, NEG_OP, VPOW_OP = (
+    REGISTRY[n].op() for n in ("add", "sub", "mul", "div", "neg", "vpow")
+)
+EXP_OP, LOG_OP, TANH_OP, SIGMOID_OP, RELU_OP = (REGISTRY[n].op() for n in ("exp", "log", "tanh", "sigmoid", "relu"))
 
 
-def _const_pow_op(c: float) -> _Op:
+def _const_pow_op(c: float) -> Op:
     """The op x ** c for a constant c, shared by every node with that exponent."""
     return REGISTRY["pow"].op(c)
 
@@ -172,18 +176,18 @@ def _power(self: Value, exponent: Value | float) -> Value:
     """``x ** c`` (one op per constant exponent) or ``x ** y`` for a Value exponent."""
     if isinstance(exponent, Value):
         return _value_pow(self, exponent)
-    c = _as_float(exponent, "the exponent of **")
+    c = as_float(exponent, "the exponent of **")
     try:
-        return _node(_checked_pow(self.data, c), _const_pow_op(c), self)
+        return make_node(checked_pow(self.data, c), _const_pow_op(c), self)
     except (TypeError, ValueError, OverflowError) as e:  # ValueError: str() of a huge int refuses
-        raise _bad_data_error(e, self) from None
+        raise bad_data_error(e, self) from None
 
 
 def _reflected(forward: Callable[[Value, Value], Value], symbol: str) -> Callable[[Value, float], Value]:
     """``2 + x`` and the like: the left operand is a plain number."""
 
     def reflected(self: Value, other: float) -> Value:
-        return forward(_lift(other, symbol), self)
+        return forward(lift_operand(other, symbol), self)
 
     return reflected
 
@@ -207,7 +211,7 @@ def _install_operators() -> None:
         method = method_from_template(f"__{dunder}__", op, data, op.forward, str(spec.symbol))
         setattr(Value, f"__{dunder}__", method)
         setattr(Value, f"__r{dunder}__", _reflected(method, str(spec.symbol)))
-    Value.__neg__ = method_from_template("__neg__", _NEG, "-self.data")  # type: ignore[method-assign]
+    Value.__neg__ = method_from_template("__neg__", NEG_OP, "-self.data")  # type: ignore[method-assign]
     Value.__pow__ = _power  # type: ignore[method-assign]
     Value.__rpow__ = _reflected(_power, "**")  # type: ignore[method-assign]
 
@@ -218,7 +222,7 @@ def _float_function(name: str) -> Callable[..., float]:
     spec = REGISTRY.get(name)
     if spec is not None and not spec.params and not spec.user:
         return spec.op().forward
-    return _NAMESPACE[name]
+    return NAMESPACE[name]
 
 
 # The ops backward() applies inline, from their registered vjp: commonest first, because

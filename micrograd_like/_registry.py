@@ -5,7 +5,7 @@ the op definitions (``_ops``, ``functions``) import it.
 
 An op is a forward on floats, a local derivative written as a formula in the
 library's own elementwise functions, and a domain. From that the registry makes
-the engine's ``_Op`` (name, checked forward, ``vjp``, human-readable ``formulas``),
+the engine's ``Op`` (name, checked forward, ``vjp``, human-readable ``formulas``),
 a ``Value`` method, and a function that accepts floats or Values; the expression
 parser, the Hypothesis catalogue and the README's op list read the registry too.
 
@@ -32,7 +32,7 @@ from typing import Any
 
 from . import _opcheck
 from ._checks import check_bool, check_real, check_str, describe
-from ._core import Value, _as_float, _bad_data_error, _checked_pow, _lift, _node, _Op, _unary_method
+from ._core import Op, Value, as_float, bad_data_error, checked_pow, lift_operand, make_node, unary_method
 from ._symbolic import CODE, EXPRESSION, NEG, TEXT, Sym, Untraceable, lift, number_text, render, times_g
 
 __all__ = ["Interval", "REALS", "OpSpec", "REGISTRY", "FUNCTIONS", "defop", "markdown_list"]
@@ -86,7 +86,7 @@ REALS: Interval = Interval()
 
 @dataclass(frozen=True, eq=False)
 class OpSpec:
-    """One registered op. ``op(*params)`` gives the engine's ``_Op`` for parameter values."""
+    """One registered op. ``op(*params)`` gives the engine's ``Op`` for parameter values."""
 
     name: str
     arity: int
@@ -102,7 +102,7 @@ class OpSpec:
     user: bool = False  # registered after the library's own ops: results are checked (see _checked_forward)
     function: Callable[..., Any] = field(default=None, repr=False)  # type: ignore[assignment]
 
-    def op(self, *params: float) -> _Op:
+    def op(self, *params: float) -> Op:
         return _make_op(self, tuple(params))
 
     def intervals(self, *params: float) -> tuple[Interval, ...] | None:
@@ -115,7 +115,7 @@ class OpSpec:
 
 
 def shown_params(op: Any) -> tuple[tuple[str, float], ...]:
-    """(name, value) of each parameter of an engine ``_Op`` that readers should see:
+    """(name, value) of each parameter of an engine ``Op`` that readers should see:
     ``(("slope", 0.2),)`` for ``leaky_relu(x, 0.2)``; none for operators (``**2`` names its own)."""
     spec = getattr(op, "spec", None)
     if not isinstance(spec, OpSpec) or spec.symbol is not None:
@@ -171,7 +171,7 @@ def _markdown_line(spec: OpSpec) -> str:
 
 
 # What compiled derivative formulas can call: every registered function, and _pow.
-_NAMESPACE: dict[str, Any] = {"__builtins__": {}}
+NAMESPACE: dict[str, Any] = {"__builtins__": {}}
 # The compiled source of each traced vjp, for readers and for tests.
 _SOURCES: dict[tuple[str, tuple], str] = {}
 
@@ -179,15 +179,15 @@ _SOURCES: dict[tuple[str, tuple], str] = {}
 # -- tracing a derivative formula into trees, and the code printed from them ------------------
 
 
-def _pow(x: Any, c: Any) -> Any:
+def checked_power(x: Any, c: Any) -> Any:
     """x ** c for floats or Values, with the engine's clear errors."""
-    return x**c if isinstance(x, Value) or isinstance(c, Value) else _checked_pow(x, c)
+    return x**c if isinstance(x, Value) or isinstance(c, Value) else checked_pow(x, c)
 
 
-_NAMESPACE["_pow"] = _pow
+NAMESPACE["_pow"] = checked_power  # the name generated code calls it by
 
 
-def _call_derivative(spec: OpSpec, args: tuple, params: tuple, out: Any, derivative: Callable | None = None) -> tuple:
+def call_derivative(spec: OpSpec, args: tuple, params: tuple, out: Any, derivative: Callable | None = None) -> tuple:
     f = derivative or spec.derivative
     d = f(*args, *params, **({"out": out} if _wants_out(f) else {}))
     d = d if isinstance(d, tuple) else (d,)
@@ -244,7 +244,7 @@ def _trace_derivative(spec: OpSpec, params: tuple) -> tuple[Sym, ...]:
     derivative, late = spec.derivative, {}
     for _ in range(8):  # a formula calls a few functions at most
         try:
-            d = _call_derivative(spec, tuple(map(Sym.var, names)), params, Sym.var("out"), derivative)
+            d = call_derivative(spec, tuple(map(Sym.var, names)), params, Sym.var("out"), derivative)
             return tuple(map(lift, d))
         except NameError as error:
             name = getattr(error, "name", None)
@@ -281,7 +281,7 @@ class _LateName:
 
 
 def _late_name(name: str) -> _LateName:
-    late = _NAMESPACE.setdefault(name, _LateName(name))
+    late = NAMESPACE.setdefault(name, _LateName(name))
     return late if isinstance(late, _LateName) else _LateName(name)  # a registered one: nothing to add
 
 
@@ -308,7 +308,7 @@ def _compile(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
     source = f"lambda _g, _out, {', '.join(_CODE_NAMES[n] for n in names)}: ({body},)"
     _SOURCES[(spec.name, params)] = source
     code = compile(source, f"<derivative of {spec.name}>", "eval")
-    return eval(code, _NAMESPACE), tuple(render(t, TEXT) for t in derivative)  # our own trees, never user text
+    return eval(code, NAMESPACE), tuple(render(t, TEXT) for t in derivative)  # our own trees, never user text
 
 
 def _trace_forward(spec: OpSpec, params: tuple, forward: Callable[..., float]) -> None:
@@ -351,16 +351,16 @@ def _symbol_of(name: str) -> str | None:
 
 def _direct_vjp(spec: OpSpec, params: tuple) -> Callable:
     if spec.arity == 1:
-        return lambda g, out, x: (g * _call_derivative(spec, (x,), params, out)[0],)
+        return lambda g, out, x: (g * call_derivative(spec, (x,), params, out)[0],)
 
     def vjp(g: Any, out: Any, x: Any, y: Any) -> tuple:
-        dx, dy = _call_derivative(spec, (x, y), params, out)
+        dx, dy = call_derivative(spec, (x, y), params, out)
         return g * dx, g * dy
 
     return vjp
 
 
-# -- from a spec to the engine's _Op, a Value method and a function ----------------------
+# -- from a spec to the engine's Op, a Value method and a function ----------------------
 
 
 def _bounded(iv: Interval) -> bool:
@@ -407,16 +407,16 @@ def _vjp(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=4096)
-def _cached_op(spec: OpSpec, params: tuple) -> _Op:
+def _cached_op(spec: OpSpec, params: tuple) -> Op:
     vjp, traced = _vjp(spec, params)
     formulas = spec.formulas if spec.formulas is not None else traced
-    op = _Op(spec.op_name(params), _checked_forward(spec, params), vjp, formulas)
+    op = Op(spec.op_name(params), _checked_forward(spec, params), vjp, formulas)
     op.spec, op.params = spec, params
     _trace_forward(spec, params, op.forward)
     return op
 
 
-def _make_op(spec: OpSpec, params: tuple) -> _Op:
+def _make_op(spec: OpSpec, params: tuple) -> Op:
     return _cached_op(spec, params)
 
 
@@ -434,28 +434,28 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
     if not spec.params:
         op = spec.op()
         forward = op.forward
-        method = _unary_method(op, forward)
+        method = unary_method(op, forward)
 
         def function(x: Any) -> Any:
             if type(x) is float:  # the fast path, taken by derivative formulas
                 return forward(x)
             if isinstance(x, Value):
                 try:
-                    return _node(forward(x.data), op, x)
+                    return make_node(forward(x.data), op, x)
                 except (TypeError, OverflowError) as e:  # free when nothing is raised
-                    raise _bad_data_error(e, x) from None
+                    raise bad_data_error(e, x) from None
             if isinstance(x, Sym):
                 return Sym.call(name, (x,))
-            return forward(_as_float(x, f"the argument of {name}()"))
+            return forward(as_float(x, f"the argument of {name}()"))
 
         return method, function
 
     def pmethod(self: Value, *args: float, **kwargs: float) -> Value:
         op = spec.op(*_bind(spec, args, kwargs))
         try:
-            return _node(op.forward(self.data), op, self)
+            return make_node(op.forward(self.data), op, self)
         except (TypeError, OverflowError) as e:
-            raise _bad_data_error(e, self) from None
+            raise bad_data_error(e, self) from None
 
     def pfunction(x: Any, *args: float, **kwargs: float) -> Any:
         params = _bind(spec, args, kwargs)
@@ -463,7 +463,7 @@ def _unary_function(spec: OpSpec) -> tuple[Callable, Callable]:
             return pmethod(x, *params)
         if isinstance(x, Sym):
             return Sym.call(name, (x, *params))
-        return spec.op(*params).forward(_as_float(x, f"the argument of {name}()"))
+        return spec.op(*params).forward(as_float(x, f"the argument of {name}()"))
 
     return pmethod, pfunction
 
@@ -477,12 +477,12 @@ def _binary_function(spec: OpSpec) -> tuple[Callable, Callable]:
             return Sym.call(name, (x, y, *params))
         op = spec.op(*params)
         if isinstance(x, Value) or isinstance(y, Value):
-            a, b = _lift(x, name), _lift(y, name)
+            a, b = lift_operand(x, name), lift_operand(y, name)
             try:
-                return _node(op.forward(a.data, b.data), op, a, b)
+                return make_node(op.forward(a.data, b.data), op, a, b)
             except (TypeError, OverflowError) as e:
-                raise _bad_data_error(e, a, b) from None
-        return op.forward(_as_float(x, f"{name}()'s x"), _as_float(y, f"{name}()'s y"))
+                raise bad_data_error(e, a, b) from None
+        return op.forward(as_float(x, f"{name}()'s x"), as_float(y, f"{name}()'s y"))
 
     return function, function
 
@@ -506,7 +506,7 @@ def register(spec: OpSpec, method: bool) -> Callable[..., Any]:
     object.__setattr__(spec, "function", function)
     REGISTRY[spec.name] = spec
     if spec.symbol is None:
-        _NAMESPACE[spec.name] = function
+        NAMESPACE[spec.name] = function
     if method:
         setattr(Value, spec.name, meth)
     return function
@@ -560,7 +560,7 @@ def defop(
             f"got {name!r}: it becomes a Value method and a function in formulas; pick another name"
         )
     check = check_bool(check, "defop's check")
-    function = _register(
+    function = register_builtin(
         name, forward, derivative, domain, doc, params=params, formulas=formulas, examples=examples, method=True
     )
     if check:
@@ -575,7 +575,7 @@ def defop(
 def _unregister(name: str) -> None:
     """Undo ``register``: the op, its function in formulas and its Value method go."""
     spec = REGISTRY.pop(name)
-    _NAMESPACE.pop(name, None)
+    NAMESPACE.pop(name, None)
     if vars(Value).get(name) is not None:
         delattr(Value, name)
     for key in [key for key, trees in TREES.items() if trees.spec is spec]:
@@ -583,7 +583,7 @@ def _unregister(name: str) -> None:
         _SOURCES.pop(key, None)
 
 
-def _register(
+def register_builtin(
     name: str,
     forward: Callable[..., float],
     derivative: Callable[..., Any],
@@ -678,7 +678,7 @@ def _check_domain_results(name: str, domain: Any, examples: tuple, arity: int) -
 _BUILDING_IN = [True]
 
 
-def _built_ins_done() -> None:
+def built_ins_done() -> None:
     """Called once, by ``functions`` after its last op: later ops are users' ops."""
     _BUILDING_IN[0] = False
 
@@ -716,7 +716,7 @@ def _arity(f: Callable) -> int:
     return sum(1 for p in sig.parameters.values() if p.kind in kinds and p.default is p.empty)
 
 
-def vjp_source(op: _Op) -> str | None:
+def vjp_source(op: Op) -> str | None:
     """The source text of a registry op's traced vjp, ``lambda _g, _out, _x[, _y]: (...)``;
     None when its formula could not be traced (or ``op`` is not the registry's)."""
     spec = op.spec

@@ -68,7 +68,7 @@ _CACHE: dict[int, tuple[object, OpTemplate]] = {}
 
 
 def template_for(op: Any, arity: int) -> OpTemplate:
-    """The templates of ``op`` (an engine ``_Op``) applied to ``arity`` inputs."""
+    """The templates of ``op`` (an engine ``Op``) applied to ``arity`` inputs."""
     hit = _CACHE.get(id(op))
     if hit is not None and hit[0] is op:
         return hit[1]

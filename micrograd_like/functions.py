@@ -19,7 +19,7 @@ from typing import Any
 
 from . import _ops  # noqa: F401 - the library's own ops, registered first
 from ._core import Value
-from ._registry import REALS, REGISTRY, Interval, _built_ins_done, defop
+from ._registry import REALS, REGISTRY, Interval, built_ins_done, defop
 
 __all__ = [
     "defop", "Interval", "REALS",
@@ -74,4 +74,4 @@ log1p = defop(
 expm1 = defop("expm1", math.expm1, lambda x, out: out + 1, domain=REALS, doc="e ** x - 1, accurate near 0")
 
 Value.__abs__ = Value.abs  # type: ignore[method-assign]  # abs(v) once the op is registered
-_built_ins_done()  # the library's ops end here: ops registered from now on have their results checked
+built_ins_done()  # the library's ops end here: ops registered from now on have their results checked

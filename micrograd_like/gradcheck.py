@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ._checks import check_int, check_real
-from .engine import Number, Value, _as_float, _is_real, grad
+from .engine import Number, Value, as_float, grad, is_real
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grad"]
 
@@ -34,14 +34,14 @@ def _positive(name: str, x: object, allow_zero: bool, example: float) -> float:
 
 
 def _points(inputs: Sequence[Number | Value]) -> list[float]:
-    if isinstance(inputs, Value) or _is_real(inputs):
+    if isinstance(inputs, Value) or is_real(inputs):
         raise TypeError(
             f"inputs must be a sequence of numbers, got a single {type(inputs).__name__}; wrap it in a list: [x]"
         )
     points = []
     for i, x in enumerate(inputs):
         # The engine's rule for numbers (int, float, bool, Fraction, numpy scalars).
-        points.append(x.data if isinstance(x, Value) else _as_float(x, f"inputs[{i}]"))
+        points.append(x.data if isinstance(x, Value) else as_float(x, f"inputs[{i}]"))
     if not points:
         raise ValueError("inputs is empty: pass the point to check at, e.g. [0.5, -1.0]")
     return points

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ._checks import describe
-from .engine import _BARE_MATH_ERRORS, Value, _derivative_error, grad, iter_graph
+from .engine import BARE_MATH_ERRORS, Value, derivative_error, grad, iter_graph, node_parts
 from .registry import node_expression
 
 __all__ = ["LedgerRow", "NodeGradient", "Ledger", "explain", "NetworkExplanation", "explain_network"]
@@ -100,7 +100,7 @@ class Ledger:
 
     def __str__(self) -> str:
         root = self.nodes[-1]
-        d_root = f"d{_wrt(root.name)}"
+        d_root = f"d{wrt(root.name)}"
         head = _row_heads(d_root)
         body = [
             (
@@ -140,7 +140,7 @@ class Ledger:
             + [_cell_num(n.data), _cell_num(n.grad)]
             for n in self.nodes
         ]
-        d_root = f"d{_wrt(root.name)}"
+        d_root = f"d{wrt(root.name)}"
         return _html_table(_caption(root), _row_heads(d_root), body) + _html_table(
             f"Final gradients {d_root}/d(node):", ("node", "op", "data", "grad"), finals
         )
@@ -153,7 +153,7 @@ def _row_heads(d_root: str) -> tuple[str, ...]:
 def _caption(root: NodeGradient) -> str:
     return (
         f"Backward pass from {root.name}, the value being differentiated: "
-        f"d{_wrt(root.name)}/d{_wrt(root.name)} = {_num(root.grad)} (the seed)"
+        f"d{wrt(root.name)}/d{wrt(root.name)} = {_num(root.grad)} (the seed)"
     )
 
 
@@ -210,7 +210,7 @@ def _node_name(v: Value, index: int, is_root: bool = False) -> str:
         return v.label
     if is_root:
         return ROOT_NAME
-    if v._fn is None:
+    if node_parts(v)[0] is None:
         return _num(v.data)
     return f"n{index}"
 
@@ -236,7 +236,7 @@ def _shown(name: str) -> str:
     return name if _PLAIN_NAME.match(name) else f"({name})"
 
 
-def _wrt(name: str) -> str:
+def wrt(name: str) -> str:
     """The name after the d of a derivative: da, but d(2.5)."""
     return name if _IDENTIFIER.match(name) else f"({name})"
 
@@ -269,7 +269,7 @@ def explain(root: Value) -> Ledger:
     rows: list[LedgerRow] = []
     for i in range(len(order) - 1, -1, -1):
         node = order[i]
-        if node._fn is not None:
+        if node_parts(node)[0] is not None:
             rows.extend(_node_rows(node, i, (position, names, totals, expressions), len(rows)))
     nodes = _finish(order, (names, totals, expressions), rows)  # marks final rows in place
     return Ledger(tuple(rows), nodes)
@@ -279,26 +279,25 @@ def _node_rows(node: Value, i: int, state: tuple, start: int) -> list[LedgerRow]
     """The rows of one node: call its vjp once with g (the engine's numbers) and once with 1."""
     position, names, totals, expressions = state
     g = totals[i]
-    op, a, b = node._fn, node._a, node._b
-    assert op is not None and a is not None, "only op nodes have rows"  # the caller checks node._fn
-    inputs = (a,) if b is None else (a, b)
+    op, inputs = node_parts(node)
+    assert op is not None and inputs, "only op nodes have rows"  # the caller checks the op
     datas = [x.data for x in inputs]
     try:
         contributions = op.vjp(g, node.data, *datas)
         locals_ = op.vjp(1.0, node.data, *datas)
-    except _BARE_MATH_ERRORS as e:  # in backward()'s words
-        raise _derivative_error(node, e) from None
+    except BARE_MATH_ERRORS as e:  # in backward()'s words
+        raise derivative_error(node, e) from None
     expression, formulas = _op_texts(op, len(inputs))
     idx = [position[id(x)] for x in inputs]
     subst = {"x": _shown(names[idx[0]]), "y": _shown(names[idx[-1]]), "out": _shown(names[i])}
     lhs = expressions[i] = _fill(expression, subst)
-    edges = [1, 0] if b is not None and a is b else list(range(len(inputs)))
+    edges = [1, 0] if len(inputs) == 2 and inputs[0] is inputs[1] else list(range(len(inputs)))
     rows: list[LedgerRow] = []
     for k in edges:
         j = idx[k]
         prior = totals[j]
         totals[j] = contributions[k] if prior is None else prior + contributions[k]
-        formula = f"d({lhs})/d{_wrt(names[j])} = {_fill(formulas[k], subst)}"
+        formula = f"d({lhs})/d{wrt(names[j])} = {_fill(formulas[k], subst)}"
         rows.append(
             LedgerRow(
                 start + len(rows), names[i], i, g, names[j], j, locals_[k], formula, contributions[k], totals[j], False

@@ -183,7 +183,7 @@ def _from_nonlin(nonlin: Any, activation: Any) -> Any:
     return "relu" if nonlin else "linear"
 
 
-def _activation_desc(activation: Activation) -> str:
+def activation_name(activation: Activation) -> str:
     """How an activation is named in saved files and architecture dicts."""
     if isinstance(activation, str):
         return activation
@@ -415,10 +415,10 @@ class Neuron(Module):
         return out
 
     def architecture(self) -> dict[str, Any]:
-        return {"type": "Neuron", "nin": self.nin, "activation": _activation_desc(self.activation)}
+        return {"type": "Neuron", "nin": self.nin, "activation": activation_name(self.activation)}
 
     def __repr__(self) -> str:
-        return f"Neuron(nin={self.nin}, activation={_activation_desc(self.activation)!r})"
+        return f"Neuron(nin={self.nin}, activation={activation_name(self.activation)!r})"
 
 
 class Layer(Module):
@@ -498,7 +498,7 @@ class Layer(Module):
 
 
 def _layer_arch(layer: Layer) -> dict[str, Any]:
-    acts = [_activation_desc(n.activation) for n in layer.neurons]
+    acts = [activation_name(n.activation) for n in layer.neurons]
     # One name when the neurons agree (the normal case); the full list if
     # someone edited a neuron's activation by hand, so nothing is lost.
     activation: str | list[str] = acts[0] if len(set(acts)) == 1 else acts

@@ -10,8 +10,8 @@ own ops first, so that the registry is complete whichever module a program impor
 from . import functions as _functions  # noqa: F401 - the library's ops, registered
 from ._opcheck import OpResultError
 from ._registry import (
-    _NAMESPACE,  # noqa: F401 - what compiled derivative formulas may call (tests read it)
     FUNCTIONS,
+    NAMESPACE,  # noqa: F401 - what compiled derivative formulas may call (tests read it)
     REALS,
     REGISTRY,
     Interval,

@@ -42,7 +42,7 @@ from hypothesis import strategies as st
 from . import functions as _functions  # noqa: F401 - registers sin, cos, ... before use
 from ._checks import check_int, check_real
 from ._symbolic import python_operator
-from .engine import Value, _Op, iter_graph
+from .engine import Op, Value, iter_graph, node_parts
 from .registry import REGISTRY, Interval, OpSpec
 
 __all__ = [
@@ -412,7 +412,7 @@ def smooth_at(f: Callable[..., Value], point: Sequence[float], margin: float = 1
 
 
 def _smooth_node(node: Value, margin: float) -> bool:
-    op: _Op | None = node._fn
+    op: Op | None = node_parts(node)[0]
     spec = getattr(op, "spec", None)  # ops made outside the registry may have none
     if op is None or not isinstance(spec, OpSpec):
         return True

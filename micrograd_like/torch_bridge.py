@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from micrograd_like._checks import check_instance, describe
-from micrograd_like.nn import MLP, _activation_desc
+from micrograd_like.nn import MLP, activation_name
 
 __all__ = ["to_torch", "from_torch", "torch_name", "torch_place", "require_torch", "TORCH_ACTIVATIONS"]
 
@@ -36,7 +36,7 @@ def require_torch(who: str) -> Any:
 
 def _layer_activation(model: MLP, index: int) -> str:
     """The activation name shared by every neuron of layer ``index``; ValueError if it has no torch module."""
-    names = {_activation_desc(n.activation) for n in model.layers[index].neurons}
+    names = {activation_name(n.activation) for n in model.layers[index].neurons}
     supported = ", ".join(repr(a) for a in (*TORCH_ACTIVATIONS, "linear"))
     if len(names) != 1:
         raise ValueError(

@@ -145,7 +145,7 @@ def test_the_chain_check_sees_a_backward_import(tmp_path):
 
 def test_the_core_names_no_op():
     # Value and the walks know no op: no registered op's name (as a name or a string) and
-    # no op constant (_ADD, _TANH) in the core's code, its type-checking declarations aside.
+    # no op constant (ADD_OP, TANH_OP) in the core's code, its type-checking declarations aside.
     import builtins
 
     from micrograd_like.registry import REGISTRY
@@ -191,3 +191,63 @@ def test_the_lower_layers_need_only_the_standard_library():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "-2.614574"  # d/dx sin(x*x) = 2x cos(x*x) at x = 2
+
+
+# -- a narrow internal API: no module reaches into another's private names ---------------------
+
+# Modules still reading another module's private names, with the names; each entry is a debt.
+PRIVATE_READS_ALLOWED: dict[str, set[str]] = {
+    "compiled": {"engine._BARE_MATH_ERRORS", "engine._WALK_LOCK", "engine._as_float", "engine._bad_attribute"}
+    | {"engine._node", "engine._trace_hook"},
+    "batched": {"compiled._add_into_grads", "compiled._fill", "engine._ADD", "engine._MUL"},
+}
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _private_reads(module: str, path: Path) -> set[str]:
+    """``module.name`` for every underscored name ``module`` imports from, or reads off, another module
+    of the package. Importing a private *module* (``from . import _labels``) is fine: its
+    un-underscored names are its interface within the package."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+    modules = set(_modules())
+    aliases: dict[str, str] = {}  # local name -> package module it is bound to
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("micrograd_like")):
+            if node.level:
+                base = ".".join(package[: len(package) - (node.level - 1)] + ([node.module] if node.module else []))
+            else:
+                base = ".".join(node.module.split(".")[1:])
+            for a in node.names:
+                target = f"{base}.{a.name}".lstrip(".")
+                if target in modules:
+                    aliases[a.asname or a.name] = target
+                elif _private(a.name):
+                    found.add(f"{base}.{a.name}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and _private(node.attr):
+            target = aliases.get(node.value.id)
+            if target is not None and target != module:
+                found.add(f"{target}.{node.attr}")
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(m for m in _modules() if m))
+def test_no_module_reads_another_modules_private_names(module):
+    reads = _private_reads(module, _modules()[module]) - PRIVATE_READS_ALLOWED.get(module, set())
+    assert not reads, (
+        f"micrograd_like.{module} uses private names of other modules: {sorted(reads)}; "
+        "give the owner a public name for it (see docs/architecture.md, the internal API)"
+    )
+
+
+def test_the_private_name_check_sees_both_spellings(tmp_path):
+    fake = tmp_path / "ledger.py"
+    fake.write_text(
+        "from .engine import _node, Value\nfrom . import engine\nfrom . import _checks\nengine._WALK_LOCK\n"
+    )
+    assert _private_reads("ledger", fake) == {"engine._node", "engine._WALK_LOCK"}

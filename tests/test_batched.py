@@ -16,7 +16,7 @@ from micrograd_like import Value, defop
 from micrograd_like._array_forms import _FORMS
 from micrograd_like.batched import set_array_form
 from micrograd_like.nn import MLP
-from micrograd_like.registry import _NAMESPACE, REALS, REGISTRY
+from micrograd_like.registry import NAMESPACE, REALS, REGISTRY
 from micrograd_like.testing import expressions, points
 
 TOLERANCE = 1e-12
@@ -172,7 +172,7 @@ def scratch_ops():
     yield
     for name in set(REGISTRY) - before:
         del REGISTRY[name]
-        _NAMESPACE.pop(name, None)
+        NAMESPACE.pop(name, None)
         _FORMS.pop(name, None)
         if name in vars(Value):
             delattr(Value, name)
@@ -206,10 +206,10 @@ def test_a_math_forward_needs_the_same_function_in_the_array_library(scratch_ops
 
 
 def test_a_closure_op_is_refused():
-    from micrograd_like.engine import _node, _Op
+    from micrograd_like.engine import Op, make_node
 
-    cube = _Op("cube", lambda x: x**3, lambda g, out, x: (g * 3 * x * x,))
-    compiled = ml.compile(lambda x: _node(x.data**3, cube, x) * 2.0)
+    cube = Op("cube", lambda x: x**3, lambda g, out, x: (g * 3 * x * x,))
+    compiled = ml.compile(lambda x: make_node(x.data**3, cube, x) * 2.0)
     with pytest.raises(TypeError, match="'cube' cannot run on arrays: it was not registered with defop"):
         compiled.vectorize()(np.array([1.0]))
 

@@ -41,17 +41,17 @@ def test_repr_is_readable():
 
 
 def test_an_op_keeps_everything_it_was_made_with():
-    # The _Op contract other modules read: name, forward, vjp, formulas, spec, params.
+    # The Op contract other modules read: name, forward, vjp, formulas, spec, params.
     def forward(x, c):
         return x**c
 
     def vjp(g, out, x):
         return (g,)
 
-    op = engine._Op("mine", forward, vjp, ("1",), spec="the spec", params=(2.0,))
+    op = engine.Op("mine", forward, vjp, ("1",), spec="the spec", params=(2.0,))
     assert (op.name, op.forward, op.vjp) == ("mine", forward, vjp)
     assert (op.formulas, op.spec, op.params) == (("1",), "the spec", (2.0,))
-    bare = engine._Op("bare", forward, vjp)
+    bare = engine.Op("bare", forward, vjp)
     assert (bare.formulas, bare.spec, bare.params) == ((), None, ())
 
 
@@ -446,7 +446,7 @@ _BAD_INPUTS = [
 
 @pytest.mark.parametrize("make, valid, bad", [case[1:] for case in _BAD_INPUTS], ids=[c[0] for c in _BAD_INPUTS])
 def test_an_ops_forward_refuses_bad_input_exactly_like_the_value_method(make, valid, bad):
-    # The _Op contract: forward(*floats) has the method's checks and messages (replay needs it).
+    # The Op contract: forward(*floats) has the method's checks and messages (replay needs it).
     op = make(*[Value(x) for x in valid])._fn
     with pytest.raises((ValueError, ZeroDivisionError, OverflowError)) as by_method:
         make(*[Value(x) for x in bad])
@@ -652,7 +652,7 @@ def test_the_old_trace_hook_assignment_still_records():
 
 
 def test_the_walk_lock_and_the_derivative_error_are_the_engines_own():
-    assert engine.WALK_LOCK is engine._WALK_LOCK
+    assert engine.WALK_LOCK is engine.WALK_LOCK
     x = Value(0.0)
     y = x.sqrt()
     error = engine.derivative_error(y, ZeroDivisionError("float division by zero"))

@@ -444,7 +444,7 @@ def test_gradcheck_report_shows_the_absolute_error():
 def test_every_fast_construction_path_sets_every_slot():
     # Nodes are built without __init__ in several places (speed); a slot added to Value
     # but forgotten in one of them would surface here as an AttributeError.
-    from micrograd_like.engine import _node
+    from micrograd_like.engine import make_node
     from micrograd_like.registry import REGISTRY
 
     x = Value(0.5)
@@ -460,7 +460,7 @@ def test_every_fast_construction_path_sets_every_slot():
         "reflected": 2.0 - x,
         "float constant": x * 0.9,
         "int constant": x + 2,
-        "_node": _node(1.0, None, None),
+        "_node": make_node(1.0, None, None),
     }
     for name, spec in REGISTRY.items():  # every op's method and function
         if spec.symbol is None:
@@ -485,10 +485,10 @@ def test_the_slots_comment_names_every_place_that_builds_a_node_without_init():
     for node in tree.body:  # a template of generated source
         if isinstance(node, ast.Assign) and "_new(Value)" in ast.unparse(node.value):
             builders.add(ast.unparse(node.targets[0]))
-    assert builders == {"_node", "_lift", "_METHOD_TEMPLATE"}
+    assert builders == {"make_node", "lift_operand", "_METHOD_TEMPLATE"}
     comment = inspect.getsource(_core.Value).split("__slots__ =")[0]
-    assert "in three places" in comment and all(f"``{name}``" in comment for name in ("_node", "_METHOD_TEMPLATE"))
-    assert "``_lift``" in comment
+    assert "in three places" in comment and all(f"``{name}``" in comment for name in ("make_node", "_METHOD_TEMPLATE"))
+    assert "``lift_operand``" in comment
 
 
 # -- a derivative that cannot be computed is named like every other error ------------------
@@ -688,4 +688,4 @@ def test_a_generated_operator_shows_its_line_in_a_traceback():
     with pytest.raises(TypeError, match="has .data = str 'one'") as info:
         v + 1.0
     lines = "".join(traceback.format_tb(info.value.__traceback__))
-    assert "<micrograd_like method __add__>" in lines and "raise _bad_data_error" in lines
+    assert "<micrograd_like method __add__>" in lines and "raise bad_data_error" in lines

@@ -4,19 +4,19 @@ import math
 
 import pytest
 
-from micrograd_like import GradcheckError, Value, engine, gradcheck, numerical_grad
+from micrograd_like import GradcheckError, Value, _core, engine, gradcheck, numerical_grad
 
 
 def _sin_with_wrong_second_derivative(x: Value) -> Value:
     # The vjp multiplies by cos(x) as a float: right first derivative, but in
     # create_graph mode the cos factor is a constant, so d2/dx2 comes out wrong.
-    op = engine._Op("sin", math.sin, lambda g, out, a: (g * math.cos(engine._data(a)),))
-    return engine._node(math.sin(x.data), op, x)
+    op = engine.Op("sin", math.sin, lambda g, out, a: (g * math.cos(_core.data_of(a)),))
+    return engine.make_node(math.sin(x.data), op, x)
 
 
 def _sin_with_wrong_derivative(x: Value) -> Value:
-    op = engine._Op("sin", math.sin, lambda g, out, a: (g * 1.01 * math.cos(engine._data(a)),))
-    return engine._node(math.sin(x.data), op, x)
+    op = engine.Op("sin", math.sin, lambda g, out, a: (g * 1.01 * math.cos(_core.data_of(a)),))
+    return engine.make_node(math.sin(x.data), op, x)
 
 
 def test_numerical_grad_matches_known_derivatives():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 
 from micrograd_like import MLP, Value, explain
-from micrograd_like.engine import _node, _Op, iter_graph
+from micrograd_like.engine import Op, iter_graph, make_node
 from micrograd_like.ledger import explain_network
 from micrograd_like.losses import sse
 from micrograd_like.symmetry import OBSERVATIONS, TARGETS, build_constant_network, build_random_network
@@ -115,9 +115,9 @@ def test_formulas_cover_every_op_and_constant_power():
 
 
 def test_an_op_with_its_own_formulas_is_used():
-    op = _Op("cube", lambda v: v**3, lambda g, out, a: (g * 3 * a * a,), formulas=("3 * x**2",))
+    op = Op("cube", lambda v: v**3, lambda g, out, a: (g * 3 * a * a,), formulas=("3 * x**2",))
     x = Value(2.0, label="t")
-    ledger = explain(_node(8.0, op, x))
+    ledger = explain(make_node(8.0, op, x))
     assert ledger[0].formula == "d(cube(t))/dt = 3 * t**2"
     assert ledger[0].local == 12.0
 

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 import micrograd_like as ml
 from micrograd_like import Value, _registry, _templates, defop, explain, functions, grad, gradcheck, testing
 from micrograd_like._cli import files
+from micrograd_like._ops import MUL_OP
 from micrograd_like._symbolic import CODE, TEXT, Sym, lift, render, times_g
-from micrograd_like.engine import _MUL
 from micrograd_like.expr import FUNCTIONS, ExpressionError, parse_expression
-from micrograd_like.registry import _NAMESPACE, REALS, REGISTRY, Interval, OpResultError, markdown_list
+from micrograd_like.registry import NAMESPACE, REALS, REGISTRY, Interval, OpResultError, markdown_list
 from micrograd_like.testing import (
     BINARY_NAMES,
     OPS,
@@ -42,7 +42,7 @@ def scratch():
     yield
     for name in set(REGISTRY) - before:
         del REGISTRY[name]
-        _NAMESPACE.pop(name, None)
+        NAMESPACE.pop(name, None)
         if name in vars(Value):
             delattr(Value, name)
 
@@ -107,7 +107,7 @@ def test_an_op_registered_without_a_domain_before_importing_testing_is_left_out_
 
 
 def test_formulas_are_the_local_derivatives_as_text():
-    assert _MUL.formulas == ("y", "x")
+    assert MUL_OP.formulas == ("y", "x")
     assert (Value(1.0).tanh())._fn.formulas == ("1 - out * out",)
     assert (Value(1.0) ** 3)._fn.formulas == ("3 * x**2",)
     assert (Value(1.0).sin())._fn.formulas == ("cos(x)",)  # cos is registered after sin
@@ -385,7 +385,7 @@ def library_op(scratch):
     was = _registry._BUILDING_IN[0]
     _registry._BUILDING_IN[0] = True
     try:
-        yield _registry._register
+        yield _registry.register_builtin
     finally:
         _registry._BUILDING_IN[0] = was
 

@@ -16,7 +16,7 @@ from ._args import check_min_group_size, check_rankdir, check_title, check_value
 from ._groups import Group, fmt, group_gradients
 from ._neurons import block_key
 from ._style import NONFINITE_COLOR
-from .graph import _new_digraph, legend_rows, nodes_and_edges
+from .graph import legend_rows, new_digraph, nodes_and_edges
 
 __all__ = ["OTHER_BLOCK", "ROWS_PER_BLOCK", "block_key", "draw_collapsed"]
 
@@ -73,7 +73,7 @@ def draw_collapsed(
     blocks, named = _assign_blocks(nodes, key)
     shown = [v for v in nodes if id(v) in named]
     groups = group_gradients([v.grad for v in shown], rtol, named=[True] * len(shown), min_size=min_size)
-    dot = _new_digraph("collapsed", rankdir, nodesep="0.3", ranksep="0.8")
+    dot = new_digraph("collapsed", rankdir, nodesep="0.3", ranksep="0.8")
     group_of = {id(v): groups.get(i) for i, v in enumerate(shown)}
     order = _add_blocks(dot, nodes, blocks, named, group_of, root)
     _add_block_edges(dot, edges, blocks, order)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import graphviz
 
 from micrograd_like._checks import check_bool, check_choice, check_int, check_real
-from micrograd_like.engine import Value, iter_graph
+from micrograd_like.engine import Value, iter_graph, node_parts
 from micrograd_like.registry import shown_params
 
 from . import _labels as L
@@ -198,7 +198,7 @@ def draw_dot_shown(
     neurons = neurons_of(nodes)
     twins = same_gradient_neurons(neurons, shown.grads, rtol) if mode != "none" else []
     groups = _groups_of(nodes, shown, (rtol, min_size, mode), twins)
-    dot = _new_digraph("autograd", rankdir, nodesep="0.25", ranksep="0.35")
+    dot = new_digraph("autograd", rankdir, nodesep="0.25", ranksep="0.35")
     if neurons:  # almost no crossing minimisation: the neuron frames stay in name order
         dot.attr(mclimit="0.01")
     if len(nodes) > BIG_LAYOUT_FROM or rank_span(nodes, edges) > BIG_LAYOUT_SPAN:
@@ -286,7 +286,7 @@ def _dot_header(rtol: float, min_size: int) -> str:
     return L.h(f"Same colour and letter = same gradient (rtol={rtol:g}); {plainest}")
 
 
-def _new_digraph(name: str, rankdir: str, **graph_attr: str) -> graphviz.Digraph:
+def new_digraph(name: str, rankdir: str, **graph_attr: str) -> graphviz.Digraph:
     return graphviz.Digraph(
         name=name,
         graph_attr={
@@ -354,7 +354,7 @@ def _add_value(dot: graphviz.Digraph, i: int, v: Value, looks: tuple[dict[int, G
 
 def _op_text(v: Value) -> str:
     """The op's name, then its parameters if it has any: ``leaky_relu slope=0.2``."""
-    return " ".join([v.op or "?", *(f"{n}={x!r}" for n, x in shown_params(v._fn))])
+    return " ".join([v.op or "?", *(f"{n}={x!r}" for n, x in shown_params(node_parts(v)[0]))])
 
 
 def _frame_attrs(n: Neuron, groups: dict[int, Group]) -> dict[str, str]:

@@ -142,7 +142,7 @@ def _network_digraph(rankdir: str) -> graphviz.Digraph:
 
 
 def _check_model(model: Any) -> list[Any]:
-    problem = _model_problem(model)
+    problem = model_problem(model)
     if problem:
         raise TypeError(
             f"draw_network needs an MLP from micrograd_like.nn, got {type(model).__name__}: {problem}. "
@@ -151,7 +151,7 @@ def _check_model(model: Any) -> list[Any]:
     return list(model.layers)
 
 
-def _model_problem(model: Any) -> str | None:
+def model_problem(model: Any) -> str | None:
     """What keeps ``model`` from being drawn as an MLP, or None."""
     layers = getattr(model, "layers", None)
     if not isinstance(layers, (list, tuple)) or not layers:

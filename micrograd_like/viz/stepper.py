@@ -22,7 +22,7 @@ from typing import overload
 
 from .._checks import check_int, check_str, describe
 from ..engine import Value, iter_graph
-from ..ledger import Ledger, _wrt, explain
+from ..ledger import Ledger, explain, wrt
 from ._groups import fmt
 from .graph import draw_dot_shown
 from .page import Page, html_path, script_json
@@ -141,7 +141,7 @@ def _page(heading: str, ledger: Ledger, drawing: str) -> str:
     parts = {
         "TITLE": html.escape(heading),
         "ROOT": html.escape(root),
-        "DROOT": html.escape(f"d{_wrt(root)}"),
+        "DROOT": html.escape(f"d{wrt(root)}"),
         "STEPS": str(len(ledger.rows)),
         "DRAWING": drawing,
         "DATA": _data(ledger),

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .._checks import check_int, check_real, check_str, describe
 from ..engine import Value
 from ._groups import fmt
-from .network import _model_problem, draw_network
+from .network import draw_network, model_problem
 from .page import Page, script_json
 from .render import render
 
@@ -177,7 +177,7 @@ def timeline(model: MLP, records: Sequence[TrainingRecord], *, title: str | None
             does not have one number per parameter of ``model``.
         GraphvizNotFoundError: If the Graphviz ``dot`` program cannot be found.
     """
-    problem = _model_problem(model)
+    problem = model_problem(model)
     if problem:
         raise TypeError(f"model must be the MLP the records were made with, got {describe(model)}: {problem}")
     records = _check_records(records, len(model.parameters()))
