@@ -30,11 +30,12 @@ from __future__ import annotations
 import builtins
 import inspect
 import numbers
+import re
 import threading
 import weakref
 from array import array
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, MutableSequence
+from collections.abc import Callable, Iterator, MutableSequence
 from typing import Any
 
 from . import _static, engine
@@ -524,8 +525,8 @@ def _op_table(plan: _Plan) -> dict[int, int]:
     return table
 
 
-def _generate(plan: _Plan, readable: bool) -> tuple[list[str], list[str], list[str], str]:
-    """(prologue, forward, backward lines, the returned expression) for one naming.
+def _generate(plan: _Plan, readable: bool) -> tuple[list[str], list[str], list[str], list[list[str]]]:
+    """(prologue, forward, backward lines, what is returned: [[output], gradients, extra outputs]).
 
     Readable: one line per op and per gradient contribution (the Wengert list).
     Otherwise single-use values and gradient sums are fused into longer lines,
@@ -539,11 +540,8 @@ def _generate(plan: _Plan, readable: bool) -> tuple[list[str], list[str], list[s
     backward, acc = _backward_lines(plan, names, ops, fuse=not readable)
     grads = [acc.settle(slot)[0] for slot, _ in plan.captured]
     backward = acc.lines  # settling may have added lines
-    shown = ", ".join(grads) + ("," if grads else "")
-    if readable and len(grads) > 4:
-        shown = ", ".join(grads[:3]) + f", ... ({len(grads)} gradients)"
-    aux = "".join(names.value[slot][0] + ", " for slot in plan.aux)
-    return prologue, forward, backward, f"{names.value[root][0]}, ({shown}), ({aux})"
+    aux = [names.value[slot][0] for slot in plan.aux]
+    return prologue, forward, backward, [[names.value[root][0]], grads, aux]
 
 
 def _make_function(plan: _Plan, n_inputs: int, name: str) -> Callable:
@@ -560,11 +558,97 @@ def _make_function(plan: _Plan, n_inputs: int, name: str) -> Callable:
     for slot, c in plan.constants.items():
         namespace[f"K{slot}"] = c
     unpack = "".join(f"x{i}, " for i in range(n_inputs))
-    body = ([f"{unpack}= xs"] if n_inputs else []) + prologue + forward + backward + [f"return {result}"]
-    src = "def replay(xs):\n    " + "\n    ".join(body) + "\n"
-    code = builtins.compile(src, f"<compiled {name}>", "exec")
-    exec(code, namespace)  # noqa: S102 - our own generated source
+    body = [f"{unpack}= xs"] if n_inputs else []
+    body += prologue
+    body += forward
+    del forward
+    body += backward
+    del backward
+    line = 1
+    for piece in _pieces(body, result):  # each piece compiled on its own: the parser's memory is per piece
+        code = builtins.compile(piece, f"<compiled {name}>", "exec")
+        exec(code, namespace)  # noqa: S102 - our own generated source
+        function = namespace[piece[4 : piece.index("(")]]  # "def NAME(..."
+        function.__code__ = function.__code__.replace(co_firstlineno=line)
+        line += piece.count("\n")
     return namespace["replay"]
+
+
+# Python's parser and compiler hold about 3 kB per line of a function at once, so one
+# huge function peaks at gigabytes. Programs longer than _WHOLE_LINES are compiled in
+# chunks of _CHUNK_LINES; up to it they stay one function, which replays a little faster
+# (a value that crosses a cut is stored and loaded once more).
+_WHOLE_LINES = 20_000
+_CHUNK_LINES = 2_000
+_RESULTS_PER_LINE = 200
+_LOCAL = re.compile(r"\b(?:v|g|ga|gb|x)\d+\b")  # the names generated code keeps in locals
+
+
+def _pieces(body: list[str], result: list[list[str]]) -> Iterator[str]:
+    """The replay function's source, in pieces that compile on their own.
+
+    ``body`` is consumed; ``result`` is [[output], gradients, extra outputs]. A short
+    body is one function. A long one is cut into chunk functions that run in turn and
+    pass values on through one list ``R``: a chunk ends by storing, for each later
+    chunk that reads names it made last, those names as one tuple, and a chunk starts
+    by unpacking the tuples stored for it. The results go into ``R``'s first places, a
+    group of them per line of the body, so that no line names all the gradients.
+    """
+    if len(body) <= _WHOLE_LINES:
+        (out,), grads, aux = result
+        yield (
+            "def replay(xs):\n    " + "\n    ".join([*body, f"return {out}, ({_tuple(grads)}), ({_tuple(aux)})"]) + "\n"
+        )
+        return
+    places = [item for part in result for item in part]
+    for i in range(0, len(places), _RESULTS_PER_LINE):
+        group = places[i : i + _RESULTS_PER_LINE]
+        body.append(f"R[{i}:{i + len(group)}] = ({_tuple(group)})")
+    starts = range(0, len(body), _CHUNK_LINES)
+    handed = _crossing(body, starts)  # (maker, reader) -> names
+    place = {pair: len(places) + i for i, pair in enumerate(sorted(handed))}
+    for k, start in enumerate(starts):
+        chunk = body[start : start + _CHUNK_LINES]
+        body[start : start + len(chunk)] = [""] * len(chunk)  # freed as it is emitted
+        lines = [f"{_tuple(handed[j, m])} = R[{place[j, m]}]" for j, m in sorted(handed) if m == k] + chunk
+        lines += [f"R[{place[j, m]}] = ({_tuple(handed[j, m])})" for j, m in sorted(handed) if j == k]
+        yield f"def _chunk{k}(xs, R):\n    " + "\n    ".join(lines) + "\n"
+    n = len(result[1])
+    lines = [f"R = [None] * {len(places) + len(place)}"] + [f"_chunk{k}(xs, R)" for k in range(len(starts))]
+    lines.append(f"return R[0], tuple(R[1:{1 + n}]), tuple(R[{1 + n}:{len(places)}])")
+    yield "def replay(xs):\n    " + "\n    ".join(lines) + "\n"
+
+
+def _tuple(items: list[str]) -> str:
+    """The inside of a tuple display of ``items``: ``a, b,`` (empty for none)."""
+    return "".join(f"{x}, " for x in items).rstrip(" ")
+
+
+def _crossing(body: list[str], starts: range) -> dict[tuple[int, int], list[str]]:
+    """For each pair (maker chunk, later reader chunk): the names (sorted) that the
+    reader reads before making them and that the maker made last before it."""
+    made: list[set[str]] = []
+    reads: list[set[str]] = []
+    later: set[str] = set()  # names some later chunk reads before making them
+    for start in reversed(starts):  # backward: what is read later is known
+        mine: set[str] = set()
+        read: set[str] = set()
+        for line in body[start : start + _CHUNK_LINES]:
+            left, _, right = line.partition(" = ")
+            read.update(n for n in _LOCAL.findall(right) if n not in mine)
+            mine.update(_LOCAL.findall(left))
+        made.append(mine & later)  # only what is read later needs to be known
+        reads.append(read)
+        later |= read
+    made.reverse()
+    reads.reverse()
+    maker: dict[str, int] = {}  # name -> the latest chunk so far that made it
+    handed: dict[tuple[int, int], list[str]] = {}
+    for k, read in enumerate(reads):  # forward: who made each name last
+        for name in sorted(read):
+            handed.setdefault((maker[name], k), []).append(name)
+        maker.update(dict.fromkeys(made[k], k))
+    return handed
 
 
 # -- the public wrapper ------------------------------------------------------------------
@@ -588,7 +672,9 @@ class _Recording:
     @property
     def source(self) -> str:
         if self._source is None:
-            _, forward, backward, result = _generate(self.plan, readable=True)
+            _, forward, backward, (out, grads, aux) = _generate(self.plan, readable=True)
+            shown = _tuple(grads) if len(grads) <= 4 else ", ".join(grads[:3]) + f", ... ({len(grads)} gradients)"
+            result = f"{out[0]}, ({shown}), ({_tuple(aux)})"
             n = len(self.captured)
             reads = f"# reads the .data of {n} captured Value(s) and the argument numbers"
             lines = ["# forward", reads] + forward + ["# backward"] + backward + [f"# returns {result}"]
