@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 import subprocess
 import sys
 
@@ -14,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import micrograd_like as ml
-from micrograd_like import compiled, losses, nn
+from micrograd_like import _codegen, losses, nn
 from micrograd_like.engine import Value
 from micrograd_like.testing import expressions, points
 
@@ -22,12 +23,12 @@ from micrograd_like.testing import expressions, points
 @contextlib.contextmanager
 def chunks_of(lines: int):
     """Cut every program into chunk functions of ``lines`` lines, however short."""
-    saved = compiled._WHOLE_LINES, compiled._CHUNK_LINES
-    compiled._WHOLE_LINES, compiled._CHUNK_LINES = 0, lines
+    saved = _codegen.WHOLE_LINES, _codegen.CHUNK_LINES
+    _codegen.WHOLE_LINES, _codegen.CHUNK_LINES = 0, lines
     try:
         yield
     finally:
-        compiled._WHOLE_LINES, compiled._CHUNK_LINES = saved
+        _codegen.WHOLE_LINES, _codegen.CHUNK_LINES = saved
 
 
 def run(cfn, args, params):
@@ -133,3 +134,95 @@ def test_recording_a_big_graph_peaks_far_below_the_one_function_compile():
     result = json.loads(done.stdout)
     assert result["nodes"] == 60_001
     assert result["kib"] * 1024 / result["nodes"] < 3000, result  # bytes per node
+
+
+# -- the passes, the code that runs and its lines in tracebacks ------------------------------
+
+
+def _moons_like():
+    model = nn.MLP(2, [3, 1], seed=1)
+    params = model.parameters()
+
+    def step(X, y):
+        return losses.hinge([model(x) for x in X], y) + 1e-3 * sum(p * p for p in params)
+
+    return step, params
+
+
+@pytest.mark.parametrize("lines", [None, 3])
+def test_code_is_the_text_that_runs_and_linecache_serves_it(lines):
+    import linecache
+
+    step, params = _moons_like()
+    with chunks_of(lines) if lines else contextlib.nullcontext():
+        cfn = ml.compile(step)
+        cfn([[0.5, -1.0], [1.0, 2.0]], [1.0, -1.0])
+        code = cfn.code
+    replay = cfn._last.replay
+    filename = replay.__code__.co_filename
+    assert "".join(linecache.getlines(filename)) == code
+    functions = [replay] + [f for name, f in replay.__globals__.items() if name.startswith("_chunk")]
+    assert len(functions) == (1 if lines is None else code.count("def _chunk") + 1)
+    for function in functions:  # each function's first line is where its text stands
+        first = function.__code__.co_firstlineno
+        assert code.splitlines()[first - 1].startswith(f"def {function.__name__}(")
+    assert (lines is None) == ("def _chunk0" not in code)
+
+
+def test_a_replay_error_traceback_shows_the_generated_line():
+    import traceback
+
+    def triple(x):  # a micrograd-style op: it has no forward formula to replay
+        out = Value(x.data * 3.0, (x,), "triple")
+
+        def _backward():
+            x.grad += 3.0 * out.grad
+
+        out._backward = _backward
+        return out
+
+    w = Value(2.0)
+    cfn = ml.compile(lambda x: triple(w * x) + w)
+    with pytest.raises(NotImplementedError) as info:
+        cfn(1.0)
+    frames = traceback.extract_tb(info.value.__traceback__)
+    mine = [f for f in frames if f.filename == cfn._last.filename]
+    assert mine, [f.filename for f in frames]
+    assert mine[-1].line == cfn.code.splitlines()[mine[-1].lineno - 1].strip()
+    assert re.fullmatch(r"v\d+ = F\d+\(.*\)", mine[-1].line), mine[-1].line
+    assert "triple" in "".join(traceback.format_exception(info.value))
+
+
+def test_a_recordings_lines_leave_linecache_with_it():
+    import gc
+    import linecache
+
+    w = Value(2.0)
+    cfn = ml.compile(lambda x: (w * x).tanh())
+    cfn(1.0)
+    filename = cfn._last.filename
+    assert linecache.getlines(filename)
+    cfn.cache_clear()
+    gc.collect()
+    assert filename not in linecache.cache
+
+
+@given(expressions(3), points(3), st.integers(0, 3))
+def test_unfused_code_computes_the_same_floats_as_fused_code(expr, point, n_captured):
+    """The fusion pass changes how lines are written, never a number: the one-line-per-op
+    program (the listing's shape, under code names) gives bit-identical results."""
+    params = [Value(x) for x in point[:n_captured]]
+    cfn = ml.compile(lambda xs: expr(*(params + [ml.Value(x) for x in xs])))
+    args = point[n_captured:]
+    try:
+        out = cfn(args)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return
+    plan = cfn._last.plan
+    fused = out, [v.grad for v in cfn._last.captured]  # each .grad was 0.0: now the replay's gradient
+    bw = _codegen.backward_plan(plan)
+    forward, backward, result = _codegen.emit(plan, bw, _codegen.no_fusion(plan, bw), _codegen.Names(plan, code=True))
+    body = ["".join(f"x{i}, " for i in range(len(args))) + "= xs"] if args else []
+    replay = _codegen.load(_codegen.pieces(body + forward + backward, result), _codegen.namespace(plan), "<unfused>")
+    out, grads, _ = replay(list(args))
+    assert (out, list(grads)) == fused or math.isnan(out)
