@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import linecache
 import re
+from array import array
 from collections.abc import Callable, Iterator, MutableSequence
 from typing import Any
 
@@ -29,9 +30,9 @@ class Plan:
 
     def __init__(self) -> None:
         self.ops: list = []  # per slot: the _Op, or None for a leaf
-        # input slots (-1 for none); lists while recording, compact arrays once recorded
-        self.a: MutableSequence[int] = []
-        self.b: MutableSequence[int] = []
+        # input slots (-1 for none), as compact arrays
+        self.a: MutableSequence[int] = array("l")
+        self.b: MutableSequence[int] = array("l")
         self.labels: list[str] = []
         self.inputs: dict[int, int] = {}  # slot -> argument index
         self.pending: dict[int, tuple[float, Any]] = {}  # slot -> (data, weakref) of other leaves
@@ -103,13 +104,15 @@ def fuse(plan: Plan, bw: Backward) -> Fusion:
     until a term could raise (written where eager would raise), or until they grow long."""
     flush = bytearray()
     terms: dict[int, int] = {}
+    need, a, b = bw.need, plan.a, plan.b
     for slot in bw.sweep:
         t = bw.templates[slot]
-        for target, i in _targets(plan, slot):
+        plain, risky = (t.plain, t.risky) if t.vjp is not None else ((True, True), (False, False))  # type: ignore[union-attr]
+        for target, i in ((b[slot], 1), (a[slot], 0)):
+            if target < 0:
+                continue
             n = terms.get(target, 0) + 1
-            first_plain = n == 1 and (t.vjp is None or t.plain[i])  # type: ignore[union-attr]
-            risky = t.vjp is not None and t.risky[i]  # type: ignore[union-attr]
-            write = bw.need[target] and not first_plain and (risky or n >= _MAX_TERMS)
+            write = need[target] and not (n == 1 and plain[i]) and (risky[i] or n >= _MAX_TERMS)
             flush.append(write)
             terms[target] = 1 if write else n
     return Fusion(_inlinable(plan, bw), flush, alias=True)
@@ -125,15 +128,21 @@ def _inlinable(plan: Plan, bw: Backward) -> bytearray:
     """Op values used once, by the forward only, whose expression cannot raise."""
     uses = [0] * len(plan.ops)
     reads = bytearray(len(plan.ops))  # a vjp reads the value: it needs a name
+    A, B = plan.a, plan.b
+    flags: dict[int, tuple[bool, bool, bool]] = {}  # per template: does its vjp read o, a, b
     for slot, t in enumerate(bw.templates):
         if t is None:
             continue
-        for name, x in (("o", slot), ("a", plan.a[slot]), ("b", plan.b[slot])):
-            if x >= 0 and name in t.reads:
-                reads[x] = 1
-        uses[plan.a[slot]] += 1
-        if plan.b[slot] >= 0:
-            uses[plan.b[slot]] += 1
+        f = flags.get(id(t))
+        if f is None:
+            f = flags[id(t)] = ("o" in t.reads, "a" in t.reads, "b" in t.reads)
+        a, b = A[slot], B[slot]
+        uses[a] += 1
+        reads[slot] |= f[0]
+        reads[a] |= f[1]
+        if b >= 0:
+            uses[b] += 1
+            reads[b] |= f[2]
     for slot in plan.aux:
         reads[slot] = 1
     inline, depth = bytearray(len(plan.ops)), [0] * len(plan.ops)
@@ -261,27 +270,31 @@ def _forward(plan: Plan, bw: Backward, fusion: Fusion, names: Names) -> list[str
 
 
 def _sweep(plan: Plan, bw: Backward, fusion: Fusion, names: Names, sums: _Sums) -> None:
-    """The engine's sweep, unrolled: the same contributions, in the same order."""
-    v = names.value
+    """The engine's sweep, unrolled: the same contributions, in the same order (``b``, then ``a``)."""
+    v, A, B = names.value, plan.a, plan.b
     flush = iter(fusion.flush)
     root = len(plan.ops) - 1
-    if bw.sweep or bw.need[root]:
+    if bw.need[root]:
         sums.expr[root] = ("1.0", ATOM)
     for slot in bw.sweep:
-        op, t = plan.ops[slot], bw.templates[slot]
-        a, b = plan.a[slot], plan.b[slot]
-        operands = [sums.read(slot), v[slot], v[a]] + ([v[b]] if b >= 0 else [])
-        targets = _targets(plan, slot)
+        t, a, b = bw.templates[slot], A[slot], B[slot]
+        g = sums.read(slot)
         if t.vjp is not None:  # type: ignore[union-attr]
-            exprs = [x.fill(dict(zip("goab", operands))) for x in t.vjp]  # type: ignore[union-attr]
-            risky = t.risky  # type: ignore[union-attr]
-        else:  # the call itself raises what eager would; its results are plain names
-            temps = [f"ga{slot}", f"gb{slot}"][: len(targets)]
-            inner = ", ".join(x[0] for x in operands) + names.params(op)
-            sums.lines.append(f"{', '.join(temps)}, = {names.call('vjp', op)}({inner})")
-            exprs, risky = [(name, ATOM) for name in temps], [False, False]
-        for target, i in targets:
-            sums.add(target, exprs[i], risky[i], next(flush))
+            env = {"g": g, "o": v[slot], "a": v[a], "b": v[b] if b >= 0 else None}
+            forms, risky = t.vjp, t.risky  # type: ignore[union-attr]
+            if b >= 0:
+                sums.add(b, forms[1].fill(env), risky[1], next(flush))
+            sums.add(a, forms[0].fill(env), risky[0], next(flush))
+            continue
+        # an op without templates: its vjp is called, which raises what eager would
+        op = plan.ops[slot]
+        operands = [g, v[slot], v[a]] + ([v[b]] if b >= 0 else [])
+        temps = [f"ga{slot}", f"gb{slot}"][: len(operands) - 2]
+        inner = ", ".join(x[0] for x in operands) + names.params(op)
+        sums.lines.append(f"{', '.join(temps)}, = {names.call('vjp', op)}({inner})")
+        if b >= 0:
+            sums.add(b, (temps[1], ATOM), False, next(flush))
+        sums.add(a, (temps[0], ATOM), False, next(flush))
 
 
 # -- the code: pieces, loaded --------------------------------------------------------------

@@ -32,7 +32,6 @@ import itertools
 import numbers
 import threading
 import weakref
-from array import array
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable
 from typing import Any
@@ -255,11 +254,12 @@ def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
         slot_of[id(node)] = slot
         op = node._fn
         plan.ops.append(op)
-        plan.labels.append(node.label)
-        if op is not None:
+        if op is not None:  # an op node's label is never shown: the listing names it t<slot>
+            plan.labels.append("")
             plan.a.append(slot_of[id(node._a)])
             plan.b.append(-1 if node._b is None else slot_of[id(node._b)])
             continue
+        plan.labels.append(node.label)
         plan.a.append(-1)
         plan.b.append(-1)
         if type(node) is _Traced or type(node.data) is _ArgumentFloat:
@@ -335,7 +335,6 @@ class _Recording:
         body, result = _codegen.code_lines(plan, n_inputs)
         self.replay = _codegen.load(_codegen.pieces(body, result, self.cut), _codegen.namespace(plan), self.filename)
         self.captured = [value for _, value in plan.captured]
-        plan.a, plan.b = array("l", plan.a), array("l", plan.b)
         self.plan = plan
         self.n_inputs = n_inputs
         self._source: str | None = None
