@@ -336,6 +336,14 @@ _RESULTS_PER_LINE = 200
 _LOCAL = re.compile(r"\b(?:v|g|ga|gb|x)\d+\b")  # the names generated code keeps in locals
 
 
+# CPython 3.11 specializes a function's bytecode (quickening) only after its 8th call, and a
+# replay runs about 1.5x slower before that: a word replayed a few times would never get
+# there. So each generated function starts by returning at once when its xs is None, and
+# load calls it that often first; later Pythons specialize earlier, where this costs nothing.
+_WARM_CALLS = 8
+_WARM = "if xs is None: return None  # warming up (see load)"
+
+
 def pieces(body: list[str], result: list[list[str]], cut: tuple[int, int] | None = None) -> Iterator[str]:
     """The replay function's source, in pieces that compile on their own.
 
@@ -351,7 +359,9 @@ def pieces(body: list[str], result: list[list[str]], cut: tuple[int, int] | None
     if len(body) <= whole:
         (out,), grads, aux = result
         yield (
-            "def replay(xs):\n    " + "\n    ".join([*body, f"return {out}, ({_tuple(grads)}), ({_tuple(aux)})"]) + "\n"
+            "def replay(xs):\n    "
+            + "\n    ".join([_WARM, *body, f"return {out}, ({_tuple(grads)}), ({_tuple(aux)})"])
+            + "\n"
         )
         return
     places = [item for part in result for item in part]
@@ -366,9 +376,9 @@ def pieces(body: list[str], result: list[list[str]], cut: tuple[int, int] | None
         body[start : start + len(chunk)] = [""] * len(chunk)  # freed as it is emitted
         lines = [f"{_tuple(handed[j, m])} = R[{place[j, m]}]" for j, m in sorted(handed) if m == k] + chunk
         lines += [f"R[{place[j, m]}] = ({_tuple(handed[j, m])})" for j, m in sorted(handed) if j == k]
-        yield f"def _chunk{k}(xs, R):\n    " + "\n    ".join(lines) + "\n"
+        yield f"def _chunk{k}(xs, R):\n    " + "\n    ".join([_WARM, *lines]) + "\n"
     n = len(result[1])
-    lines = [f"R = [None] * {len(places) + len(place)}"] + [f"_chunk{k}(xs, R)" for k in range(len(starts))]
+    lines = [_WARM, f"R = [None] * {len(places) + len(place)}"] + [f"_chunk{k}(xs, R)" for k in range(len(starts))]
     lines.append(f"return R[0], tuple(R[1:{1 + n}]), tuple(R[{1 + n}:{len(places)}])")
     yield "def replay(xs):\n    " + "\n    ".join(lines) + "\n"
 
@@ -422,13 +432,15 @@ def namespace(plan: Plan) -> dict[str, Any]:
 
 def load(code: Iterator[str], space: dict[str, Any], filename: str) -> Callable:
     """Compile each piece on its own (the parser's memory is per piece) into ``space``,
-    with the line numbers it has in the whole text; returns ``replay``."""
+    with the line numbers it has in the whole text, and warm it; returns ``replay``."""
     line = 1
     for piece in code:
         exec(builtins.compile(piece, filename, "exec"), space)  # noqa: S102 - our own generated source
         function = space[piece[4 : piece.index("(")]]  # "def NAME(..."
         function.__code__ = function.__code__.replace(co_firstlineno=line)
         line += piece.count("\n")
+        for _ in range(_WARM_CALLS):
+            function(*[None] * function.__code__.co_argcount)  # returns at once (see _WARM)
     return space["replay"]
 
 
