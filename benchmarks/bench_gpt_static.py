@@ -8,7 +8,7 @@ are checked to agree within 1e-12 of the step's largest one (the softmax's max(v
 shift is frozen per recording, which changes only the last bits). Reported: per-step time from the
 second epoch on against eager, what recording a new word costs in eager steps, and
 the memory the recordings hold. Wall time; read the ratios, the machine is shared.
-Run ``python benchmarks/bench_gpt_static.py [--words N] [--epochs N] [--smoke]``.
+Run ``python benchmarks/bench_gpt_static.py [--words N] [--epochs N] [--smoke] [--no-memory]``.
 """
 
 from __future__ import annotations
