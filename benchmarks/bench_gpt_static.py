@@ -8,7 +8,7 @@ are checked to agree within 1e-12 of the step's largest one (the softmax's max(v
 shift is frozen per recording, which changes only the last bits). Reported: per-step time from the
 second epoch on against eager, what recording a new word costs in eager steps, and
 the memory the recordings hold. Wall time; read the ratios, the machine is shared.
-Run ``python benchmarks/bench_gpt_static.py [--words N] [--epochs N] [--smoke]``.
+Run ``python benchmarks/bench_gpt_static.py [--words N] [--epochs N] [--smoke] [--no-memory]``.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def recording_memory(words: list[str]) -> tuple[float, int]:
     return (after - before) / len(words), nodes
 
 
-def report(words: list[str], epochs: int) -> list[str]:
+def report(words: list[str], epochs: int, memory: bool = True) -> list[str]:
     P, params = model()
     eager, t_eager = train(eager_step(P), params, words, epochs)
     P, params = model()
@@ -98,8 +98,7 @@ def report(words: list[str], epochs: int) -> list[str]:
     eager_step_s = sum(t_eager) / len(t_eager)
     replay = sum(t_compiled[1:]) / max(1, len(t_compiled) - 1)
     record_cost = (t_compiled[0] - replay) / eager_step_s  # per new word, in eager steps
-    memory, nodes = recording_memory(words)
-    return [
+    lines = [
         f"char-level GPT, word as a static argument: {len(words)} words x {epochs} epochs "
         f"({info.misses} recordings, {info.hits} replays); wall time per step:",
         f"  eager:                          {1e3 * eager_step_s:7.1f} ms",
@@ -109,9 +108,14 @@ def report(words: list[str], epochs: int) -> list[str]:
         f"  losses and gradients: {same:,}/{total:,} bit-identical; worst difference {worst:.1e} of the step's "
         f"largest gradient ({worst_own:.1e} of the number itself, for tiny gradients): the softmax's "
         "max(v.data) shift is frozen per recording",
-        f"  memory held by the recordings: {memory / 1e6:.2f} MB per word (up to {nodes:,} recorded slots); "
-        f"compile's maxsize bounds how many are kept",
     ]
+    if memory:  # tracemalloc slows Python's compiler down a lot: this takes minutes
+        held, nodes = recording_memory(words)
+        lines.append(
+            f"  memory held by the recordings: {held / 1e6:.2f} MB per word (up to {nodes:,} recorded slots); "
+            "compile's maxsize bounds how many are kept"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,9 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="two short words, two epochs (CI): checks, measures nothing"
     )
+    parser.add_argument("--no-memory", action="store_true", help="skip the (slow, minutes) memory measurement")
     args = parser.parse_args(argv)
     words = ["ava", "mia"] if args.smoke else WORDS[: args.words]
-    print("\n".join(report(words, 2 if args.smoke else args.epochs)))
+    print("\n".join(report(words, 2 if args.smoke else args.epochs, memory=not (args.smoke or args.no_memory))))
     return 0
 
 

@@ -27,19 +27,18 @@ call, so record from one thread at a time; replays are plain function calls.
 
 from __future__ import annotations
 
-import builtins
 import inspect
+import itertools
 import numbers
 import threading
 import weakref
-from array import array
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, MutableSequence
+from collections.abc import Callable
 from typing import Any
 
-from . import _static, engine
+from . import _codegen, _static, engine
 from ._checks import check_bool, check_int
-from ._templates import ADD, ATOM, template_for
+from ._codegen import Plan as _Plan
 from .engine import Value, grad, iter_graph
 
 __all__ = ["compile", "Compiled", "CacheInfo", "ReplayMismatch"]
@@ -166,23 +165,6 @@ def _rebuild(args: tuple, traced: list[_Traced]) -> tuple:
 # -- recording ---------------------------------------------------------------------------
 
 
-class _Plan:
-    """The recorded graph as flat lists indexed by slot (its position in topological order)."""
-
-    def __init__(self) -> None:
-        self.ops: list = []  # per slot: the _Op, or None for a leaf
-        # input slots (-1 for none); lists while recording, compact arrays once recorded
-        self.a: MutableSequence[int] = []
-        self.b: MutableSequence[int] = []
-        self.labels: list[str] = []
-        self.inputs: dict[int, int] = {}  # slot -> argument index
-        self.pending: dict[int, tuple[float, weakref.ref]] = {}  # slot -> (data, ref) of other leaves
-        self.captured: list[tuple[int, Value]] = []  # (slot, Value) once resolved
-        self.constants: dict[int, float] = {}
-        self.aux: list[int] = []  # slots of the extra outputs, if fn returned (loss, aux)
-        self.aux_shape: Any = None
-
-
 def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> tuple[Value, Any, object]:
     """Run ``fn`` on traced numbers; returns its output (loss Value, aux) and the recording token."""
     token = object()
@@ -272,11 +254,12 @@ def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
         slot_of[id(node)] = slot
         op = node._fn
         plan.ops.append(op)
-        plan.labels.append(node.label)
-        if op is not None:
+        if op is not None:  # an op node's label is never shown: the listing names it t<slot>
+            plan.labels.append("")
             plan.a.append(slot_of[id(node._a)])
             plan.b.append(-1 if node._b is None else slot_of[id(node._b)])
             continue
+        plan.labels.append(node.label)
         plan.a.append(-1)
         plan.b.append(-1)
         if type(node) is _Traced or type(node.data) is _ArgumentFloat:
@@ -332,267 +315,42 @@ def _record(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> _
     return plan
 
 
-# -- code generation ---------------------------------------------------------------------
-
-
-def _needs_grad(plan: _Plan) -> list[bool]:
-    """Slots whose gradient is computed: every op node and every captured leaf.
-
-    Gradients flowing into inputs and constants are dropped (unless computing them
-    could raise, as eager would). Every op's derivative is still evaluated, so a
-    derivative that fails in eager fails here too.
-    """
-    need = [op is not None for op in plan.ops]
-    for slot, _ in plan.captured:
-        need[slot] = True
-    return need
-
-
-class _Namer:
-    """Names for values, gradients and op calls: identifiers for code, labels for ``.source``.
-
-    Values are ``(text, strength)`` pairs (see ``_templates.render``), so that a
-    fused expression can stand wherever a name can.
-    """
-
-    def __init__(self, plan: _Plan, readable: bool) -> None:
-        self.readable = readable
-        self.value: list[tuple[str, int]] = []
-        for slot, op in enumerate(plan.ops):
-            label = plan.labels[slot]
-            if slot in plan.constants:
-                c = plan.constants[slot]
-                text = repr(c) if c == c and abs(c) != float("inf") else f"K{slot}"
-                text = text if not text.startswith("-") else f"({text})"
-            elif slot in plan.inputs:
-                text = label if readable else f"x{plan.inputs[slot]}"
-            elif readable and label and op is None:
-                text = label
-            else:
-                text = f"{'t' if readable else 'v'}{slot}"
-            self.value.append((text, ATOM))
-
-    def grad(self, slot: int) -> str:
-        return f"d({self.value[slot][0]})" if self.readable else f"g{slot}"
-
-    def call(self, kind: str, op, index: int) -> str:
-        return f"{kind}[{op.name}]" if self.readable else f"{kind}{index}"
-
-
-def _reads(plan: _Plan) -> list[bool]:
-    """Slots whose value some derivative formula reads (those must keep a name)."""
-    reads = [False] * len(plan.ops)
-    for slot, op in enumerate(plan.ops):
-        if op is None:
-            continue
-        a, b = plan.a[slot], plan.b[slot]
-        r = template_for(op, 1 if b < 0 else 2).reads
-        reads[slot] = reads[slot] or "o" in r
-        reads[a] = reads[a] or "a" in r
-        if b >= 0:
-            reads[b] = reads[b] or "b" in r
-    return reads
-
-
-def _inlinable(plan: _Plan) -> list[bool]:
-    """Op nodes used once, by the forward only: their expression is written into the consumer."""
-    uses = [0] * len(plan.ops)
-    for slot, op in enumerate(plan.ops):
-        if op is not None:
-            uses[plan.a[slot]] += 1
-            if plan.b[slot] >= 0:
-                uses[plan.b[slot]] += 1
-    reads = _reads(plan)
-    for slot in plan.aux:
-        reads[slot] = True
-    result = [False] * len(plan.ops)
-    for slot, op in enumerate(plan.ops[:-1]):
-        if op is not None and uses[slot] == 1 and not reads[slot]:
-            result[slot] = not template_for(op, 1 if plan.b[slot] < 0 else 2).forward_risky
-    return result
-
-
-def _forward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> list[str]:
-    """One line per op; with ``fuse``, single-use values are written into their consumer."""
-    lines = []
-    v = names.value
-    inline = _inlinable(plan) if fuse else [False] * len(plan.ops)
-    depth = [0] * len(plan.ops)
-    for slot, op in enumerate(plan.ops):
-        if op is None:
-            continue
-        a, b = plan.a[slot], plan.b[slot]
-        t = template_for(op, 1 if b < 0 else 2)
-        if t.forward is not None:
-            expr = t.forward.fill({"a": v[a], "b": v[b] if b >= 0 else None})
-        elif names.readable and not op.name.isidentifier():  # "**2", "/": written as operators
-            expr = (f"({v[a][0]}){op.name}" if b < 0 else f"{v[a][0]} {op.name} {v[b][0]}", ADD)
-        else:
-            inner = v[a][0] if b < 0 else f"{v[a][0]}, {v[b][0]}"
-            if names.readable and op.params:  # the code's F{i} has them bound; readers need them
-                inner += "".join(f", {p!r}" for p in op.params)
-            call = op.name if names.readable else f"F{op_index[id(op)]}"
-            expr = (f"{call}({inner})", ATOM)
-        depth[slot] = 1 + max(depth[a], depth[b] if b >= 0 else 0)
-        if inline[slot] and depth[slot] < 40:  # Python's parser limits nesting
-            v[slot] = expr
-        else:
-            depth[slot] = 0
-            lines.append(f"{v[slot][0]} = {expr[0]}")
-    return lines
-
-
-class _Accumulator:
-    """Gradient sums in the engine's order, as names or (with ``fuse``) pending expressions.
-
-    The engine adds contributions one at a time, ``acc = acc + c``; the left-nested
-    sum ``c1 + c2 + c3`` written into one line computes exactly the same floats, so
-    with ``fuse`` the terms are collected and written out when the sum is read.
-    """
-
-    def __init__(self, names: _Namer, need: list[bool], fuse: bool) -> None:
-        self.names, self.need, self.fuse = names, need, fuse
-        self.expr: dict[int, tuple[str, int]] = {}
-        self.terms: dict[int, int] = {}
-        self.lines: list[str] = []
-
-    def add(self, target: int, expr: tuple[str, int], risky: bool, plain: bool) -> None:
-        if not self.need[target]:
-            if risky:  # evaluate anyway: eager would raise here
-                self.lines.append(f"_ = {expr[0]}")
-            return
-        previous = self.expr.get(target)
-        if previous is None:
-            self.expr[target] = expr
-        else:
-            right = expr[0] if expr[1] > ADD else f"({expr[0]})"
-            self.expr[target] = (f"{previous[0]} + {right}", ADD)
-        self.terms[target] = self.terms.get(target, 0) + 1
-        if not (previous is None and plain and self.fuse) and (not self.fuse or risky or self.terms[target] >= 64):
-            self.settle(target)
-
-    def settle(self, target: int) -> tuple[str, int]:
-        """Write the sum out (if it is not a plain name yet) and return its name."""
-        text, prec = self.expr[target]
-        if prec != ATOM or (not self.fuse and text != self.names.grad(target)):
-            name = self.names.grad(target)
-            self.lines.append(f"{name} = {text}")
-            self.expr[target], self.terms[target] = (name, ATOM), 1
-        return self.expr[target]
-
-
-def _backward_lines(plan: _Plan, names: _Namer, op_index: dict, fuse: bool) -> tuple[list[str], _Accumulator]:
-    """The engine's sweep, unrolled: same contributions, same order of accumulation."""
-    need = _needs_grad(plan)
-    v = names.value
-    acc = _Accumulator(names, need, fuse)
-    root = len(plan.ops) - 1
-    if not need[root]:
-        return acc.lines, acc
-    acc.expr[root] = ("1.0", ATOM)
-    for slot in range(root, -1, -1):
-        op = plan.ops[slot]
-        if op is None or not need[slot]:
-            continue
-        a, b = plan.a[slot], plan.b[slot]
-        arity = 1 if b < 0 else 2
-        t = template_for(op, arity)
-        operands = [acc.settle(slot), v[slot], v[a]] + ([v[b]] if b >= 0 else [])
-        env = dict(zip(("g", "o", "a", "b"), operands))  # "b" only for a binary op
-        risky, plain = t.risky, t.plain
-        if t.vjp is not None:
-            exprs = [x.fill(env) for x in t.vjp]
-        else:  # the call itself raises what eager would; its results are plain names
-            risky = [False] * arity
-            inner = ", ".join(x[0] for x in operands)
-            if names.readable and op.params:
-                inner += "".join(f", {p!r}" for p in op.params)
-            temps = [f"ga{slot}", f"gb{slot}"][:arity]
-            acc.lines.append(f"{', '.join(temps)}, = {names.call('vjp', op, op_index[id(op)])}({inner})")
-            exprs = [(name, ATOM) for name in temps]
-        if b >= 0:
-            acc.add(b, exprs[1], risky[1], plain[1])
-        acc.add(a, exprs[0], risky[0], plain[0])
-    return acc.lines, acc
-
-
-def _op_table(plan: _Plan) -> dict[int, int]:
-    table: dict[int, int] = {}
-    for op in plan.ops:
-        if op is not None and id(op) not in table:
-            table[id(op)] = len(table)
-    return table
-
-
-def _generate(plan: _Plan, readable: bool) -> tuple[list[str], list[str], list[str], str]:
-    """(prologue, forward, backward lines, the returned expression) for one naming.
-
-    Readable: one line per op and per gradient contribution (the Wengert list).
-    Otherwise single-use values and gradient sums are fused into longer lines,
-    which computes the same floats with far fewer names for Python to compile.
-    """
-    names = _Namer(plan, readable)
-    ops = _op_table(plan)
-    root = len(plan.ops) - 1
-    prologue = [f"{names.value[slot][0]} = c{k}.data" for k, (slot, _) in enumerate(plan.captured)]
-    forward = _forward_lines(plan, names, ops, fuse=not readable)
-    backward, acc = _backward_lines(plan, names, ops, fuse=not readable)
-    grads = [acc.settle(slot)[0] for slot, _ in plan.captured]
-    backward = acc.lines  # settling may have added lines
-    shown = ", ".join(grads) + ("," if grads else "")
-    if readable and len(grads) > 4:
-        shown = ", ".join(grads[:3]) + f", ... ({len(grads)} gradients)"
-    aux = "".join(names.value[slot][0] + ", " for slot in plan.aux)
-    return prologue, forward, backward, f"{names.value[root][0]}, ({shown}), ({aux})"
-
-
-def _make_function(plan: _Plan, n_inputs: int, name: str) -> Callable:
-    """Compile the plan into ``replay(numbers) -> (output, captured grads, extra outputs)``."""
-    prologue, forward, backward, result = _generate(plan, readable=False)
-    namespace: dict[str, Any] = {}
-    table = _op_table(plan)
-    for op in plan.ops:
-        if op is not None:  # each op's own float functions, for the lines that call them
-            i = table[id(op)]
-            namespace[f"F{i}"], namespace[f"vjp{i}"] = op.forward, op.vjp
-    for k, (_, value) in enumerate(plan.captured):
-        namespace[f"c{k}"] = value
-    for slot, c in plan.constants.items():
-        namespace[f"K{slot}"] = c
-    unpack = "".join(f"x{i}, " for i in range(n_inputs))
-    body = ([f"{unpack}= xs"] if n_inputs else []) + prologue + forward + backward + [f"return {result}"]
-    src = "def replay(xs):\n    " + "\n    ".join(body) + "\n"
-    code = builtins.compile(src, f"<compiled {name}>", "exec")
-    exec(code, namespace)  # noqa: S102 - our own generated source
-    return namespace["replay"]
-
-
 # -- the public wrapper ------------------------------------------------------------------
+
+_serial = itertools.count(1)
 
 
 class _Recording:
     """One argument structure's compiled replay, its captured Values and its plan.
 
-    The plan is kept (compactly) so that ``.source`` can be written when asked for.
+    The plan is kept (compactly) so that ``.source`` and ``.code`` can be written when
+    asked for; ``linecache`` asks for ``.code`` when a traceback shows a replayed line.
     """
 
-    __slots__ = ("replay", "captured", "plan", "_source")
+    __slots__ = ("replay", "captured", "plan", "filename", "n_inputs", "cut", "_source", "__weakref__")
 
     def __init__(self, plan: _Plan, n_inputs: int, name: str) -> None:
-        self.replay = _make_function(plan, n_inputs, name)
+        self.filename = f"<compiled {name}>#{next(_serial)}"  # not <...>: linecache asks us for its lines
+        self.cut = (_codegen.WHOLE_LINES, _codegen.CHUNK_LINES)  # so that .code is cut the same way later
+        body, result = _codegen.code_lines(plan, n_inputs)
+        self.replay = _codegen.load(_codegen.pieces(body, result, self.cut), _codegen.namespace(plan), self.filename)
         self.captured = [value for _, value in plan.captured]
-        plan.a, plan.b = array("l", plan.a), array("l", plan.b)
         self.plan = plan
+        self.n_inputs = n_inputs
         self._source: str | None = None
+        ref = weakref.ref(self)
+        _codegen.register(self.filename, lambda: None if ref() is None else ref().code)  # type: ignore[union-attr]
+        weakref.finalize(self, _codegen.unregister, self.filename)
+
+    @property
+    def code(self) -> str:
+        """The code that runs, as one text (generated again: it is not kept)."""
+        return "".join(_codegen.pieces(*_codegen.code_lines(self.plan, self.n_inputs), self.cut))
 
     @property
     def source(self) -> str:
         if self._source is None:
-            _, forward, backward, result = _generate(self.plan, readable=True)
-            n = len(self.captured)
-            reads = f"# reads the .data of {n} captured Value(s) and the argument numbers"
-            lines = ["# forward", reads] + forward + ["# backward"] + backward + [f"# returns {result}"]
-            self._source = "\n".join(lines)
+            self._source = _codegen.listing(self.plan)
         return self._source
 
 
@@ -688,10 +446,20 @@ class Compiled:
 
     @property
     def source(self) -> str:
-        """The most recently used recording as a Wengert list: forward lines, then backward."""
+        """A listing of the most recently used recording: one line per op, then one per
+        gradient contribution, named by labels (the Wengert list of the code that runs)."""
+        return self._latest(".source").source
+
+    @property
+    def code(self) -> str:
+        """The code that runs for the most recently used recording (fused lines, plain
+        names), as tracebacks from a replay show it."""
+        return self._latest(".code").code
+
+    def _latest(self, what: str) -> _Recording:
         if self._last is None:
-            raise ValueError(f"{self.__name__} has not been called yet; call it once to record it, then read .source")
-        return self._last.source
+            raise ValueError(f"{self.__name__} has not been called yet; call it once to record it, then read {what}")
+        return self._last
 
     def vectorize(self) -> Any:
         """This function over NumPy arrays of samples (the ``numpy`` extra).

@@ -33,6 +33,7 @@ LAYERS = {
     "datasets": 2,
     "compiled": 2,
     "_templates": 2,
+    "_codegen": 2,
     "_static": 2,
     "batched": 2,
     "_array_forms": 2,
