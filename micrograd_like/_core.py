@@ -183,8 +183,6 @@ def _dispatch(x: object) -> float | None:
 def _traced_float(x: object) -> float | None:
     """The float a tracing hook gives for the Value ``x``, else None."""
     hook = _trace_hook
-    if hook is None:  # compiled.py of before ``tracing`` assigns micrograd_like.engine._trace_hook
-        hook = getattr(sys.modules.get(__package__ + ".engine"), "_trace_hook", None)
     return None if hook is None else hook(x)
 
 

@@ -33,8 +33,9 @@ from . import compiled as _compiled
 from ._array_forms import forward_function, set_array_form, vjp_function
 from ._array_linear import Group, linear_groups
 from ._checks import describe
+from ._ops import ADD_OP, MUL_OP
 from ._templates import ATOM, Form, OpTemplate
-from .engine import _ADD, _MUL, Value
+from .engine import Value
 
 __all__ = ["set_array_form", "NumpyBatch", "TorchBatch"]
 
@@ -113,7 +114,7 @@ class _Program:
         self.varies, self.depends = _flows(plan)
         self.namespace: dict[str, Any] = {"__builtins__": builtins, "_sum": xp.sum, "_dot": getattr(xp, "dot", None)}
         self.namespace.update(helpers)  # _stack, _matrix, _column: the linear layers' arrays
-        groups = linear_groups(plan, self.varies, _ADD, _MUL)
+        groups = linear_groups(plan, self.varies, ADD_OP, MUL_OP)
         self.groups = {g.at: g for g in groups if len({self.depends[m.out] for m in g.members}) == 1}
         self.inner = {slot for g in self.groups.values() for m in g.members for slot in m.inner}
         self._forms: dict[int, tuple] = {}
@@ -330,10 +331,10 @@ class NumpyBatch:
         out = np.broadcast_to(out, (n,)).copy()
         totals = [float(g) for g in grads]
         _check_finite(self, rec, out, totals, columns)
-        _compiled._add_into_grads(rec.captured, totals)
+        _compiled.add_into_grads(rec.captured, totals)
         if rec.plan.aux_shape is None:
             return out
-        return out, _compiled._fill(rec.plan.aux_shape, tuple(np.broadcast_to(x, (n,)).copy() for x in aux))
+        return out, _compiled.fill_shape(rec.plan.aux_shape, tuple(np.broadcast_to(x, (n,)).copy() for x in aux))
 
     def _make(self, rec: Any) -> _Program:
         np = self.np
@@ -433,4 +434,4 @@ class TorchBatch:
         out = out.expand(n)
         if rec.plan.aux_shape is None:
             return out
-        return out, _compiled._fill(rec.plan.aux_shape, tuple(x.expand(n) for x in aux))
+        return out, _compiled.fill_shape(rec.plan.aux_shape, tuple(x.expand(n) for x in aux))

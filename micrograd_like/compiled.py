@@ -30,7 +30,6 @@ from __future__ import annotations
 import inspect
 import itertools
 import numbers
-import threading
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable
@@ -114,7 +113,7 @@ def _flatten(args: tuple) -> tuple[tuple, list[float], list[str]]:
         del within[depth:]
         if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, Value)):
             key.append(0)  # a bool is a number here too, as everywhere else in the library
-            nums.append(engine._as_float(x, f"the compiled function's argument {path}"))
+            nums.append(engine.as_float(x, f"the compiled function's argument {path}"))
             paths.append(path)
         elif isinstance(x, (list, tuple)):
             _check_nesting(x, path, within)
@@ -185,39 +184,9 @@ def _trace(fn: Callable, args: tuple, nums: list[float], paths: list[str]) -> tu
             )
         return _ArgumentFloat(x.data, x._index, token)
 
-    thread = threading.get_ident()
-    previous = _install_hook(thread, hook)
-    try:
+    with engine.tracing(hook):  # this thread only: other threads may record at the same time
         out = fn(*_rebuild(args, traced))
-    finally:
-        _install_hook(thread, previous)
     return _split_output(out) + (token,)
-
-
-# Recording is per thread: each recording thread's hook is kept here, and engine's
-# ``_trace_hook`` is the dispatcher only while at least one thread records.
-_hooks: dict[int, Callable[[object], float | None]] = {}
-_hooks_lock = threading.Lock()
-
-
-def _install_hook(
-    thread: int, hook: Callable[[object], float | None] | None
-) -> Callable[[object], float | None] | None:
-    """Make ``hook`` this thread's recording hook (None: none); returns the previous one."""
-    with _hooks_lock:
-        previous = _hooks.pop(thread, None)
-        if hook is not None:
-            _hooks[thread] = hook
-        engine._trace_hook = _dispatch if _hooks else None
-    return previous
-
-
-def _dispatch(x: object) -> float | None:
-    """This thread's recording hook applied to ``x``; None when only other threads record."""
-    hook = _hooks.get(threading.get_ident())
-    if hook is None:
-        return None
-    return hook(x)
 
 
 def _split_output(out: object) -> tuple[Value, Any]:
@@ -243,8 +212,8 @@ def _shape(aux: Any, values: list) -> Any:
     raise TypeError(f"the extra outputs of a compiled function must be Values or lists of them, got {aux!r}")
 
 
-def _fill(shape: Any, numbers: tuple) -> Any:
-    return numbers[shape] if isinstance(shape, int) else [_fill(x, numbers) for x in shape]
+def fill_shape(shape: Any, numbers: tuple) -> Any:
+    return numbers[shape] if isinstance(shape, int) else [fill_shape(x, numbers) for x in shape]
 
 
 def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
@@ -354,15 +323,15 @@ class _Recording:
         return self._source
 
 
-def _add_into_grads(captured: list[Value], grads: Any) -> None:
+def add_into_grads(captured: list[Value], grads: Any) -> None:
     """Add each gradient into its Value's ``.grad`` as ``backward()`` does: under the
     engine's walk lock, and all or nothing (a ``.grad`` that is not a number fails
     before any changes; Ctrl-C during the stores lets them finish first)."""
-    with engine._WALK_LOCK:
+    with engine.WALK_LOCK:
         try:
             new = [value.grad + g for value, g in zip(captured, grads)]
         except (TypeError, OverflowError) as error:  # OverflowError: .grad = 10**400
-            raise engine._bad_attribute(captured, ("grad",)) or error from None
+            raise engine.bad_attribute(captured, ("grad",)) or error from None
         done = 0
         try:
             for value, total in zip(captured, new):
@@ -434,15 +403,15 @@ class Compiled:
         try:
             out, grads, aux = rec.replay(nums)
         except TypeError as error:  # a captured Value's .data was assigned a non-number
-            raise engine._bad_attribute(rec.captured, ("data",)) or error from None
-        except engine._BARE_MATH_ERRORS as error:  # the eager engine's message names the op
-            bad = engine._bad_attribute(rec.captured, ("data",)) if isinstance(error, OverflowError) else None
+            raise engine.bad_attribute(rec.captured, ("data",)) or error from None
+        except engine.BARE_MATH_ERRORS as error:  # the eager engine's message names the op
+            bad = engine.bad_attribute(rec.captured, ("data",)) if isinstance(error, OverflowError) else None
             raise bad or _eager_error(rec.plan, nums, error) or error from None  # bad: .data = 10**400
         if self.check:
             _compare(fn, args, rec, (out, aux), grads)
-        _add_into_grads(rec.captured, grads)
+        add_into_grads(rec.captured, grads)
         shape = rec.plan.aux_shape
-        return out if shape is None else (out, _fill(shape, aux))
+        return out if shape is None else (out, fill_shape(shape, aux))
 
     @property
     def source(self) -> str:
@@ -527,13 +496,13 @@ def _eager_error(plan: _Plan, nums: list[float], error: BaseException) -> BaseEx
         for slot, op in enumerate(plan.ops):
             if op is not None:
                 inputs = [nodes[plan.a[slot]]] + ([nodes[plan.b[slot]]] if plan.b[slot] >= 0 else [])
-                nodes.append(engine._node(op.forward(*(x.data for x in inputs)), op, *inputs))
+                nodes.append(engine.make_node(op.forward(*(x.data for x in inputs)), op, *inputs))
             elif slot in plan.inputs:
                 nodes.append(Value(nums[plan.inputs[slot]]))
             else:
                 nodes.append(Value(captured[slot].data if slot in captured else plan.constants[slot]))
         grad(nodes[-1], [])
-    except engine._BARE_MATH_ERRORS as eager:
+    except engine.BARE_MATH_ERRORS as eager:
         return eager if type(eager) is type(error) else None
     except Exception:  # noqa: BLE001 - then the replay's own error is the one to raise
         return None

@@ -16,8 +16,6 @@ Importing it imports them all, so every documented ``Value`` method exists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from . import functions as _functions  # noqa: F401 - the library's ops: Value's methods and operators
 
 # The internal API, for the package's modules (the names documented in docs/architecture.md;
@@ -43,16 +41,4 @@ from ._ops import ADD_OP as _ADD  # noqa: F401
 from ._ops import MUL_OP as _MUL  # noqa: F401
 from ._registry import REGISTRY  # noqa: F401
 
-# Until compiled.py and batched.py use the names above: the old private names they read.
-_BARE_MATH_ERRORS, _WALK_LOCK, _as_float, _bad_attribute, _node = (
-    BARE_MATH_ERRORS,
-    WALK_LOCK,
-    as_float,
-    bad_attribute,
-    make_node,
-)
-
 __all__ = ["Value", "grad", "iter_graph", "Number"]
-
-# Before ``tracing``, compiled.py recorded by assigning this; the core still reads it.
-_trace_hook: Callable[[object], float | None] | None = None

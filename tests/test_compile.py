@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import micrograd_like as ml
-from micrograd_like import losses, nn
+from micrograd_like import _core, losses, nn
 from micrograd_like.compiled import ReplayMismatch
 from micrograd_like.engine import Value, iter_graph
 from micrograd_like.testing import expressions, points
@@ -507,8 +507,6 @@ def test_random_programs_compile_to_eager_numbers_or_a_documented_error(steps, x
 def test_recording_in_several_threads_at_once_is_per_thread_and_leaves_no_hook():
     import threading
 
-    from micrograd_like import engine
-
     w = Value(0.5)
     results: dict[int, float] = {}
     errors: list[BaseException] = []
@@ -529,7 +527,7 @@ def test_recording_in_several_threads_at_once_is_per_thread_and_leaves_no_hook()
         t.join(60)
     assert errors == []
     assert results == {i: (Value(float(i)) * w).tanh().data + i * i for i in range(8)}
-    assert engine._trace_hook is None
+    assert _core._trace_hook is None and _core._hooks == {}  # nothing left installed
     with pytest.raises(TypeError, match="use Value\\(1.0\\)"):
         Value(Value(1.0))
 

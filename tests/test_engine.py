@@ -640,19 +640,22 @@ def test_tracing_ends_when_the_traced_code_raises():
     assert isinstance(_conversion_error(Value(1.0)), TypeError)
 
 
-def test_the_old_trace_hook_assignment_still_records():
-    # compiled.py assigned engine._trace_hook before tracing() existed; until it switches,
-    # the core honours that assignment too.
-    engine._trace_hook = lambda v: 42.0
-    try:
-        assert Value(Value(1.0)).data == 42.0
-    finally:
-        engine._trace_hook = None
-    assert isinstance(_conversion_error(Value(1.0)), TypeError)
+def test_the_walk_lock_is_the_one_backward_holds():
+    # Another thread holding WALK_LOCK keeps backward() waiting: it is the lock the walk takes.
+    import threading
+
+    x = Value(2.0)
+    y = x * x
+    done = threading.Event()
+    with engine.WALK_LOCK:
+        worker = threading.Thread(target=lambda: (y.backward(), done.set()))
+        worker.start()
+        assert not done.wait(0.2) and x.grad == 0.0
+    worker.join(60)
+    assert done.is_set() and x.grad == 4.0
 
 
-def test_the_walk_lock_and_the_derivative_error_are_the_engines_own():
-    assert engine.WALK_LOCK is engine.WALK_LOCK
+def test_the_derivative_error_is_the_engines_own():
     x = Value(0.0)
     y = x.sqrt()
     error = engine.derivative_error(y, ZeroDivisionError("float division by zero"))
