@@ -164,7 +164,7 @@ def _inlinable(plan: Plan, bw: Backward) -> bytearray:
 class Names:
     """How values, gradients and op calls are written: identifiers for the code (``code``),
     or labels for the listing (``.source``). Values are ``(text, strength)`` pairs (see
-    ``_templates.render``), so that a fused expression can stand wherever a name can."""
+    ``_templates.fill_tree``), so that a fused expression can stand wherever a name can."""
 
     def __init__(self, plan: Plan, code: bool) -> None:
         self.code = code

@@ -38,7 +38,7 @@ from typing import Any
 from . import _codegen, _static, engine
 from ._checks import check_bool, check_int
 from ._codegen import Plan as _Plan
-from .engine import Value, grad, iter_graph
+from .engine import Value, grad, iter_graph, node_parts
 
 __all__ = ["compile", "Compiled", "CacheInfo", "ReplayMismatch"]
 
@@ -221,12 +221,12 @@ def _build_plan(out: Value, aux: Any, token: object, paths: list[str]) -> _Plan:
     slot_of: dict[int, int] = {}
     for slot, node in enumerate(iter_graph(out)):
         slot_of[id(node)] = slot
-        op = node._fn
+        op, inputs = node_parts(node)
         plan.ops.append(op)
         if op is not None:  # an op node's label is never shown: the listing names it t<slot>
             plan.labels.append("")
-            plan.a.append(slot_of[id(node._a)])
-            plan.b.append(-1 if node._b is None else slot_of[id(node._b)])
+            plan.a.append(slot_of[id(inputs[0])])
+            plan.b.append(slot_of[id(inputs[1])] if len(inputs) == 2 else -1)
             continue
         plan.labels.append(node.label)
         plan.a.append(-1)
