@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import math
 
-from micrograd_like import _core, _ops
-from micrograd_like import engine as E
+try:  # the engine's layout since the one-way chain
+    from micrograd_like import _core, _ops
+
+    _OPS = (_ops.ADD_OP, _ops.MUL_OP, _ops.SUB_OP, _ops.DIV_OP, _ops.EXP_OP, _ops.LOG_OP, _ops.RELU_OP, _ops.NEG_OP)
+except ImportError:  # an older tree, when benchmarks/compare_engines.py runs this file against it
+    from micrograd_like import engine as _core  # type: ignore[no-redef]
+
+    _ops = _core  # type: ignore[misc]
+    _OPS = tuple(getattr(_core, "_" + n) for n in ("ADD", "MUL", "SUB", "DIV", "EXP", "LOG", "RELU", "NEG"))
 
 _new = object.__new__
-ADD, MUL, SUB, DIV, EXP, LOG, RELU, NEG = (
-    E.ADD_OP,
-    E.MUL_OP,
-    E.SUB_OP,
-    E.DIV_OP,
-    E.EXP_OP,
-    E.LOG_OP,
-    E.RELU_OP,
-    E.NEG_OP,
-)
+ADD, MUL, SUB, DIV, EXP, LOG, RELU, NEG = _OPS
 
 
 class Value:
