@@ -238,6 +238,46 @@ def test_deep_chain_higher_order():
     assert math.isfinite(d1.data) and math.isfinite(d2)
 
 
+# -- ops at their special points (x**0, 0**y, relu at 0 and NaN) ----------------------------
+
+
+def test_derivative_of_x_to_the_zero():
+    for x0 in (0.0, 2.5, -3.0):
+        x = Value(x0)
+        y = x**0
+        assert y.data == 1.0
+        y.backward()
+        assert x.grad == 0.0 and type(x.grad) is float
+    x = Value(0.0)
+    (d,) = grad(x**0, [x], create_graph=True)
+    assert isinstance(d, Value) and d.data == 0.0
+    assert grad(d, [x]) == [0.0]
+
+
+def test_zero_base_to_a_value_power_with_zero_upstream_gradient():
+    for y0 in (0.0, 1.0, 2.0):  # y = 0 is the case the formula would divide by zero at
+        x, y = Value(0.0), Value(y0)
+        ((x**y) * 0).backward()
+        assert (x.grad, y.grad) == (0.0, 0.0)
+
+
+def test_constant_power_op_names():
+    assert (Value(3.0) ** 2).op == "**2"
+    assert (Value(3.0) ** 2.0).op == "**2"
+    assert (Value(3.0) ** -1).op == "**-1"
+    assert (Value(3.0) ** 0.5).op == "**0.5"
+
+
+def test_relu_slope_is_a_step():
+    for x0, slope in ((2.0, 1.0), (-2.0, 0.0), (0.0, 0.0)):
+        x = Value(x0)
+        x.relu().backward()
+        assert x.grad == slope
+    x = Value(math.nan)
+    x.relu().backward()
+    assert math.isnan(x.grad)
+
+
 # -- backward and grad ---------------------------------------------------------------------
 
 

@@ -100,3 +100,72 @@ def test_gradcheck_validates_inputs_and_f():
         gradcheck(lambda x: x, ["1.0"])
     with pytest.raises(TypeError, match="must return a Value"):
         gradcheck(lambda x: 3.0, [1.0])
+
+
+# -- tolerances, steps and reports -----------------------------------------------------------
+
+
+def test_gradcheck_with_zero_tolerances():
+    assert gradcheck(lambda x: x * 2 + 1, [0.5], atol=0.0, rtol=1e-6)
+    assert gradcheck(lambda x: x * 2 + 1, [0.5], atol=1e-6, rtol=0.0)
+    with pytest.raises(AssertionError):
+        gradcheck(lambda x: (x * 2).relu() * 0 + x * Value(1.0 + 1e-4), [0.5], atol=0.0, rtol=0.0)
+    # At 0 the central difference of 2x is exactly 2.0: "<=" lets an exact match pass
+    assert numerical_grad(lambda x: x * 2, [0.0]) == [2.0]
+    assert gradcheck(lambda x: x * 2, [0.0], atol=0.0, rtol=0.0)
+
+
+def test_numerical_grad_scales_its_step_with_large_inputs():
+    (d,) = numerical_grad(lambda x: x * x, [1e8])
+    assert d == pytest.approx(2e8, rel=1e-6)
+    (d,) = numerical_grad(lambda x: x * x, [-1e8])
+    assert d == pytest.approx(-2e8, rel=1e-6)
+    (d,) = numerical_grad(lambda x: x * x * x, [0.5])
+    assert d == pytest.approx(0.75, rel=1e-6)
+
+
+def test_numerical_grad_step_is_eps_times_max_of_1_and_abs_x():
+    # For x**3 central differences give 3x**2 + h**2 exactly: h is visible at x = 0.
+    (d,) = numerical_grad(lambda x: x * x * x, [0.0], eps=1e-3)
+    assert d == pytest.approx(1e-6, rel=1e-6)
+
+
+def test_gradcheck_checks_only_the_orders_asked_for():
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        return x * x
+
+    assert gradcheck(f, [0.5])  # order 1 by default
+    assert len(calls) == 3  # one analytic evaluation, two finite differences
+    assert gradcheck(f, [0.5], order=1)
+    assert len(calls) == 6
+
+
+def test_gradcheck_validates_eps():
+    with pytest.raises(ValueError, match="eps"):
+        gradcheck(lambda x: x, [0.5], eps=0.0)
+    with pytest.raises(ValueError, match="eps"):
+        numerical_grad(lambda x: x, [0.5], eps=0.0)
+
+
+def test_numerical_grad_refuses_a_function_that_returns_no_value():
+    with pytest.raises(TypeError, match="f must return a Value, but it returned float 1.0"):
+        numerical_grad(lambda x: 1.0, [0.5])
+
+
+def test_gradcheck_report_shows_the_absolute_error():
+    def twice_with_wrong_derivative(x):
+        out = Value(x.data * 2, (x,), "twice")
+
+        def _backward():
+            x.grad += 3 * out.grad
+
+        out._backward = _backward
+        return out
+
+    with pytest.raises(AssertionError) as info:
+        gradcheck(twice_with_wrong_derivative, [0.5])
+    (row,) = [line for line in str(info.value).splitlines() if "MISMATCH" in line]
+    assert row.split()[2:5] == ["3", "2", "1"]  # analytic, numeric, |analytic - numeric|
