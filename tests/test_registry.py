@@ -17,7 +17,7 @@ import micrograd_like as ml
 from micrograd_like import Value, _registry, _templates, defop, explain, functions, grad, gradcheck, testing
 from micrograd_like._cli import files
 from micrograd_like._ops import MUL_OP
-from micrograd_like._symbolic import CODE, TEXT, Sym, lift, render, times_g
+from micrograd_like._symbolic import CODE, EXPRESSION, TEXT, Sym, lift, render, times_g
 from micrograd_like.expr import FUNCTIONS, ExpressionError, parse_expression
 from micrograd_like.registry import NAMESPACE, REALS, REGISTRY, Interval, OpResultError, markdown_list
 from micrograd_like.testing import (
@@ -446,6 +446,60 @@ def test_one_printer_writes_the_formula_and_the_code_of_the_product_with_g(deriv
     assert render(times_g(d), CODE, _registry._CODE_NAMES) == code
 
 
+_LEAVES = st.sampled_from(["x", "y", 0.0, 0.5, 1.0, 2.0, -1.0, -3.0])
+_TREES = st.recursive(
+    _LEAVES, lambda kids: st.tuples(st.sampled_from(["+", "-", "*", "/", "**", "neg"]), kids, kids), max_leaves=7
+)
+
+
+def _arith(t, x, y, constant=float):
+    """The tree ``t`` computed with Python's own operators on x and y (floats, or Syms with
+    ``constant=lift`` so that no part is computed while tracing)."""
+    if isinstance(t, str):
+        return {"x": x, "y": y}[t]
+    if isinstance(t, float):
+        return constant(t)
+    op, a, b = t
+    if op == "neg":
+        return -_arith(a, x, y, constant)
+    a, b = _arith(a, x, y, constant), _arith(b, x, y, constant)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    return a / b if op == "/" else a**b
+
+
+def _outcome(text, x, y, exact):
+    """What Python makes of ``text`` at x, y: ``("value", v)``, or the error's type."""
+    names = {"x": x, "y": y, "_pow": lambda a, b: a**b}
+    try:
+        v = eval(text, {"__builtins__": {}}, names)  # noqa: S307 - our own printer's text
+    except (ZeroDivisionError, OverflowError) as e:
+        return ("error", type(e).__name__)
+    # The code (CODE) writes every number as a float, so it must agree bit for bit; a formula
+    # for people (TEXT, EXPRESSION) writes 2 for 2.0, which only a zero's sign could tell apart.
+    return ("value", repr(v) if exact else (v if v == v else "nan"))
+
+
+@given(_TREES, st.sampled_from([0.0, 0.5, -1.5, 3.0]), st.sampled_from([0.0, 2.0, -0.25, 1.0]))
+def test_the_printer_writes_text_python_reads_as_the_same_arithmetic(tree, x, y):
+    # Every binding strength and parenthesis: the printed formula, read back by Python,
+    # computes what the arithmetic the tree was traced from computes.
+    sym = _arith(tree, Sym.var("x"), Sym.var("y"), constant=lift)
+    try:
+        want = ("value", _arith(tree, x, y))
+    except (ZeroDivisionError, OverflowError) as e:
+        want = ("error", type(e).__name__)
+    exact = want if want[0] == "error" else ("value", repr(want[1]))
+    loose = want if want[0] == "error" or want[1] == want[1] else ("value", "nan")
+    assert _outcome(render(sym, CODE), x, y, exact=True) == exact, render(sym, CODE)
+    for style in (TEXT, EXPRESSION):
+        assert _outcome(render(sym, style), x, y, exact=False) == loose, render(sym, style)
+
+
 # -- issue 16 item 4: what a user op gives is checked at the op boundary --------------------
 
 
@@ -651,11 +705,31 @@ def test_python_keywords_are_refused_as_op_names(scratch, name):
         ({"domain": (REALS, REALS)}, TypeError, r"domain\(1\.0\) gave tuple .*not a tuple of 1 Interval"),
         ({"domain": REALS, "examples": ((1.0, 2.0),)}, TypeError, "examples must be a non-empty tuple"),
         ({"domain": REALS, "examples": (("a",),)}, TypeError, "example parameter must be a finite number"),
+        ({"domain": REALS, "examples": 5}, TypeError, "examples must be a non-empty tuple .* got int 5"),
+        ({"domain": REALS, "examples": ()}, TypeError, "examples must be a non-empty tuple"),
     ],
-    ids=["domain gives int", "domain raises", "two intervals for one input", "examples too long", "examples str"],
+    ids=[
+        "domain gives int",
+        "domain raises",
+        "two intervals for one input",
+        "examples too long",
+        "examples str",
+        "examples a number",
+        "no examples",
+    ],
 )
 def test_a_domain_or_examples_that_would_break_testing_later_are_refused_now(kwargs, error, words):
     # issue 16 item 7: what the catalogue, markdown_list and the first call read is checked at registration
     with pytest.raises(error, match=words) as info:
         defop("later16", lambda x, s: s * x, lambda x, s: s, params={"s": 1.0}, **kwargs)
     assert "later16" in str(info.value) and "later16" not in REGISTRY
+
+
+def test_a_derivative_calling_a_two_input_function_is_traced_as_that_call(scratch):
+    # A registered function of two inputs meets the tracer's stand-ins: it records a call
+    # (shown in the formula and written into the code), it does not compute.
+    hyp = defop("hyp", lambda x, y: math.hypot(x, y), lambda x, y, out: (x / out, y / out), domain=(REALS, REALS))
+    lifted = defop("lifted", lambda x: math.hypot(x, 1.0), lambda x: x / hyp(x, 1.0), domain=REALS)
+    assert lifted(Value(0.0))._fn.formulas == ("x / hyp(x, 1)",)
+    assert _registry._SOURCES[("lifted", ())] == "lambda _g, _out, _x: (_g * _x / hyp(_x, 1.0),)"
+    assert gradcheck(lambda v: lifted(v), [0.75])

@@ -32,8 +32,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The engine's core (Value, walks, sweeps, the generators of the hot paths), its op
-# definitions, and the gradient checker; engine.py itself only re-exports.
-TARGETS = ["micrograd_like/_core.py", "micrograd_like/_ops.py", "micrograd_like/gradcheck.py"]
+# definitions, the registry and the symbolic form every op's formulas are printed from,
+# and the gradient checker; engine.py itself only re-exports.
+TARGETS = [
+    "micrograd_like/_core.py",
+    "micrograd_like/_ops.py",
+    "micrograd_like/_registry.py",
+    "micrograd_like/_symbolic.py",
+    "micrograd_like/gradcheck.py",
+]
 FAST_TESTS = [
     "tests/test_engine.py",
     "tests/test_engine_robust.py",
@@ -45,6 +52,9 @@ FAST_TESTS = [
     "tests/test_sweep_inline.py",
     "tests/test_registry.py",
     "tests/test_compile.py",
+    # the readers of the symbolic form: formulas in the ledger, operators in the parser
+    "tests/test_ledger.py",
+    "tests/test_expr.py",
     # a million-node chain: 10+ s on every surviving mutant, and it tests depth, not arithmetic
     "--deselect",
     "tests/test_engine.py::test_deep_chain_of_a_million_ops_backpropagates_and_is_freed",
