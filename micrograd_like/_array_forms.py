@@ -24,7 +24,7 @@ from typing import Any
 
 from . import functions as _functions  # noqa: F401 - registers abs, sign, softplus, ... before their forms
 from ._checks import check_str, describe
-from ._registry import REGISTRY, vjp_source
+from ._registry import REGISTRY, foreign_calls, vjp_source
 from ._templates import ATOM, Form, OpTemplate, template_for
 
 __all__ = ["set_array_form", "forward_function", "vjp_function"]
@@ -104,6 +104,14 @@ def vjp_function(op: Any, xp: Any, cache: dict) -> Callable[..., Any] | OpTempla
     source = vjp_source(op)
     if source is None:
         raise _refusal(op, "its derivative formula branches on its input's value; give set_array_form a derivative=")
+    foreign = foreign_calls(op)
+    if foreign:
+        called = ", ".join(foreign)
+        raise _refusal(
+            op,
+            f"its derivative formula calls {called}, which is not a registered op of that name; "
+            "give set_array_form a derivative=",
+        )
     return eval(source, _namespace(xp, cache))  # noqa: S307 - the registry's own traced formula
 
 

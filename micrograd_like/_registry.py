@@ -227,25 +227,27 @@ class Trees:
     derivative: tuple[Sym, ...] | None
     vjp: tuple[Sym, ...] | None
     forward: Sym | None = None
+    late: tuple[str, ...] = ()  # names the derivative called before they were defined
 
 
 #: The trees of each (op name, parameters) traced so far, for compile and the ledger.
 TREES: dict[tuple[str, tuple], Trees] = {}
 
 
-def _trace_derivative(spec: OpSpec, params: tuple) -> tuple[Sym, ...]:
-    """The local derivatives as trees (raises what tracing met).
+def _trace_derivative(spec: OpSpec, params: tuple) -> tuple[tuple[Sym, ...], tuple[str, ...]]:
+    """The local derivatives as trees, and the names it called before they were defined
+    (raises what tracing met).
 
-    A name the formula calls that is not defined yet (sin's cos, registered after sin,
-    or the op's own function) is traced as a call of that name: the generated code
-    looks it up among the registered functions when it runs, so it resolves lazily.
+    A name the formula calls that is not defined yet (sin's cos, defined after sin, a
+    helper further down, or the op's own function) is traced as a call of that name; the
+    generated code looks it up, when it runs, where the derivative was written, as Python would.
     """
     names = _INPUTS[: spec.arity]
-    derivative, late = spec.derivative, {}
+    derivative, late = spec.derivative, {}  # type: ignore[var-annotated]
     for _ in range(8):  # a formula calls a few functions at most
         try:
             d = call_derivative(spec, tuple(map(Sym.var, names)), params, Sym.var("out"), derivative)
-            return tuple(map(lift, d))
+            return tuple(map(lift, d)), tuple(late)
         except NameError as error:
             name = getattr(error, "name", None)
             code = getattr(spec.derivative, "__code__", None)
@@ -253,36 +255,31 @@ def _trace_derivative(spec: OpSpec, params: tuple) -> tuple[Sym, ...]:
                 raise
             late[name] = _late_call(name)
             derivative = _rebound(spec.derivative, late)
-            _late_name(name).look_in(spec.derivative.__globals__)
     raise Untraceable(f"the derivative of {spec.name} names too many undefined functions")
 
 
 class _LateName:
-    """What generated code calls for a name no function had when a derivative was traced.
+    """What the generated code of one derivative calls for a name that was not defined when it
+    was traced: the name, looked up when called in the globals of the function that wrote it
+    (as Python would), else among the registered functions (the op's own, while ``defop(...,
+    check=True)`` checks it, before its name is assigned)."""
 
-    Registering a function of that name replaces it in the namespace. Until then it is
-    looked up, when called, where the derivative was written: ``my_cos = defop("cos2", ...)``
-    after the derivative that calls ``my_cos``.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.scopes: list[dict] = []
-
-    def look_in(self, scope: dict) -> None:
-        if not any(s is scope for s in self.scopes):
-            self.scopes.append(scope)
+    def __init__(self, name: str, scope: dict) -> None:
+        self.name, self.scope = name, scope
 
     def __call__(self, *args: Any) -> Any:
-        for scope in self.scopes:
-            if self.name in scope:
-                return scope[self.name](*args)
-        raise NameError(f"name {self.name!r} is not defined", name=self.name)
+        function = self.scope.get(self.name) or NAMESPACE.get(self.name)
+        if function is None:
+            raise NameError(f"name {self.name!r} is not defined", name=self.name)
+        return function(*args)
 
 
-def _late_name(name: str) -> _LateName:
-    late = NAMESPACE.setdefault(name, _LateName(name))
-    return late if isinstance(late, _LateName) else _LateName(name)  # a registered one: nothing to add
+def _namespace_of(spec: OpSpec, late: tuple[str, ...]) -> dict[str, Any]:
+    """Where a derivative's generated code runs: the registered functions, and its own late names."""
+    if not late:
+        return NAMESPACE
+    scope = spec.derivative.__globals__
+    return {**NAMESPACE, **{name: _LateName(name, scope) for name in late}}
 
 
 def _late_call(name: str) -> Callable[..., Sym]:
@@ -298,17 +295,18 @@ def _compile(spec: OpSpec, params: tuple) -> tuple[Callable, tuple[str, ...]]:
     """(vjp, traced formulas); the vjp calls the derivative directly when tracing fails."""
     names = _INPUTS[: spec.arity]
     try:
-        derivative = _trace_derivative(spec, params)
+        derivative, late = _trace_derivative(spec, params)
     except Exception:  # noqa: BLE001 - any formula that does not trace is called as is
         TREES[(spec.name, params)] = Trees(spec, None, None)
         return _direct_vjp(spec, params), tuple(f"{spec.name}'({n})" for n in names)
     vjp = tuple(map(times_g, derivative))
-    TREES[(spec.name, params)] = Trees(spec, derivative, vjp)
+    TREES[(spec.name, params)] = Trees(spec, derivative, vjp, late=late)
     body = ", ".join(render(t, CODE, _CODE_NAMES) for t in vjp)
     source = f"lambda _g, _out, {', '.join(_CODE_NAMES[n] for n in names)}: ({body},)"
     _SOURCES[(spec.name, params)] = source
     code = compile(source, f"<derivative of {spec.name}>", "eval")
-    return eval(code, NAMESPACE), tuple(render(t, TEXT) for t in derivative)  # our own trees, never user text
+    vjp_function = eval(code, _namespace_of(spec, late))  # our own trees, never user text
+    return vjp_function, tuple(render(t, TEXT) for t in derivative)
 
 
 def _trace_forward(spec: OpSpec, params: tuple, forward: Callable[..., float]) -> None:
@@ -321,7 +319,7 @@ def _trace_forward(spec: OpSpec, params: tuple, forward: Callable[..., float]) -
         tree = lift(forward(*map(Sym.var, _INPUTS[: spec.arity])))
     except Exception:  # noqa: BLE001 - a forward that checks, branches or calls math is called as is
         return
-    TREES[(spec.name, params)] = Trees(spec, trees.derivative, trees.vjp, tree)
+    TREES[(spec.name, params)] = Trees(spec, trees.derivative, trees.vjp, tree, trees.late)
 
 
 def node_expression(op: Any, arity: int) -> str:
@@ -721,3 +719,14 @@ def vjp_source(op: Op) -> str | None:
     None when its formula could not be traced (or ``op`` is not the registry's)."""
     spec = op.spec
     return _SOURCES.get((spec.name, op.params)) if isinstance(spec, OpSpec) else None
+
+
+def foreign_calls(op: Op) -> tuple[str, ...]:
+    """The names a registry op's traced derivative calls that are not, where the derivative was
+    written, the registered function of that name (a helper defined after it, another name for
+    an op): code that knows only the registered functions cannot run that formula."""
+    spec = op.spec
+    if not isinstance(spec, OpSpec) or (trees := TREES.get((spec.name, op.params))) is None:
+        return ()
+    scope = spec.derivative.__globals__
+    return tuple(n for n in trees.late if n not in REGISTRY or scope.get(n) is not REGISTRY[n].function)

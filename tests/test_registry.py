@@ -733,3 +733,57 @@ def test_a_derivative_calling_a_two_input_function_is_traced_as_that_call(scratc
     assert lifted(Value(0.0))._fn.formulas == ("x / hyp(x, 1)",)
     assert _registry._SOURCES[("lifted", ())] == "lambda _g, _out, _x: (_g * _x / hyp(_x, 1.0),)"
     assert gradcheck(lambda v: lifted(v), [0.75])
+
+
+def _module(source: str) -> dict:
+    """A user's module: ``source`` run with defop and REALS imported."""
+    module: dict = {}
+    exec("import math\nfrom micrograd_like.registry import REALS, defop\n" + source, module)
+    return module
+
+
+def test_a_later_helper_is_the_python_function_of_that_name_not_an_op_registered_so(scratch):
+    # The derivative calls helper, a plain function defined below it; an op registered under
+    # the name "helper" (before or after) must not take its place.
+    before = _module("halfsq = defop('helper', lambda x: 0.5 * x * x, lambda x: x, domain=REALS)\n")
+    mod = _module(
+        "cube = defop('cube', lambda x: x**3, lambda x: helper(x), domain=REALS)\ndef helper(x): return 3*x*x\n"
+    )
+    x = Value(2.0)
+    mod["cube"](x).backward()
+    assert before["halfsq"](Value(1.0)).data == 0.5 and x.grad == 12.0
+    assert grad(mod["cube"](x), [x], create_graph=True)[0].data == 12.0
+    assert ml.compile(lambda v: mod["cube"](v))(2.0) == 8.0
+
+
+def test_two_modules_each_get_their_own_later_helper(scratch):
+    a = _module(
+        "cube = defop('cube', lambda x: x**3, lambda x: helper(x), domain=REALS)\ndef helper(x): return 3*x*x\n"
+    )
+    b = _module(
+        "quart = defop('quart', lambda x: x**4, lambda x: helper(x), domain=REALS)\ndef helper(x): return 4*x**3\n"
+    )
+    x, y = Value(2.0), Value(2.0)
+    b["quart"](y).backward()
+    a["cube"](x).backward()
+    assert (x.grad, y.grad) == (12.0, 32.0)
+
+
+def test_vectorize_refuses_a_derivative_calling_a_later_helper_by_name(scratch):
+    import numpy as np  # the numpy extra, which the test extra installs
+
+    from micrograd_like._array_forms import _FORMS
+    from micrograd_like.batched import set_array_form
+
+    mod = _module(
+        "cube = defop('cube', lambda x: x**3, lambda x: helper(x), domain=REALS)\ndef helper(x): return 3*x*x\n"
+    )
+    set_array_form("cube", lambda xp, x: x**3)
+    try:
+        w = Value(0.5)
+        step = ml.compile(lambda a: mod["cube"](w * a))
+        step(1.0)
+        with pytest.raises(TypeError, match=r"the op 'cube' cannot run on arrays: its derivative formula calls helper"):
+            step.vectorize()(np.array([1.0, 2.0]))
+    finally:
+        _FORMS.pop("cube", None)
