@@ -58,7 +58,9 @@ class Op:
     Ops made by the registry also carry their ``spec`` and parameter values.
     """
 
-    __slots__ = ("name", "forward", "vjp", "formulas", "spec", "params")
+    # __weakref__: caches of what is derived from an op (its trees, its compile templates)
+    # forget it when the op is gone, so a parameter that changes every step leaks nothing.
+    __slots__ = ("name", "forward", "vjp", "formulas", "spec", "params", "__weakref__")
     shared = True  # one op for many nodes, living as long as the registry
 
     def __init__(
@@ -78,7 +80,7 @@ class Op:
         self.params = params
 
     def __repr__(self) -> str:
-        return f"_Op({self.name!r})"
+        return f"Op({self.name!r})"
 
 
 class _FloatRangeError(ValueError, OverflowError):

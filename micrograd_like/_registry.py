@@ -25,6 +25,7 @@ import keyword
 import math
 import sys
 import types
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -411,11 +412,31 @@ def _cached_op(spec: OpSpec, params: tuple) -> Op:
     op = Op(spec.op_name(params), _checked_forward(spec, params), vjp, formulas)
     op.spec, op.params = spec, params
     _trace_forward(spec, params, op.forward)
+    trees = TREES.get((spec.name, params))
+    if trees is not None:  # they live as long as the op: evicted from this cache and unused, both go
+        weakref.finalize(op, _forget_trees, (spec.name, params), trees)
     return op
 
 
+def _forget_trees(key: tuple[str, tuple], trees: Trees) -> None:
+    if TREES.get(key) is trees:  # not a newer op's trees for the same key
+        del TREES[key]
+        _SOURCES.pop(key, None)
+
+
+# An op without parameters is made once per spec and kept while the spec is registered: the
+# LRU cache above, which ops with parameters share, must never evict (and so remake) ``mul``,
+# whose one op the operators and backward()'s inline branches hold.
+_PLAIN_OPS: dict[OpSpec, Op] = {}
+
+
 def _make_op(spec: OpSpec, params: tuple) -> Op:
-    return _cached_op(spec, params)
+    if params:
+        return _cached_op(spec, params)
+    op = _PLAIN_OPS.get(spec)
+    if op is None:
+        op = _PLAIN_OPS[spec] = _cached_op.__wrapped__(spec, params)
+    return op
 
 
 def _bind(spec: OpSpec, args: tuple, kwargs: dict) -> tuple[float, ...]:
@@ -576,6 +597,7 @@ def _unregister(name: str) -> None:
     NAMESPACE.pop(name, None)
     if vars(Value).get(name) is not None:
         delattr(Value, name)
+    _PLAIN_OPS.pop(spec, None)
     for key in [key for key, trees in TREES.items() if trees.spec is spec]:
         del TREES[key]
         _SOURCES.pop(key, None)

@@ -10,6 +10,7 @@ every op works, new ones included, and errors are the engine's own.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from ._registry import TREES, OpSpec
@@ -64,14 +65,15 @@ class OpTemplate:
         self.reads = set().union(*(t.names() for t in vjp)) if vjp else {"g", "o", "a", "b"}
 
 
-_CACHE: dict[int, tuple[object, OpTemplate]] = {}
+# Weak keys: a template lives as long as its op (a parameter changing every step leaks nothing).
+_CACHE: weakref.WeakKeyDictionary[Any, OpTemplate] = weakref.WeakKeyDictionary()
 
 
 def template_for(op: Any, arity: int) -> OpTemplate:
     """The templates of ``op`` (an engine ``Op``) applied to ``arity`` inputs."""
-    hit = _CACHE.get(id(op))
-    if hit is not None and hit[0] is op:
-        return hit[1]
+    hit = _CACHE.get(op)
+    if hit is not None:
+        return hit
     spec = getattr(op, "spec", None)
     trees = TREES.get((spec.name, op.params)) if isinstance(spec, OpSpec) else None
     forward = vjp = None
@@ -81,5 +83,5 @@ def template_for(op: Any, arity: int) -> OpTemplate:
             vjp = tuple(map(_placeholders, trees.vjp))
     template = OpTemplate(forward, vjp, arity)
     if op.shared:  # registry ops are long-lived; a micrograd-style node's op holds user objects
-        _CACHE[id(op)] = (op, template)
+        _CACHE[op] = template
     return template

@@ -606,7 +606,7 @@ def test_template_cache_keeps_no_micrograd_style_closure_alive():
     del f
     gc.collect()
     assert refs and all(r() is None for r in refs)
-    assert not any(not op.shared for op, _ in _templates._CACHE.values())
+    assert not any(not op.shared for op in _templates._CACHE.keys())
 
 
 def test_self_referencing_and_very_deep_list_arguments_are_refused():

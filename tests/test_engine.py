@@ -37,7 +37,7 @@ def test_children_keep_argument_order():
 def test_repr_is_readable():
     assert repr(Value(2.5, label="x")) == "Value(data=2.5, grad=0.0, label='x')"
     assert repr(Value(2.0) * 3) == "Value(data=6.0, grad=0.0, op='*')"
-    assert repr((Value(2.0) * 3)._fn) == "_Op('*')"  # what a debugger shows for node._fn
+    assert repr((Value(2.0) * 3)._fn) == "Op('*')"  # what a debugger shows for node._fn
 
 
 def test_an_op_keeps_everything_it_was_made_with():

@@ -603,6 +603,9 @@ def test_check_true_refuses_a_wrong_derivative_naming_op_and_point_and_registers
                                          r"at x = -?\d+\.\d+ disagrees with finite differences.*MISMATCH"):  # fmt: skip
         defop("cube_wrong", lambda x: x**3, lambda x: 2 * x * x, domain=REALS, check=True)
     assert "cube_wrong" not in REGISTRY and not hasattr(Value, "cube_wrong")
+    # nothing of the refused op is kept: no op, no trees, no vjp source
+    assert not any(spec.name == "cube_wrong" for spec in _registry._PLAIN_OPS)
+    assert not any(name == "cube_wrong" for name, _ in [*_registry.TREES, *_registry._SOURCES])
     cube = defop("cube_wrong", lambda x: x**3, lambda x: 3 * x * x, domain=REALS, check=True)  # the fixed one
     assert cube(2.0) == 8.0
 
@@ -787,3 +790,25 @@ def test_vectorize_refuses_a_derivative_calling_a_later_helper_by_name(scratch):
             step.vectorize()(np.array([1.0, 2.0]))
     finally:
         _FORMS.pop("cube", None)
+
+
+def test_an_op_parameter_changing_every_step_leaves_nothing_behind():
+    # An annealed slope makes a new op per value; its trees, vjp source and compile template
+    # go with it once the op's cache lets it go and no node uses it.
+    import gc
+
+    def leaky_ops():
+        return {params for (name, params) in _registry.TREES if name == "leaky_relu"}
+
+    before = leaky_ops()
+    for i in range(5000):  # more than the op cache holds (4096)
+        x = Value(-1.0)
+        y = x.leaky_relu(0.5 + i * 1e-7)
+        _templates.template_for(y._fn, 1)
+        y.backward()
+    del x, y
+    gc.collect()
+    kept = leaky_ops() - before
+    assert 0 < len(kept) <= 4096
+    assert {params for (name, params) in _registry._SOURCES if name == "leaky_relu"} - before == kept
+    assert sum(1 for op in list(_templates._CACHE.keys()) if op.name.startswith("leaky_relu")) <= 4096 + len(before)
