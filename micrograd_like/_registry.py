@@ -412,16 +412,23 @@ def _cached_op(spec: OpSpec, params: tuple) -> Op:
     op = Op(spec.op_name(params), _checked_forward(spec, params), vjp, formulas)
     op.spec, op.params = spec, params
     _trace_forward(spec, params, op.forward)
-    trees = TREES.get((spec.name, params))
-    if trees is not None:  # they live as long as the op: evicted from this cache and unused, both go
-        weakref.finalize(op, _forget_trees, (spec.name, params), trees)
+    # Its trees live as long as the op: evicted from this cache and unused, both go. (A weak
+    # reference with a callback, not weakref.finalize, which would run code at exit.)
+    key = (spec.name, params)
+    _OWNERS[key] = weakref.ref(op, lambda ref: _forget_trees(key, ref))
     return op
 
 
-def _forget_trees(key: tuple[str, tuple], trees: Trees) -> None:
-    if TREES.get(key) is trees:  # not a newer op's trees for the same key
-        del TREES[key]
-        _SOURCES.pop(key, None)
+#: The op each entry of TREES and _SOURCES belongs to.
+_OWNERS: dict[tuple[str, tuple], weakref.ref] = {}
+
+
+def _forget_trees(key: tuple[str, tuple], ref: weakref.ref, owners=_OWNERS, trees=TREES, sources=_SOURCES) -> None:
+    # The dicts are bound as defaults: at interpreter exit, module globals may already be None.
+    if owners.get(key) is ref:  # not a newer op's trees for the same key
+        del owners[key]
+        trees.pop(key, None)
+        sources.pop(key, None)
 
 
 # An op without parameters is made once per spec and kept while the spec is registered: the
